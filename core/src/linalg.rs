@@ -1,0 +1,187 @@
+//! Row-major matrix views over caller slices, and the checked operations kernels compose.
+//! The arithmetic itself is `ferrokern-simd`'s (through [`Real`]).
+
+use crate::error::{check_len, mul_size};
+use crate::{Error, Real, Result};
+pub use ferrokern_simd::Trans;
+
+/// Required slice length of a row-major `rows × cols` matrix with row stride `stride ≥ cols`.
+fn required_len(rows: usize, cols: usize, stride: usize) -> Result<usize> {
+    if stride < cols {
+        return Err(Error::InvalidParameter { name: "stride", reason: "must be >= cols" });
+    }
+    if rows == 0 || cols == 0 {
+        return Ok(0);
+    }
+    // (rows-1)·stride + cols: the last row need not be padded.
+    mul_size(rows - 1, stride)?.checked_add(cols).ok_or(Error::SizeOverflow)
+}
+
+/// Read-only row-major matrix view.
+#[derive(Clone, Copy, Debug)]
+pub struct MatRef<'a, T> {
+    data: &'a [T],
+    rows: usize,
+    cols: usize,
+    stride: usize,
+}
+
+/// Mutable row-major matrix view.
+#[derive(Debug)]
+pub struct MatMut<'a, T> {
+    data: &'a mut [T],
+    rows: usize,
+    cols: usize,
+    stride: usize,
+}
+
+impl<'a, T: Real> MatRef<'a, T> {
+    /// A dense `rows × cols` view (stride = cols). Errors if `data.len() != rows·cols`.
+    pub fn new(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
+        check_len("matrix data", mul_size(rows, cols)?, data.len())?;
+        Ok(Self { data, rows, cols, stride: cols })
+    }
+    /// A strided view. Errors if `stride < cols` or `data` is shorter than needed.
+    pub fn with_stride(data: &'a [T], rows: usize, cols: usize, stride: usize) -> Result<Self> {
+        let need = required_len(rows, cols, stride)?;
+        if data.len() < need {
+            return Err(Error::DimensionMismatch { what: "matrix data", expected: need, found: data.len() });
+        }
+        Ok(Self { data, rows, cols, stride })
+    }
+    /// Rows.
+    #[must_use]
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    /// Columns.
+    #[must_use]
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+    /// Row stride.
+    #[must_use]
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+    /// The underlying slice.
+    #[must_use]
+    pub fn as_slice(&self) -> &'a [T] {
+        self.data
+    }
+    /// Row `i` (`None` past the end).
+    #[must_use]
+    pub fn row(&self, i: usize) -> Option<&'a [T]> {
+        let start = i.checked_mul(self.stride)?;
+        self.data.get(start..start.checked_add(self.cols)?)
+    }
+    /// Element `(i, j)`.
+    #[must_use]
+    pub fn get(&self, i: usize, j: usize) -> Option<T> {
+        if j >= self.cols {
+            return None;
+        }
+        self.row(i)?.get(j).copied()
+    }
+    /// `y = alpha·A·x + beta·y`. O(rows·cols).
+    pub fn gemv(&self, alpha: T, x: &[T], beta: T, y: &mut [T]) -> Result<()> {
+        check_len("x", self.cols, x.len())?;
+        check_len("y", self.rows, y.len())?;
+        T::gemv(self.rows, self.cols, alpha, self.data, self.stride, x, beta, y);
+        Ok(())
+    }
+    /// `y = alpha·Aᵀ·x + beta·y`. O(rows·cols).
+    pub fn gemv_t(&self, alpha: T, x: &[T], beta: T, y: &mut [T]) -> Result<()> {
+        check_len("x", self.rows, x.len())?;
+        check_len("y", self.cols, y.len())?;
+        T::gemv_t(self.rows, self.cols, alpha, self.data, self.stride, x, beta, y);
+        Ok(())
+    }
+}
+
+impl<'a, T: Real> MatMut<'a, T> {
+    /// A dense `rows × cols` view. Errors if `data.len() != rows·cols`.
+    pub fn new(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self> {
+        check_len("matrix data", mul_size(rows, cols)?, data.len())?;
+        Ok(Self { data, rows, cols, stride: cols })
+    }
+    /// Rows.
+    #[must_use]
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    /// Columns.
+    #[must_use]
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+    /// Read-only view of the same matrix.
+    #[must_use]
+    pub fn as_ref(&self) -> MatRef<'_, T> {
+        MatRef { data: self.data, rows: self.rows, cols: self.cols, stride: self.stride }
+    }
+    /// Mutable row `i`.
+    pub fn row_mut(&mut self, i: usize) -> Option<&mut [T]> {
+        let start = i.checked_mul(self.stride)?;
+        let end = start.checked_add(self.cols)?;
+        self.data.get_mut(start..end)
+    }
+    /// `C = alpha·op(A)·op(B) + beta·C` with `self` as `C`. O(rows·cols·k).
+    pub fn gemm(
+        &mut self,
+        alpha: T,
+        a: MatRef<'_, T>,
+        ta: Trans,
+        b: MatRef<'_, T>,
+        tb: Trans,
+        beta: T,
+    ) -> Result<()> {
+        let (am, ak) = match ta {
+            Trans::No => (a.rows, a.cols),
+            Trans::Yes => (a.cols, a.rows),
+        };
+        let (bk, bn) = match tb {
+            Trans::No => (b.rows, b.cols),
+            Trans::Yes => (b.cols, b.rows),
+        };
+        check_len("op(A) rows", self.rows, am)?;
+        check_len("op(B) rows", ak, bk)?;
+        check_len("op(B) cols", self.cols, bn)?;
+        T::gemm(
+            ta,
+            tb,
+            self.rows,
+            self.cols,
+            ak,
+            alpha,
+            a.data,
+            a.stride,
+            b.data,
+            b.stride,
+            beta,
+            self.data,
+            self.stride,
+        );
+        Ok(())
+    }
+    /// Rank-1 update `A += alpha·x·yᵀ`. O(rows·cols).
+    pub fn ger(&mut self, alpha: T, x: &[T], y: &[T]) -> Result<()> {
+        check_len("x", self.rows, x.len())?;
+        check_len("y", self.cols, y.len())?;
+        T::ger(alpha, x, y, self.data, self.stride);
+        Ok(())
+    }
+}
+
+/// Checked `x · y`. O(n).
+pub fn dot<T: Real>(x: &[T], y: &[T]) -> Result<T> {
+    check_len("y", x.len(), y.len())?;
+    Ok(T::dot(x, y))
+}
+
+/// Checked `y += alpha·x`. O(n).
+pub fn axpy<T: Real>(alpha: T, x: &[T], y: &mut [T]) -> Result<()> {
+    check_len("y", x.len(), y.len())?;
+    T::axpy(alpha, x, y);
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! The ferrokern model file format (`.fkm`). See `docs/model-format.md`.
