@@ -51,7 +51,7 @@ impl Float for f32 {
     }
     #[inline]
     fn is_nan(self) -> bool {
-        self != self
+        f32::is_nan(self)
     }
 }
 
@@ -73,7 +73,7 @@ impl Float for f64 {
     }
     #[inline]
     fn is_nan(self) -> bool {
-        self != self
+        f64::is_nan(self)
     }
 }
 
