@@ -17,6 +17,7 @@ extern crate std;
 
 mod dispatch;
 pub mod f64;
+pub mod optim;
 pub mod scalar;
 
 pub use dispatch::{active_level, Kernels, Level};
