@@ -18,6 +18,8 @@ extern crate std;
 pub mod error;
 pub mod linalg;
 pub mod model;
+pub mod nn;
+pub mod optim;
 pub mod real;
 pub mod rng;
 

@@ -221,7 +221,14 @@ pub fn step_f32<S: Storage<f32>>(
 
 /// f64 fused step (scalar path).
 #[inline]
-pub fn step_f64(rule: &Rule<f64>, params: &mut [f64], grads: &[f64], m: &mut [f64], v: &mut [f64], prev: &mut [f64]) {
+pub fn step_f64(
+    rule: &Rule<f64>,
+    params: &mut [f64],
+    grads: &[f64],
+    m: &mut [f64],
+    v: &mut [f64],
+    prev: &mut [f64],
+) {
     step(rule, params, grads, m, v, prev)
 }
 
