@@ -1,0 +1,114 @@
+//! Data preparation for training: feature standardisation from training rows, row gathering
+//! for minibatches.
+
+use crate::error::{check_len, mul_size};
+use crate::{Error, Real, Result};
+
+/// Row `r` (`cols` wide) of a row-major matrix.
+fn row<T>(x: &[T], cols: usize, r: usize) -> Result<&[T]> {
+    let start = mul_size(r, cols)?;
+    x.get(start..start.saturating_add(cols))
+        .ok_or(Error::InvalidParameter { name: "rows", reason: "row index out of range" })
+}
+
+/// Per-column mean and population std (ddof 0) of `x` (row-major, `cols` wide) over the rows
+/// listed in `rows` (e.g. the training rows). A constant column gets std 1 so that
+/// [`standardize`] maps it to 0. Two passes, O(rows · cols), no extra memory.
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] if `x.len()` is not a multiple of `cols` or `mean`/`std` are
+/// not `cols` long; [`Error::InvalidParameter`] for `cols == 0`, empty `rows` or a row index
+/// out of range.
+pub fn column_stats<T: Real>(
+    x: &[T],
+    cols: usize,
+    rows: &[usize],
+    mean: &mut [T],
+    std: &mut [T],
+) -> Result<()> {
+    if cols == 0 || rows.is_empty() {
+        return Err(Error::InvalidParameter { name: "cols/rows", reason: "must be non-empty" });
+    }
+    check_len("x", x.len() - x.len() % cols, x.len())?;
+    check_len("mean", cols, mean.len())?;
+    check_len("std", cols, std.len())?;
+    for &r in rows {
+        row(x, cols, r)?;
+    }
+    let inv = T::ONE / T::from_usize(rows.len());
+    mean.fill(T::ZERO);
+    for &r in rows {
+        T::axpy(inv, row(x, cols, r)?, mean);
+    }
+    std.fill(T::ZERO);
+    for &r in rows {
+        for ((s, &v), &m) in std.iter_mut().zip(row(x, cols, r)?).zip(mean.iter()) {
+            *s += (v - m) * (v - m) * inv;
+        }
+    }
+    for s in std.iter_mut() {
+        *s = if *s > T::ZERO { s.sqrt() } else { T::ONE };
+    }
+    Ok(())
+}
+
+/// In place `x[r][c] = (x[r][c] − mean[c]) / std[c]` for every row. O(len).
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] if `mean`/`std` differ in length or `x.len()` is not a
+/// multiple of it; [`Error::InvalidParameter`] if a std is not finite and > 0.
+pub fn standardize<T: Real>(x: &mut [T], mean: &[T], std: &[T]) -> Result<()> {
+    let cols = mean.len();
+    check_len("std", cols, std.len())?;
+    if cols == 0 {
+        return Err(Error::InvalidParameter { name: "mean", reason: "must be non-empty" });
+    }
+    check_len("x", x.len() - x.len() % cols, x.len())?;
+    for &s in std {
+        crate::real::check_positive("std", s)?;
+    }
+    for r in x.chunks_exact_mut(cols) {
+        for ((v, &m), &s) in r.iter_mut().zip(mean).zip(std) {
+            *v = (*v - m) / s;
+        }
+    }
+    Ok(())
+}
+
+/// Copies rows `rows` of `src` (row-major, `cols` wide) into `dst` (`rows.len() × cols`), e.g.
+/// a shuffled minibatch. O(rows · cols).
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] for a wrong `dst` length; [`Error::InvalidParameter`] for a
+/// row index out of range (nothing written).
+pub fn gather_rows<T: Copy>(src: &[T], cols: usize, rows: &[usize], dst: &mut [T]) -> Result<()> {
+    check_len("dst", mul_size(rows.len(), cols)?, dst.len())?;
+    for &r in rows {
+        row(src, cols, r)?;
+    }
+    if cols == 0 {
+        return Ok(());
+    }
+    for (d, &r) in dst.chunks_exact_mut(cols).zip(rows) {
+        d.copy_from_slice(row(src, cols, r)?);
+    }
+    Ok(())
+}
+
+/// Copies `src[idx[i]]` into `dst[i]` (labels of a minibatch). O(len).
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] for a wrong `dst` length; [`Error::InvalidParameter`] for an
+/// index out of range (nothing written).
+pub fn gather<T: Copy>(src: &[T], idx: &[usize], dst: &mut [T]) -> Result<()> {
+    check_len("dst", idx.len(), dst.len())?;
+    if idx.iter().any(|&i| i >= src.len()) {
+        return Err(Error::InvalidParameter { name: "idx", reason: "index out of range" });
+    }
+    for (d, &i) in dst.iter_mut().zip(idx) {
+        if let Some(&v) = src.get(i) {
+            *d = v;
+        }
+    }
+    Ok(())
+}

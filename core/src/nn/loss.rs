@@ -1,0 +1,93 @@
+//! Losses with their gradients, and classification helpers.
+
+use crate::error::{check_len, mul_size};
+use crate::{Error, Real, Result};
+
+/// Mean softmax cross-entropy of `logits` (`batch × classes`, `batch = labels.len()`) against
+/// integer `labels`; writes `dlogits = (softmax − onehot)/batch` and returns the mean loss.
+/// Stable (log-sum-exp). O(batch · classes), no extra memory.
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] for wrong lengths, [`Error::InvalidParameter`] for
+/// `classes == 0` or a label `≥ classes`, [`Error::NonFinite`] for a NaN/inf logit.
+/// `dlogits` is unspecified on error.
+pub fn softmax_cross_entropy<T: Real>(
+    logits: &[T],
+    labels: &[usize],
+    classes: usize,
+    dlogits: &mut [T],
+) -> Result<T> {
+    if classes == 0 {
+        return Err(Error::InvalidParameter { name: "classes", reason: "must be > 0" });
+    }
+    let batch = labels.len();
+    check_len("logits", mul_size(batch, classes)?, logits.len())?;
+    check_len("dlogits", logits.len(), dlogits.len())?;
+    crate::real::check_finite("logits", logits)?;
+    if batch == 0 {
+        return Ok(T::ZERO);
+    }
+    let inv = T::ONE / T::from_usize(batch);
+    let mut total = T::ZERO;
+    for ((row, d), &label) in logits.chunks_exact(classes).zip(dlogits.chunks_exact_mut(classes)).zip(labels)
+    {
+        let z = row
+            .get(label)
+            .copied()
+            .ok_or(Error::InvalidParameter { name: "labels", reason: "label >= classes" })?;
+        total += T::log_sum_exp(row) - z;
+        d.copy_from_slice(row);
+        T::softmax(d);
+        if let Some(dl) = d.get_mut(label) {
+            *dl -= T::ONE;
+        }
+        T::scale(inv, d);
+    }
+    Ok(total * inv)
+}
+
+/// Mean squared error `Σ(p − t)²/len` over all elements; writes `dpred = 2(p − t)/len`.
+/// O(len).
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] for wrong lengths.
+pub fn mse<T: Real>(pred: &[T], target: &[T], dpred: &mut [T]) -> Result<T> {
+    check_len("target", pred.len(), target.len())?;
+    check_len("dpred", pred.len(), dpred.len())?;
+    if pred.is_empty() {
+        return Ok(T::ZERO);
+    }
+    <T as Real>::sub(pred, target, dpred);
+    let loss = T::dot(dpred, dpred) / T::from_usize(pred.len());
+    T::scale(T::from_f64(2.0) / T::from_usize(pred.len()), dpred);
+    Ok(loss)
+}
+
+/// Row-wise argmax of `scores` (`rows × classes`) into `out` (`rows`); a row with NaN gets
+/// class 0. O(rows · classes).
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] for wrong lengths, [`Error::InvalidParameter`] for
+/// `classes == 0`.
+pub fn argmax_rows<T: Real>(scores: &[T], classes: usize, out: &mut [usize]) -> Result<()> {
+    if classes == 0 {
+        return Err(Error::InvalidParameter { name: "classes", reason: "must be > 0" });
+    }
+    check_len("scores", mul_size(out.len(), classes)?, scores.len())?;
+    for (o, row) in out.iter_mut().zip(scores.chunks_exact(classes)) {
+        *o = T::argmax(row).unwrap_or(0);
+    }
+    Ok(())
+}
+
+/// Number of rows of `scores` (`labels.len() × classes`) whose argmax equals the label.
+///
+/// # Errors
+/// As [`argmax_rows`].
+pub fn count_correct<T: Real>(scores: &[T], labels: &[usize], classes: usize) -> Result<usize> {
+    if classes == 0 {
+        return Err(Error::InvalidParameter { name: "classes", reason: "must be > 0" });
+    }
+    check_len("scores", mul_size(labels.len(), classes)?, scores.len())?;
+    Ok(scores.chunks_exact(classes).zip(labels).filter(|(row, &l)| T::argmax(row) == Some(l)).count())
+}

@@ -1,0 +1,144 @@
+//! Training-loop pieces: one caller buffer split into the per-step buffers, loss + gradient,
+//! an optimizer step, and batched evaluation.
+
+use super::loss::{count_correct, softmax_cross_entropy};
+use super::spec::{self, LayerSpec};
+use super::Mlp;
+use crate::error::{check_len, mul_size};
+use crate::optim::{Moment, Optimizer};
+use crate::{Error, Real, Result};
+
+/// Length of the one buffer [`TrainBuffers::split`] needs for minibatches of up to `batch`
+/// rows: activations + gradients + backward scratch + output gradient (saturating).
+#[must_use]
+pub const fn train_buffer_len(layers: &[LayerSpec], batch: usize) -> usize {
+    let out = match layers {
+        [.., last] => last.outputs,
+        [] => 0,
+    };
+    spec::activations_len(layers, batch)
+        .saturating_add(spec::params_len(layers))
+        .saturating_add(spec::scratch_len(layers, batch))
+        .saturating_add(out.saturating_mul(batch))
+}
+
+/// The buffers of one training step, for minibatches of up to `batch` rows (smaller batches
+/// use prefixes).
+#[derive(Debug)]
+pub struct TrainBuffers<'a, T> {
+    /// Forward activations.
+    pub acts: &'a mut [T],
+    /// Parameter gradients (after [`loss_and_grad`]).
+    pub grads: &'a mut [T],
+    /// Backward scratch.
+    pub scratch: &'a mut [T],
+    /// ∂loss/∂output.
+    pub d_out: &'a mut [T],
+    batch: usize,
+}
+
+impl<'a, T: Real> TrainBuffers<'a, T> {
+    /// Splits `buf` (exactly [`train_buffer_len`]`(mlp.layers(), batch)` long).
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] for a wrong length, [`Error::SizeOverflow`].
+    pub fn split(buf: &'a mut [T], mlp: &Mlp<'_>, batch: usize) -> Result<Self> {
+        let na = mlp.activations_len(batch)?;
+        let ns = mlp.scratch_len(batch)?;
+        let nd = mul_size(batch, mlp.outputs())?;
+        let need = crate::error::add_size(
+            crate::error::add_size(na, mlp.params_len())?,
+            crate::error::add_size(ns, nd)?,
+        )?;
+        check_len("train buffer", need, buf.len())?;
+        let (acts, rest) = buf.split_at_mut(na);
+        let (grads, rest) = rest.split_at_mut(mlp.params_len());
+        let (scratch, d_out) = rest.split_at_mut(ns);
+        Ok(Self { acts, grads, scratch, d_out, batch })
+    }
+
+    /// Largest minibatch these buffers serve.
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.batch
+    }
+}
+
+fn prefix<T>(s: &mut [T], n: usize) -> Result<&mut [T]> {
+    let found = s.len();
+    s.get_mut(..n).ok_or(Error::WorkspaceTooSmall { needed: n, given: found })
+}
+
+/// Forward, mean softmax cross-entropy against `labels` (`batch = labels.len()` rows of
+/// `x`), backward: leaves `∂loss/∂params` in `bufs.grads` and returns the loss.
+/// O(3 · batch · params).
+///
+/// # Errors
+/// As [`Mlp::forward`], [`Mlp::backward`], [`softmax_cross_entropy`];
+/// [`Error::WorkspaceTooSmall`] if `batch > bufs.capacity()`.
+pub fn loss_and_grad<T: Real>(
+    mlp: &Mlp<'_>,
+    params: &[T],
+    x: &[T],
+    labels: &[usize],
+    bufs: &mut TrainBuffers<'_, T>,
+) -> Result<T> {
+    let batch = labels.len();
+    if batch > bufs.batch {
+        return Err(Error::WorkspaceTooSmall { needed: batch, given: bufs.batch });
+    }
+    let acts = prefix(bufs.acts, mlp.activations_len(batch)?)?;
+    mlp.forward(params, x, batch, acts)?;
+    let d_out = prefix(bufs.d_out, mul_size(batch, mlp.outputs())?)?;
+    let loss = softmax_cross_entropy(mlp.output(acts, batch)?, labels, mlp.outputs(), d_out)?;
+    let scratch = prefix(bufs.scratch, mlp.scratch_len(batch)?)?;
+    mlp.backward(params, x, batch, acts, d_out, bufs.grads, scratch)?;
+    Ok(loss)
+}
+
+/// [`loss_and_grad`] then one optimizer step on `params` with the caller's `state`.
+///
+/// # Errors
+/// As [`loss_and_grad`] and [`Optimizer::step`]; params and state are untouched on error.
+#[allow(clippy::too_many_arguments)]
+pub fn classification_step<T: Real, O: Optimizer, S: Moment<T>>(
+    mlp: &Mlp<'_>,
+    optimizer: &mut O,
+    params: &mut [T],
+    state: &mut [S],
+    x: &[T],
+    labels: &[usize],
+    bufs: &mut TrainBuffers<'_, T>,
+) -> Result<T> {
+    let loss = loss_and_grad(mlp, params, x, labels, bufs)?;
+    optimizer.step(params, bufs.grads, state)?;
+    Ok(loss)
+}
+
+/// Number of rows of `x` (`labels.len()` rows) classified correctly, evaluated in chunks of
+/// up to `batch` rows with `acts` of [`Mlp::activations_len`]`(batch)` elements.
+/// O(rows · params).
+///
+/// # Errors
+/// As [`Mlp::forward`]; [`Error::InvalidParameter`] for `batch == 0`.
+pub fn count_correct_batched<T: Real>(
+    mlp: &Mlp<'_>,
+    params: &[T],
+    x: &[T],
+    labels: &[usize],
+    batch: usize,
+    acts: &mut [T],
+) -> Result<usize> {
+    if batch == 0 {
+        return Err(Error::InvalidParameter { name: "batch", reason: "must be > 0" });
+    }
+    check_len("x", mul_size(labels.len(), mlp.inputs())?, x.len())?;
+    check_len("acts", mlp.activations_len(batch)?, acts.len())?;
+    let mut correct = 0;
+    for (xb, lb) in x.chunks(batch * mlp.inputs()).zip(labels.chunks(batch)) {
+        let a = prefix(acts, mlp.activations_len(lb.len())?)?;
+        mlp.forward(params, xb, lb.len(), a)?;
+        correct += count_correct(mlp.output(a, lb.len())?, lb, mlp.outputs())?;
+    }
+    Ok(correct)
+}
