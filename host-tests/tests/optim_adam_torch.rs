@@ -41,7 +41,12 @@ fn run_case(name: &str, case: &Value) -> f64 {
     } else {
         let a = csv_rows("quadratic10_A.csv");
         let b: Vec<f64> = csv_rows("quadratic10_b.csv").into_iter().map(|r| r[0]).collect();
-        Box::new(move |x: &[f64]| a.iter().zip(&b).map(|(row, bi)| row.iter().zip(x).map(|(p, q)| p * q).sum::<f64>() - bi).collect())
+        Box::new(move |x: &[f64]| {
+            a.iter()
+                .zip(&b)
+                .map(|(row, bi)| row.iter().zip(x).map(|(p, q)| p * q).sum::<f64>() - bi)
+                .collect()
+        })
     };
     let x0: Vec<f64> = case["x0"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     assert_eq!(x0, rows[0]);
