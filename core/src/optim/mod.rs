@@ -18,13 +18,24 @@
 //! Accuracy of the f32 kernel: it follows the f64 trajectory of the spec's F1 check within
 //! 1e-5 for 100 steps (`host-tests/tests/optim_spec.rs`).
 //!
-//! Effect of 16-bit storage, digits (64→64→10 ReLU MLP, batch 32, 12 epochs, 1257 training /
-//! 540 test rows, `host-tests/tests/optim_digits.rs`), test accuracy:
+//! Effect of 16-bit storage, measured on digits (64→64→10 ReLU MLP, softmax CE, batch 32,
+//! 15 epochs, lr 3e-3, 1257 training / 540 test rows of the spec split, features standardised
+//! with training-row statistics; `host-tests/tests/optim_digits.rs`), test accuracy:
 //!
 //! | optimizer | f32 | bf16 moments | f16 moments | f16 params + f32 master |
 //! |---|---|---|---|---|
-//! | diffGrad | see report | | | |
-//! | Adam | | | | |
+//! | diffGrad | 0.9741 | 0.9704 | 0.9648 | 0.9741 |
+//! | Adam | 0.9796 | 0.9796 | 0.9278 | 0.9796 |
+//!
+//! - bf16 moments (f32 exponent range, 8-bit significand) cost at most 0.4 points here: the
+//!   recommended way to halve optimizer memory.
+//! - f16 moments lose up to 5 points: `(1−β2)·g²` underflows f16 (smallest subnormal 6e-8)
+//!   for small gradients, so `v` rounds to 0 while `m` does not and single steps become
+//!   `lr·m/ε`-sized. Use only with gradients of known, large enough scale.
+//! - f16 parameters with an f32 master copy (the forward/backward runs on the f16-rounded
+//!   weights, the optimizer updates the master): no measurable change; f16's 11-bit
+//!   significand is ample for these weights, and the master copy keeps small updates from
+//!   being rounded away.
 
 mod adam_family;
 mod driver;
