@@ -114,7 +114,7 @@ fn loss_gradients_match_finite_differences() {
     let (p, t) = ([1.0f64, 2.0, -1.0], [0.5, 2.5, 0.0]);
     let mut dp = [0.0; 3];
     assert!((mse(&p, &t, &mut dp).unwrap() - (0.25 + 0.25 + 1.0) / 3.0).abs() < 1e-15);
-    assert_eq!(dp, [2.0 * 0.5 / 3.0, 2.0 * -0.5 / 3.0, 2.0 * -1.0 / 3.0]);
+    assert_eq!(dp, [2.0 * 0.5 / 3.0, 2.0 * -0.5 / 3.0, -2.0 / 3.0]);
 }
 
 #[test]

@@ -17,6 +17,9 @@ fn csv_rows(name: &str) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// Gradient of an objective.
+type GradFn = dyn Fn(&[f64]) -> Vec<f64>;
+
 fn rosenbrock_grad(x: &[f64]) -> Vec<f64> {
     let (a, b) = (x[0], x[1]);
     vec![-2.0 * (1.0 - a) - 400.0 * a * (b - a * a), 200.0 * (b - a * a)]
@@ -36,7 +39,7 @@ fn run_case(name: &str, case: &Value) -> f64 {
     let steps = case["steps"].as_u64().unwrap() as usize;
     let rows = csv_rows(&format!("{name}.csv"));
     assert_eq!(rows.len(), steps + 1);
-    let grad: Box<dyn Fn(&[f64]) -> Vec<f64>> = if name.starts_with("rosenbrock") {
+    let grad: Box<GradFn> = if name.starts_with("rosenbrock") {
         Box::new(rosenbrock_grad)
     } else {
         let a = csv_rows("quadratic10_A.csv");

@@ -178,8 +178,8 @@ proptest! {
 fn check6_constant_gradient_halves_adam() {
     let gs = [0.7, 1.3, 1.3, 1.3, 1.3, 1.3, 1.3];
     let xi = frictions(&gs);
-    for t in 2..gs.len() {
-        assert!((xi[t] - 0.5).abs() < 1e-12, "xi_{} = {}", t + 1, xi[t]);
+    for (t, x) in xi.iter().enumerate().skip(2) {
+        assert!((x - 0.5).abs() < 1e-12, "xi_{} = {x}", t + 1);
     }
 }
 
