@@ -5,8 +5,8 @@
 //! and with f16 moments (recorded; loose floor only, see `check`).
 
 use ferrokern::nn::{
-    classification_step, column_stats, count_correct_batched, gather, gather_rows, loss_and_grad,
-    standardize, train_buffer_len, Activation, LayerSpec, Mlp, TrainBuffers,
+    column_stats, count_correct_batched, gather, gather_rows, loss_and_grad, standardize, train_buffer_len,
+    train_step, Activation, LayerSpec, Mlp, Target, TrainBuffers,
 };
 use ferrokern::optim::{
     round_to_f16, widen_f16, Adam, AdamConfig, DiffGrad, DiffGradConfig, Moment, Optimizer,
@@ -84,12 +84,13 @@ fn train<O: Optimizer, S: Moment<f32>>(data: &Digits, mut opt: O, f16_params: bo
             gather_rows(&data.x_train, 64, rows, xb).unwrap();
             gather(&data.y_train, rows, yb).unwrap();
             if f16_params {
-                loss_and_grad(&mlp, &working, xb, yb, &mut bufs).unwrap();
+                loss_and_grad(&mlp, &working, xb, Target::Classes(yb), &mut bufs).unwrap();
                 opt.step(&mut master, bufs.grads, &mut state).unwrap();
                 round_to_f16(&master, &mut half).unwrap();
                 widen_f16(&half, &mut working).unwrap();
             } else {
-                classification_step(&mlp, &mut opt, &mut master, &mut state, xb, yb, &mut bufs).unwrap();
+                train_step(&mlp, &mut opt, &mut master, &mut state, xb, Target::Classes(yb), &mut bufs)
+                    .unwrap();
             }
         }
     }

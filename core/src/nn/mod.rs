@@ -8,7 +8,7 @@
 //! - [`Mlp::forward`] / [`Mlp::backward`] over a batch through `gemm`; [`Mlp::init`] He/Xavier.
 //! - Losses with gradients: [`softmax_cross_entropy`] (integer labels), [`mse`];
 //!   [`argmax_rows`], [`count_correct`].
-//! - Training pieces: [`TrainBuffers`], [`loss_and_grad`], [`classification_step`],
+//! - Training pieces: [`TrainBuffers`], [`Target`], [`loss_and_grad`], [`train_step`],
 //!   [`count_correct_batched`], data preparation [`column_stats`], [`standardize`],
 //!   [`gather_rows`], [`gather`].
 //!
@@ -26,4 +26,4 @@ pub use data::{column_stats, gather, gather_rows, standardize};
 pub use loss::{argmax_rows, count_correct, mse, softmax_cross_entropy};
 pub use mlp::Mlp;
 pub use spec::{activations_len, max_width, params_len, scratch_len, Activation, LayerSpec};
-pub use train::{classification_step, count_correct_batched, loss_and_grad, train_buffer_len, TrainBuffers};
+pub use train::{count_correct_batched, loss_and_grad, train_buffer_len, train_step, Target, TrainBuffers};

@@ -1,7 +1,7 @@
 //! Training-loop pieces: one caller buffer split into the per-step buffers, loss + gradient,
 //! an optimizer step, and batched evaluation.
 
-use super::loss::{count_correct, softmax_cross_entropy};
+use super::loss::{count_correct, mse, softmax_cross_entropy};
 use super::spec::{self, LayerSpec};
 use super::Mlp;
 use crate::error::{check_len, mul_size};
@@ -69,48 +69,101 @@ fn prefix<T>(s: &mut [T], n: usize) -> Result<&mut [T]> {
     s.get_mut(..n).ok_or(Error::WorkspaceTooSmall { needed: n, given: found })
 }
 
-/// Forward, mean softmax cross-entropy against `labels` (`batch = labels.len()` rows of
-/// `x`), backward: leaves `∂loss/∂params` in `bufs.grads` and returns the loss.
-/// O(3 · batch · params).
+/// What the network output is compared with in a training step.
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'a, T> {
+    /// One class label per row: mean softmax cross-entropy on the output logits.
+    Classes(&'a [usize]),
+    /// Regression targets (`batch × outputs`): mean squared error ([`mse`]).
+    Values(&'a [T]),
+}
+
+impl<T> Target<'_, T> {
+    /// Rows in the minibatch.
+    fn batch(&self, outputs: usize) -> Result<usize> {
+        match self {
+            Target::Classes(l) => Ok(l.len()),
+            Target::Values(v) => {
+                let rows = v.len().checked_div(outputs).unwrap_or(0);
+                check_len("targets", mul_size(rows, outputs)?, v.len())?;
+                Ok(rows)
+            }
+        }
+    }
+}
+
+/// Forward over the minibatch `x` (as many rows as `target` has), loss against `target`,
+/// backward: leaves `∂loss/∂params` in `bufs.grads` and returns the loss.
+/// O(3 · batch · params) time, no memory beyond `bufs`.
 ///
 /// # Errors
-/// As [`Mlp::forward`], [`Mlp::backward`], [`softmax_cross_entropy`];
-/// [`Error::WorkspaceTooSmall`] if `batch > bufs.capacity()`.
+/// As [`Mlp::forward`], [`Mlp::backward`], [`softmax_cross_entropy`], [`mse`];
+/// [`Error::WorkspaceTooSmall`] if the batch exceeds `bufs.capacity()`,
+/// [`Error::InvalidParameter`] for an empty batch.
 pub fn loss_and_grad<T: Real>(
     mlp: &Mlp<'_>,
     params: &[T],
     x: &[T],
-    labels: &[usize],
+    target: Target<'_, T>,
     bufs: &mut TrainBuffers<'_, T>,
 ) -> Result<T> {
-    let batch = labels.len();
+    let batch = target.batch(mlp.outputs())?;
     if batch > bufs.batch {
         return Err(Error::WorkspaceTooSmall { needed: batch, given: bufs.batch });
     }
     let acts = prefix(bufs.acts, mlp.activations_len(batch)?)?;
     mlp.forward(params, x, batch, acts)?;
     let d_out = prefix(bufs.d_out, mul_size(batch, mlp.outputs())?)?;
-    let loss = softmax_cross_entropy(mlp.output(acts, batch)?, labels, mlp.outputs(), d_out)?;
+    let out = mlp.output(acts, batch)?;
+    let loss = match target {
+        Target::Classes(labels) => softmax_cross_entropy(out, labels, mlp.outputs(), d_out)?,
+        Target::Values(values) => mse(out, values, d_out)?,
+    };
     let scratch = prefix(bufs.scratch, mlp.scratch_len(batch)?)?;
     mlp.backward(params, x, batch, acts, d_out, bufs.grads, scratch)?;
     Ok(loss)
 }
 
-/// [`loss_and_grad`] then one optimizer step on `params` with the caller's `state`.
+/// [`loss_and_grad`] then one optimizer step on `params` with the caller's `state`; returns
+/// the loss before the step.
+///
+/// ```
+/// use ferrokern::nn::{train_buffer_len, train_step, Activation, LayerSpec, Mlp, Target, TrainBuffers};
+/// use ferrokern::optim::{Adam, AdamConfig};
+/// const NET: [LayerSpec; 2] =
+///     [LayerSpec::new(2, 8, Activation::Tanh), LayerSpec::new(8, 2, Activation::Identity)];
+/// let mlp = Mlp::new(&NET)?;
+/// let mut params = [0.0f64; ferrokern::nn::params_len(&NET)];
+/// mlp.init(&mut params, &mut ferrokern::rng::Pcg32::seed(3))?;
+/// let mut state = [0.0f64; Adam::state_len(ferrokern::nn::params_len(&NET))];
+/// let mut buf = [0.0f64; train_buffer_len(&NET, 4)];
+/// let mut bufs = TrainBuffers::split(&mut buf, &mlp, 4)?;
+/// let mut opt = Adam::new(AdamConfig { lr: 0.05, ..AdamConfig::default() });
+/// // XOR as two classes.
+/// let x = [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0];
+/// let labels = [0, 1, 1, 0];
+/// let first = train_step(&mlp, &mut opt, &mut params, &mut state, &x, Target::Classes(&labels), &mut bufs)?;
+/// let mut last = first;
+/// for _ in 0..300 {
+///     last = train_step(&mlp, &mut opt, &mut params, &mut state, &x, Target::Classes(&labels), &mut bufs)?;
+/// }
+/// assert!(last < 0.1 * first);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 ///
 /// # Errors
-/// As [`loss_and_grad`] and [`Optimizer::step`]; params and state are untouched on error.
+/// As [`loss_and_grad`] and `Optimizer::step`; params and state are untouched on error.
 #[allow(clippy::too_many_arguments)]
-pub fn classification_step<T: Real, O: Optimizer, S: Moment<T>>(
+pub fn train_step<T: Real, O: Optimizer, S: Moment<T>>(
     mlp: &Mlp<'_>,
     optimizer: &mut O,
     params: &mut [T],
     state: &mut [S],
     x: &[T],
-    labels: &[usize],
+    target: Target<'_, T>,
     bufs: &mut TrainBuffers<'_, T>,
 ) -> Result<T> {
-    let loss = loss_and_grad(mlp, params, x, labels, bufs)?;
+    let loss = loss_and_grad(mlp, params, x, target, bufs)?;
     optimizer.step(params, bufs.grads, state)?;
     Ok(loss)
 }

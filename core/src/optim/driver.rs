@@ -29,6 +29,17 @@ impl<'a, T, S> ParamGroup<'a, T, S> {
     }
 }
 
+/// The parts of one optimizer state buffer (see [`Optimizer::state_parts`]).
+#[derive(Debug)]
+pub struct StateParts<'a, S> {
+    /// First moment (Adam, diffGrad) or momentum buffer (SGD).
+    pub m: &'a mut [S],
+    /// Second moment (Adam, diffGrad); empty for SGD.
+    pub v: &'a mut [S],
+    /// Previous gradient (diffGrad); empty otherwise.
+    pub prev_grad: &'a mut [S],
+}
+
 /// Splits a state buffer `[m | v | prev]` into its `per` used parts of length `n` each;
 /// the unused parts are empty.
 fn split_state<S>(state: &mut [S], n: usize, per: usize) -> (&mut [S], &mut [S], &mut [S]) {
@@ -73,6 +84,17 @@ pub trait Optimizer {
     /// State length for `n` parameters (saturates; a buffer that long cannot exist).
     fn state_len_for(n: usize) -> usize {
         n.saturating_mul(Self::STATE_PER_PARAM)
+    }
+
+    /// Named views of a state buffer for `n` parameters (for saving/restoring or inspection);
+    /// parts the optimizer does not use are empty.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if `state.len() != state_len(n)`.
+    fn state_parts<S>(state: &mut [S], n: usize) -> Result<StateParts<'_, S>> {
+        check_len("state", Self::state_len_for(n), state.len())?;
+        let (m, v, prev_grad) = split_state(state, n, Self::STATE_PER_PARAM);
+        Ok(StateParts { m, v, prev_grad })
     }
 
     /// Learning rate the next step will use (schedule and warm-up applied).

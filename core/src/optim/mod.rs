@@ -15,8 +15,12 @@
 //!
 //! Cost per step: O(n) time; memory 3n (diffGrad), 2n (Adam), n (SGD) state elements.
 //!
-//! Accuracy of the f32 kernel: it follows the f64 trajectory of the spec's F1 check within
-//! 1e-5 for 100 steps (`host-tests/tests/optim_spec.rs`).
+//! Accuracy: in f64 every check of the diffGrad spec passes at the spec's tolerances, and the
+//! Adam trajectories match `torch.optim.Adam(W)` within 3.1e-12 relative over 200 steps. The
+//! f32 kernel's stated tolerance on the spec's scalar problems is 1e-5 absolute over the first
+//! 100 steps (measured 1.3e-7 on F1), and at x_299 1e-6 on F1 (measured 1.4e-8) and 1e-3 on
+//! F2/F3, where the iterate still oscillates around the minimum at constant lr (measured
+//! 9.5e-5 and 3.7e-7) (`host-tests/tests/optim_spec.rs`).
 //!
 //! Effect of 16-bit storage, measured on digits (64→64→10 ReLU MLP, softmax CE, batch 32,
 //! 15 epochs, lr 3e-3, 1257 training / 540 test rows of the spec split, features standardised
@@ -44,7 +48,7 @@ mod sgd;
 mod storage;
 
 pub use adam_family::{Adam, AdamConfig, DiffGrad, DiffGradConfig, EpsMode};
-pub use driver::{Optimizer, Owned, ParamGroup};
+pub use driver::{Optimizer, Owned, ParamGroup, StateParts};
 pub use ferrokern_simd::optim::{AdamRule, Rule, SgdRule};
 pub(crate) use schedule::check_range;
 pub use schedule::{LrSchedule, StepControl};
