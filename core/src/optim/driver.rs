@@ -168,6 +168,21 @@ pub trait Optimizer {
 /// An optimizer with its state in a fixed-size array, for static allocation in firmware.
 /// `S` must equal `O::STATE_PER_PARAM · N` (checked at compile time when [`Owned::new`] is
 /// instantiated), e.g. `Owned<DiffGrad, f32, 64, 192>`.
+///
+/// ```
+/// use ferrokern::optim::{DiffGrad, DiffGradOwned, Optimizer};
+/// let mut opt: DiffGradOwned<f32, 2, { DiffGrad::state_len(2) }> = DiffGradOwned::new(DiffGrad::default());
+/// let mut w = [1.0f32, -1.0];
+/// opt.step(&mut w, &[0.5, -0.5])?;
+/// assert_eq!(opt.optimizer.step_count(), 1);
+/// assert!(w[0] < 1.0 && w[1] > -1.0);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+/// A state array of the wrong size does not compile:
+/// ```compile_fail
+/// use ferrokern::optim::{DiffGrad, DiffGradOwned};
+/// let opt: DiffGradOwned<f32, 2, 5> = DiffGradOwned::new(DiffGrad::default());
+/// ```
 #[derive(Clone, Debug)]
 pub struct Owned<O, T, const N: usize, const S: usize> {
     /// The optimizer (config and step count).
