@@ -4,7 +4,7 @@
 //!
 //! * [`Model::parse`] validates a whole file up front (`no_std`, no allocation, zero-copy: the
 //!   model borrows the byte slice, e.g. an `include_bytes!` array, and decodes on access).
-//! * [`ModelWriter`] (feature `std`) writes files; [`to_rust_source`] / [`to_c_source`] embed a
+//! * `ModelWriter` (feature `std`) writes files; `to_rust_source` / `to_c_source` embed a
 //!   file as a 16-byte-aligned static array.
 //!
 //! Malformed input of any kind (truncated, corrupted, wrong version, bad shape, misaligned or

@@ -112,7 +112,7 @@ impl<'a> Tensor<'a> {
     /// Checks the shape.
     ///
     /// # Errors
-    /// [`Error::DimensionMismatch`] with `what = "tensor rank"` when the ranks differ, else with
+    /// [`Error::DimensionMismatch`](crate::Error::DimensionMismatch) with `what = "tensor rank"` when the ranks differ, else with
     /// `what = "tensor dimension"` and the first differing dimension.
     pub fn expect_shape(&self, shape: &[usize]) -> Result<()> {
         check_len("tensor rank", shape.len(), self.rank)?;
@@ -126,7 +126,7 @@ impl<'a> Tensor<'a> {
     /// `i32` from i32/u8). Cost: O(1); each element is decoded when reached.
     ///
     /// # Errors
-    /// [`Error::Model`] `"tensor dtype does not convert to the requested type"` (offset: the
+    /// [`Error::Model`](crate::Error::Model) `"tensor dtype does not convert to the requested type"` (offset: the
     /// tensor's table entry) when `T` cannot represent the stored type exactly.
     pub fn values<T: Element>(&self) -> Result<Values<'a, T>> {
         if !T::accepts(self.dtype) {
@@ -138,7 +138,7 @@ impl<'a> Tensor<'a> {
     /// Decodes all elements into `out` (row-major). Cost: O(len).
     ///
     /// # Errors
-    /// As [`Tensor::values`]; [`Error::DimensionMismatch`] if `out.len() != len()`. `out` is
+    /// As [`Tensor::values`]; [`Error::DimensionMismatch`](crate::Error::DimensionMismatch) if `out.len() != len()`. `out` is
     /// untouched on error.
     pub fn read_into<T: Element>(&self, out: &mut [T]) -> Result<()> {
         let values = self.values::<T>()?;
