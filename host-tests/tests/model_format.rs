@@ -622,3 +622,28 @@ fn write_fuzz_seed_corpus() {
         std::fs::write(format!("{dir}/{name}"), bytes).unwrap();
     }
 }
+
+#[test]
+fn duplicate_metadata_key_is_rejected() {
+    let mut w = ModelWriter::new("mlp").unwrap();
+    w.meta_i64("ab", 1).unwrap().meta_i64("ac", 2).unwrap();
+    let mut b = w.to_bytes().unwrap();
+    assert_eq!(&b[128..130], b"ac");
+    b[129] = b'b';
+    fix_crc(&mut b);
+    assert_eq!(reason(Model::parse(&b)), "duplicate metadata key");
+}
+
+#[test]
+fn many_tensors_round_trip() {
+    let mut w = ModelWriter::new("mlp").unwrap();
+    for i in 0..300u32 {
+        w.tensor_u32(&format!("layer{i}.index"), &[i as usize % 5], &vec![i; i as usize % 5]).unwrap();
+    }
+    let bytes = w.to_bytes().unwrap();
+    let m = Model::parse(&bytes).unwrap();
+    assert_eq!(m.tensor_count(), 300);
+    let t = m.tensor("layer299.index").unwrap();
+    assert_eq!((t.len(), t.get::<u32>(3)), (4, Some(299)));
+    assert_eq!(m.tensors().filter(|t| t.is_empty()).count(), 60);
+}

@@ -189,8 +189,10 @@ impl<'a> Model<'a> {
 
         for i in 0..meta_count {
             let entry = model.meta_entry_offset(i);
-            let (key, _) = meta::decode(bytes, entry)?;
-            if (0..i).any(|j| meta::decode(bytes, model.meta_entry_offset(j)).is_ok_and(|(k, _)| k == key)) {
+            meta::decode(bytes, entry)?;
+            if (0..i).any(|j| {
+                model.same_field(entry, model.meta_entry_offset(j), layout::meta::KEY, layout::META_KEY_MAX)
+            }) {
                 return Err(bad("duplicate metadata key", entry));
             }
         }
@@ -203,7 +205,9 @@ impl<'a> Model<'a> {
             }
             // In bounds: `decode` checked data_offset + byte length <= body_end.
             data_floor = t.data_offset().saturating_add(t.bytes().len());
-            if (0..i).any(|j| model.tensor_at(j).is_ok_and(|u| u.name() == t.name())) {
+            if (0..i).any(|j| {
+                model.same_field(entry, model.tensor_entry_offset(j), layout::tensor::NAME, layout::NAME_MAX)
+            }) {
                 return Err(bad("duplicate tensor name", entry));
             }
         }
@@ -213,6 +217,13 @@ impl<'a> Model<'a> {
             return Err(bad("checksum mismatch", body_end));
         }
         Ok(model)
+    }
+
+    /// Whether the `width`-byte fields at `field` within the entries at `a` and `b` are equal.
+    /// Padding is canonical (all NUL after the text), so equal names ⇔ equal raw fields.
+    fn same_field(&self, a: usize, b: usize, field: usize, width: usize) -> bool {
+        let read = |entry: usize| layout::field(self.bytes, entry.saturating_add(field), width, "").ok();
+        matches!((read(a), read(b)), (Some(x), Some(y)) if x == y)
     }
 
     fn meta_entry_offset(&self, index: usize) -> usize {
