@@ -1,1 +1,0 @@
-//! The ferrokern model file format (`.fkm`). See `docs/model-format.md`.
