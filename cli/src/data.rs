@@ -48,13 +48,20 @@ impl Table {
         for &i in idx {
             values.extend_from_slice(self.row(i));
         }
-        Table { source: self.source.clone(), header: self.header.clone(), rows: idx.len(), cols: self.cols, values }
+        Table {
+            source: self.source.clone(),
+            header: self.header.clone(),
+            rows: idx.len(),
+            cols: self.cols,
+            values,
+        }
     }
 }
 
 /// Read and validate a CSV file (header detected, see the module docs).
 pub fn load_csv(path: &Path) -> Result<Table> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))?;
     parse_csv(&text, path)
 }
 
@@ -115,7 +122,8 @@ fn split_cells(line: &str) -> Vec<&str> {
 /// Read a `--test-rows` file: 0-based row indices, one per line (blank lines skipped), each
 /// `< n_rows`, no duplicates, not all rows. Returned sorted.
 pub fn load_test_rows(path: &Path, n_rows: usize) -> Result<Vec<usize>> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))?;
     parse_test_rows(&text, path, n_rows)
 }
 
@@ -139,7 +147,9 @@ pub fn parse_test_rows(text: &str, source: &Path, n_rows: usize) -> Result<Vec<u
                     format!("line {line_no}: row {i} is out of range (the data has {n_rows} rows, 0-based)"),
                 ))
             }
-            Some(true) => return Err(CliError::file(source, format!("line {line_no}: row {i} is listed twice"))),
+            Some(true) => {
+                return Err(CliError::file(source, format!("line {line_no}: row {i} is listed twice")))
+            }
             Some(s) => *s = true,
         }
         idx.push(i);
@@ -187,7 +197,10 @@ impl Supervised {
         if t.cols < 2 {
             return Err(CliError::file(
                 &t.source,
-                format!("has {} column(s); supervised data needs features and a target (last column)", t.cols),
+                format!(
+                    "has {} column(s); supervised data needs features and a target (last column)",
+                    t.cols
+                ),
             ));
         }
         let features = t.cols - 1;
@@ -228,7 +241,12 @@ pub fn load_split(data: &Path, test_data: Option<&Path>, test_rows: Option<&Path
             if t.cols != table.cols {
                 return Err(CliError::file(
                     p,
-                    format!("has {} columns but the training data {} has {}", t.cols, quote(data), table.cols),
+                    format!(
+                        "has {} columns but the training data {} has {}",
+                        t.cols,
+                        quote(data),
+                        table.cols
+                    ),
                 ));
             }
             (table, Some(t))
@@ -240,7 +258,10 @@ pub fn load_split(data: &Path, test_data: Option<&Path>, test_rows: Option<&Path
         }
         (None, None) => (table, None),
     };
-    Ok(Split { train: Supervised::from_table(&train)?, test: test.as_ref().map(Supervised::from_table).transpose()? })
+    Ok(Split {
+        train: Supervised::from_table(&train)?,
+        test: test.as_ref().map(Supervised::from_table).transpose()?,
+    })
 }
 
 /// Per-feature mean and standard deviation of the training rows (population, ddof = 0), stored
@@ -448,8 +469,10 @@ mod tests {
     /// over all rows with ddof = 0 (see host-tests/data/README.md).
     #[test]
     fn standardizer_matches_vendored_numpy_reference() {
-        let raw = parse_csv(include_str!("../../host-tests/data/breast_cancer.csv"), Path::new("bc")).unwrap();
-        let refd = parse_csv(include_str!("../../host-tests/data/breast_cancer_std.csv"), Path::new("bcs")).unwrap();
+        let raw =
+            parse_csv(include_str!("../../host-tests/data/breast_cancer.csv"), Path::new("bc")).unwrap();
+        let refd =
+            parse_csv(include_str!("../../host-tests/data/breast_cancer_std.csv"), Path::new("bcs")).unwrap();
         let (raw, refd) = (Supervised::from_table(&raw).unwrap(), Supervised::from_table(&refd).unwrap());
         let mut x = raw.x.clone();
         Standardizer::fit(&x, raw.features).apply(&mut x);

@@ -43,18 +43,24 @@ impl Command {
     }
 }
 
-/// clap's usage errors as one line: its first line plus the allowed values, if it lists them.
+/// clap's usage errors as one line: the message and its details (missing arguments, allowed
+/// values, tips), without the usage block.
 fn one_line_usage_error(e: &clap::Error) -> String {
     let text = e.render().to_string();
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.next().unwrap_or("invalid arguments");
-    let first = first.strip_prefix("error:").unwrap_or(first).trim();
-    let extra: Vec<&str> = lines.filter(|l| l.starts_with("[possible values")).collect();
-    let mut msg = first.to_owned();
-    for l in extra {
-        msg.push(' ');
-        msg.push_str(l);
+    let parts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut msg = String::new();
+    for p in parts {
+        if !msg.is_empty() {
+            msg.push_str(if msg.ends_with(':') { " " } else { "; " });
+        }
+        msg.push_str(p);
     }
+    let msg = msg.strip_prefix("error:").unwrap_or(&msg).trim();
     format!("{msg} (try 'ferrokern --help')")
 }
 

@@ -10,7 +10,8 @@ use crate::fsio::write_bytes_atomic;
 /// An RGB colour.
 pub type Rgb = [u8; 3];
 /// Series colours, used in order.
-pub const PALETTE: [Rgb; 6] = [[31, 119, 180], [214, 39, 40], [44, 160, 44], [255, 127, 14], [148, 103, 189], [23, 23, 23]];
+pub const PALETTE: [Rgb; 6] =
+    [[31, 119, 180], [214, 39, 40], [44, 160, 44], [255, 127, 14], [148, 103, 189], [23, 23, 23]];
 const WHITE: Rgb = [255, 255, 255];
 const AXIS: Rgb = [60, 60, 60];
 const MARGIN: i64 = 40;
@@ -199,7 +200,20 @@ impl Frame {
 /// line). With `log_y`, y is plotted as log10 (non-positive values skipped), e.g. for
 /// objective gaps. Colours follow [`PALETTE`] in series order.
 pub fn line_plot(series: &[Vec<(f64, f64)>], log_y: bool, width: u32, height: u32) -> Canvas {
-    let tf = |(x, y): (f64, f64)| (x, if log_y { if y > 0.0 { y.log10() } else { f64::NAN } } else { y });
+    let tf = |(x, y): (f64, f64)| {
+        (
+            x,
+            if log_y {
+                if y > 0.0 {
+                    y.log10()
+                } else {
+                    f64::NAN
+                }
+            } else {
+                y
+            },
+        )
+    };
     let mut c = Canvas::new(width, height);
     let frame = Frame::fit(&c, series.iter().flatten().copied().map(tf));
     frame.draw_axes(&mut c);
@@ -218,18 +232,29 @@ pub fn line_plot(series: &[Vec<(f64, f64)>], log_y: bool, width: u32, height: u3
     c
 }
 
-/// Points `(x, y, group)` (group picks the colour) and segments `(from, to, weight)` drawn
+/// A weighted link between two data points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Segment {
+    /// Start (data coordinates).
+    pub from: (f64, f64),
+    /// End (data coordinates).
+    pub to: (f64, f64),
+    /// Opacity in [0, 1], e.g. a plan entry over the largest entry.
+    pub weight: f64,
+}
+
+/// Points `(x, y, group)` (group picks the colour) and [`Segment`]s drawn
 /// under them with opacity `weight` clamped to [0, 1] (e.g. plan entries over their maximum).
 pub fn scatter_segments(
     points: &[(f64, f64, usize)],
-    segments: &[((f64, f64), (f64, f64), f64)],
+    segments: &[Segment],
     width: u32,
     height: u32,
 ) -> Canvas {
     let mut c = Canvas::new(width, height);
     let frame = Frame::fit(&c, points.iter().map(|&(x, y, _)| (x, y)));
     frame.draw_axes(&mut c);
-    for &((x0, y0), (x1, y1), w) in segments {
+    for &Segment { from: (x0, y0), to: (x1, y1), weight: w } in segments {
         if [x0, y0, x1, y1, w].iter().all(|v| v.is_finite()) {
             c.line(frame.map(x0, y0), frame.map(x1, y1), [90, 90, 90], w);
         }
@@ -293,7 +318,8 @@ mod tests {
     #[test]
     fn segment_endpoints_land_on_points() {
         let pts = [(0.0, 0.0, 0), (1.0, 1.0, 1)];
-        let c = scatter_segments(&pts, &[((0.0, 0.0), (1.0, 1.0), 1.0)], 100, 100);
+        let c =
+            scatter_segments(&pts, &[Segment { from: (0.0, 0.0), to: (1.0, 1.0), weight: 1.0 }], 100, 100);
         let at = |x: usize, y: usize| &c.pixels[(y * 100 + x) * 3..][..3];
         // Data (0,0) maps to the bottom-left of the plot area, (1,1) to the top-right.
         assert_eq!(at(40, 60), PALETTE[0]);
@@ -317,7 +343,8 @@ mod tests {
     fn degenerate_inputs_do_not_panic() {
         let _ = line_plot(&[vec![], vec![(1.0, f64::NAN)], vec![(2.0, 3.0)]], false, 60, 60);
         let _ = line_plot(&[vec![(0.0, -1.0)]], true, 60, 60);
-        let _ = scatter_segments(&[], &[((0.0, 0.0), (f64::NAN, 1.0), 0.5)], 10, 10);
+        let _ =
+            scatter_segments(&[], &[Segment { from: (0.0, 0.0), to: (f64::NAN, 1.0), weight: 0.5 }], 10, 10);
         let _ = image_grid(&[], 8, 8, 4, 2);
         assert_eq!(label(0.5), "0.5");
         assert_eq!(label(1.5e-5), "1.5e-5");
