@@ -230,6 +230,24 @@ pub struct Split {
     pub test: Option<Supervised>,
 }
 
+impl Split {
+    /// Standardise training and held-out features with the training rows' statistics (or the
+    /// identity when `enabled` is false, i.e. `--no-standardize`) and return the statistics to
+    /// store with the model.
+    pub fn standardize(&mut self, enabled: bool) -> Standardizer {
+        let stats = if enabled {
+            Standardizer::fit(&self.train.x, self.train.features)
+        } else {
+            Standardizer::identity(self.train.features)
+        };
+        stats.apply(&mut self.train.x);
+        if let Some(t) = self.test.as_mut() {
+            stats.apply(&mut t.x);
+        }
+        stats
+    }
+}
+
 /// Load `--data` and the held-out part (`--test-data` file or `--test-rows` indices into
 /// `--data`). The test file must have the same number of columns as the training file.
 pub fn load_split(data: &Path, test_data: Option<&Path>, test_rows: Option<&Path>) -> Result<Split> {
@@ -479,6 +497,24 @@ mod tests {
         let worst = x.iter().zip(&refd.x).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         assert!(worst < 1e-9, "max abs diff {worst}");
         assert_eq!(raw.y, refd.y);
+    }
+
+    #[test]
+    fn split_standardizes_test_with_training_statistics() {
+        let t = parse("a,y\n1,0\n3,1\n100,0\n").unwrap();
+        let (train, test) = split_rows(&t, &[2]);
+        let mut split = Split {
+            train: Supervised::from_table(&train).unwrap(),
+            test: Some(Supervised::from_table(&test).unwrap()),
+        };
+        let stats = split.standardize(true);
+        assert_eq!((stats.mean[0], stats.std[0]), (2.0, 1.0));
+        assert_eq!(split.train.x, vec![-1.0, 1.0]);
+        assert_eq!(split.test.as_ref().unwrap().x, vec![98.0]);
+        let mut raw = split.clone();
+        raw.train.x = vec![1.0, 3.0];
+        assert_eq!(raw.standardize(false), Standardizer::identity(1));
+        assert_eq!(raw.train.x, vec![1.0, 3.0]);
     }
 
     #[test]
