@@ -68,6 +68,8 @@ pub fn load_csv(path: &Path) -> Result<Table> {
 /// Parse CSV text; `source` names it in messages.
 pub fn parse_csv(text: &str, source: &Path) -> Result<Table> {
     let err = |msg: String| CliError::file(source, msg);
+    // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first cell.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate().map(|(n, l)| (n + 1, l.trim())).filter(|(_, l)| !l.is_empty());
     let Some((first_line, first)) = lines.next() else {
         return Err(err("is empty (no rows)".into()));
@@ -79,7 +81,7 @@ pub fn parse_csv(text: &str, source: &Path) -> Result<Table> {
     let mut values = Vec::new();
     let mut rows = 0usize;
     if is_header {
-        header = Some(first_cells.iter().map(|c| c.trim_matches('"').to_owned()).collect::<Vec<_>>());
+        header = Some(first_cells.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>());
     }
     let data_lines = (!is_header).then_some((first_line, first)).into_iter().chain(lines);
     for (line_no, line) in data_lines {
@@ -115,8 +117,9 @@ pub fn parse_csv(text: &str, source: &Path) -> Result<Table> {
     Ok(Table { source: source.to_path_buf(), header, rows, cols, values })
 }
 
+/// Cells of a line, trimmed, with surrounding double quotes removed (`"1.5"` reads as 1.5).
 fn split_cells(line: &str) -> Vec<&str> {
-    line.split(',').map(str::trim).collect()
+    line.split(',').map(|c| c.trim().trim_matches('"').trim()).collect()
 }
 
 /// Read a `--test-rows` file: 0-based row indices, one per line (blank lines skipped), each
@@ -419,6 +422,12 @@ mod tests {
         let t = parse("1,2\n3,4\n").unwrap();
         assert!(t.header.is_none());
         assert_eq!((t.rows, t.cols), (2, 2));
+        // Byte-order mark and quoted numbers (spreadsheet exports).
+        let t = parse("\u{feff}1,\"2.5\"\n3,4\n").unwrap();
+        assert!(t.header.is_none());
+        assert_eq!(t.values, vec![1.0, 2.5, 3.0, 4.0]);
+        let t = parse("\"a\",\"b\"\n1,2\n").unwrap();
+        assert_eq!(t.header.unwrap(), vec!["a".to_owned(), "b".into()]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use ferrokern_cli::output::Ctx;
 
 /// Numerical kernels for microcontrollers, on your data files.
 #[derive(Debug, Parser)]
-#[command(name = "ferrokern", version, about, propagate_version = true)]
+#[command(name = "ferrokern", version, propagate_version = true)]
 struct Cli {
     /// Print exactly one JSON object on stdout (with "seconds": kernel wall time).
     #[arg(long, global = true)]
