@@ -8,10 +8,15 @@ use crate::error::{check_len, mul_size};
 use crate::real::check_finite;
 use crate::{Error, Real, Result};
 
+/// Classes whose per-row probabilities the exact Hessian caches on the stack.
+const PROB_CACHE: usize = 64;
+
 /// `f(W) = (1/n) Σ_i −log softmax(W x_i)_{y_i} + (λ/2)‖W‖²` with `K` classes.
 ///
-/// Variables: `W` is `K × p` row-major, so variable `c·p + f` is the weight of feature `f` for
-/// class `c` and a contiguous block of length `p` is one class's weights. State: scores `Z = XWᵀ`
+/// Variables: `W` is `p × K` row-major (spec §4's `X ∈ R^{p×K}`), so variable `f·K + c` is the
+/// weight of feature `f` for class `c` and a contiguous block of length `K` holds one feature's
+/// weights for all classes (such blocks contain the flat directions `W_f ← W_f + t·1` that couple
+/// the classes). State: scores `Z = XW`
 /// (`n × K` row-major) in a caller slice (construction: `W = 0`). Costs: [`Problem::partial`]
 /// O(n·K), [`Problem::block_gradient`] O(n·(K + |b|)), [`Problem::apply`] O(n), full gradient
 /// O(n·K·p), Hessian (exact, or the Böhning bound of spec §4) O(n·(K + |b|²)).
@@ -87,10 +92,10 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
     fn reset(&mut self, w: &[T]) -> Result<()> {
         check_len("w", self.p * self.k, w.len())?;
         check_finite("w", w)?;
-        // Z = X Wᵀ
+        // Z = X W
         T::gemm(
             crate::real::Trans::No,
-            crate::real::Trans::Yes,
+            crate::real::Trans::No,
             self.n,
             self.k,
             self.p,
@@ -98,7 +103,7 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
             self.x,
             self.p,
             w,
-            self.p,
+            self.k,
             T::ZERO,
             self.z,
             self.k,
@@ -129,7 +134,7 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
             let lse = T::log_sum_exp(z);
             let mut cached = (usize::MAX, T::ZERO);
             for (o, &j) in out.iter_mut().zip(block) {
-                let (c, f) = (j / self.p, j % self.p);
+                let (f, c) = (j / self.k, j % self.k);
                 if cached.0 != c {
                     let pc = (z.get(c).copied().unwrap_or(T::NEG_INFINITY) - lse).exp();
                     let ind = if c == y { T::ONE } else { T::ZERO };
@@ -145,14 +150,17 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
         let inv_n = self.inv_n();
         for (x, z, y) in self.rows() {
             let lse = T::log_sum_exp(z);
-            for (c, (gc, &zc)) in g.chunks_exact_mut(self.p).zip(z).enumerate() {
+            for (c, &zc) in z.iter().enumerate() {
                 let ind = if c == y { T::ONE } else { T::ZERO };
-                T::axpy(((zc - lse).exp() - ind) * inv_n, x, gc);
+                let coef = ((zc - lse).exp() - ind) * inv_n;
+                for (gf, &xf) in g.get_mut(c..).unwrap_or(&mut []).iter_mut().step_by(self.k).zip(x) {
+                    *gf += coef * xf;
+                }
             }
         }
     }
     fn coord_lipschitz(&self, j: usize) -> T {
-        let f = j % self.p;
+        let f = j / self.k;
         T::from_f64(0.25) * col(self.x, self.p, f).fold(T::ZERO, |a, &v| a + v * v) * self.inv_n() + self.l2
     }
     /// Böhning bound (spec §4): `s·(XᵀX)_{f1 f2}/n + λδ` with `s = ½(1 − 1/k')` within a class
@@ -161,7 +169,7 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
         // distinct classes in the block (block entries are few; O(|b|²) count)
         let mut distinct = 0usize;
         for (a, &ja) in block.iter().enumerate() {
-            if !block.iter().take(a).any(|&jb| jb / self.p == ja / self.p) {
+            if !block.iter().take(a).any(|&jb| jb % self.k == ja % self.k) {
                 distinct += 1;
             }
         }
@@ -171,9 +179,9 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
         let inv_n = self.inv_n();
         for (a, &ja) in block.iter().enumerate() {
             for (b, &jb) in block.iter().enumerate().take(a + 1) {
-                let (fa, fb) = (ja % self.p, jb % self.p);
+                let (fa, fb) = (ja / self.k, jb / self.k);
                 let gram = col(self.x, self.p, fa).zip(col(self.x, self.p, fb)).fold(T::ZERO, |s, (&u, &v)| s + u * v);
-                let s = if ja / self.p == jb / self.p { same } else { cross };
+                let s = if ja % self.k == jb % self.k { same } else { cross };
                 let mut v = s * gram * inv_n;
                 if a == b {
                     v += self.l2;
@@ -190,23 +198,31 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
             }
         }
         let inv_n = self.inv_n();
+        // (feature, class) of the block entries, cached for the first PROB_CACHE entries so the
+        // O(n·|b|²) loop does no integer division
+        let mut fc = [(0usize, 0usize); PROB_CACHE];
+        for (slot, &j) in fc.iter_mut().zip(block) {
+            *slot = (j / self.k, j % self.k);
+        }
+        let split = |a: usize, j: usize| fc.get(a).copied().filter(|_| a < PROB_CACHE).unwrap_or((j / self.k, j % self.k));
         for (x, z, _) in self.rows() {
             let lse = T::log_sum_exp(z);
-            let prob = |c: usize| (z.get(c).copied().unwrap_or(T::NEG_INFINITY) - lse).exp();
-            let mut ca = (usize::MAX, T::ZERO);
+            // class probabilities of this row (a local cache for K ≤ 64, else recomputed)
+            let mut cache = [T::ZERO; PROB_CACHE];
+            for (pc, &zc) in cache.iter_mut().zip(z) {
+                *pc = (zc - lse).exp();
+            }
+            let prob = |c: usize| match cache.get(c) {
+                Some(&v) if c < self.k => v,
+                _ => (z.get(c).copied().unwrap_or(T::NEG_INFINITY) - lse).exp(),
+            };
             for (a, &ja) in block.iter().enumerate() {
-                let (c1, f1) = (ja / self.p, ja % self.p);
-                if ca.0 != c1 {
-                    ca = (c1, prob(c1));
-                }
+                let (f1, c1) = split(a, ja);
+                let pa = prob(c1);
                 let xa = x.get(f1).copied().unwrap_or(T::ZERO) * inv_n;
-                let mut cb = (usize::MAX, T::ZERO);
                 for (b, &jb) in block.iter().enumerate().take(a + 1) {
-                    let (c2, f2) = (jb / self.p, jb % self.p);
-                    if cb.0 != c2 {
-                        cb = (c2, if c2 == c1 { ca.1 } else { prob(c2) });
-                    }
-                    let curv = if c1 == c2 { ca.1 - ca.1 * ca.1 } else { -ca.1 * cb.1 };
+                    let (f2, c2) = split(b, jb);
+                    let curv = if c1 == c2 { pa - pa * pa } else { -pa * prob(c2) };
                     if let Some(o) = out.get_mut(a * ld + b) {
                         *o += curv * xa * x.get(f2).copied().unwrap_or(T::ZERO);
                     }
@@ -226,7 +242,7 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
     fn apply(&mut self, w: &mut [T], j: usize, delta: T) {
         if let Some(wj) = w.get_mut(j) {
             *wj += delta;
-            let (c, f) = (j / self.p, j % self.p);
+            let (f, c) = (j / self.k, j % self.k);
             for (x, z) in self.x.chunks_exact(self.p).zip(self.z.chunks_exact_mut(self.k)) {
                 if let (Some(xf), Some(zc)) = (x.get(f), z.get_mut(c)) {
                     *zc += delta * *xf;
