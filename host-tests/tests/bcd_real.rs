@@ -2,8 +2,8 @@
 //! (numbers from benches/peers/bcd/make_reference.py, in host-tests/data/reference/bcd/).
 
 use ferrokern::bcd::{
-    lasso_lambda_max, solve, solve_forest, workspace_len, ForestConfig, ForestStrategy, LabelPropagation, LeastSquares,
-    Logistic, Partition, Problem, Rule, Softmax, SolverConfig, Update, Workspace,
+    lasso_lambda_max, solve, solve_forest, workspace_len, ForestConfig, ForestStrategy, LabelPropagation,
+    LeastSquares, Logistic, Partition, Problem, Rule, Softmax, SolverConfig, Update, Workspace,
 };
 use ferrokern::{Error, Real};
 use serde_json::Value;
@@ -26,7 +26,8 @@ fn load(name: &str) -> (Vec<f64>, Vec<f64>, usize, usize) {
 }
 
 fn reference() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(format!("{DATA}reference/bcd/reference.json")).unwrap()).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(format!("{DATA}reference/bcd/reference.json")).unwrap())
+        .unwrap()
 }
 
 fn rel(a: f64, b: f64) -> f64 {
@@ -99,7 +100,8 @@ fn lasso_matches_sklearn_f64_and_f32() {
                 .map(|i| x[i * p + j] * (y[i] - (0..p).map(|k| x[i * p + k] * w[k]).sum::<f64>()))
                 .sum::<f64>()
                 / n as f64;
-            kkt = kkt.max(if w[j] == 0.0 { (g.abs() - lam).max(0.0) } else { (g - lam * w[j].signum()).abs() });
+            kkt =
+                kkt.max(if w[j] == 0.0 { (g.abs() - lam).max(0.0) } else { (g - lam * w[j].signum()).abs() });
         }
         assert!(kkt <= 1e-7 * lam_max, "{name}: KKT violation {kkt:e}");
 
@@ -259,12 +261,14 @@ fn label_propagation_digits_matches_sparse_solve() {
         let mut values = vec![0.0; nodes];
         let mut vars = vec![0; nodes];
         let mut prob =
-            LabelPropagation::new(&row_ptr, &cols, &weights, &labels, &labelled, &mut values, &mut vars).unwrap();
+            LabelPropagation::new(&row_ptr, &cols, &weights, &labels, &labelled, &mut values, &mut vars)
+                .unwrap();
         let m = prob.dim();
         let (tn, un) = ferrokern::bcd::forest_workspace_len(nodes).unwrap();
         let (mut ts, mut us) = (vec![0.0; tn], vec![0; un]);
         let mut w = vec![0.0; m];
-        let config = ForestConfig { strategy: ForestStrategy::GreedyTree, max_iter: 2000, tol: 1e-12, seed: 0 };
+        let config =
+            ForestConfig { strategy: ForestStrategy::GreedyTree, max_iter: 2000, tol: 1e-12, seed: 0 };
         let sol = solve_forest(&mut prob, &mut w, &config, &mut ts, &mut us, |_, _| true).unwrap();
         let e = rel(sol.objective, fstar);
         println!("label propagation class {c}: rel {e:.2e} in {} greedy-tree iterations", sol.iterations);

@@ -23,7 +23,7 @@ pub fn cholesky<T: Real>(a: &mut [T], m: usize, ld: usize) -> bool {
         for k in 0..j {
             d -= a[j * ld + k] * a[j * ld + k];
         }
-        if !(d > T::ZERO) || !d.is_finite() {
+        if !super::gt(d, T::ZERO) || !d.is_finite() {
             return false;
         }
         let d = d.sqrt();
@@ -175,7 +175,7 @@ pub fn prox_block_qp<T: Real>(
         let mut scale = T::ONE;
         for i in 0..m {
             let hii = h[i * ld + i];
-            if !(hii > T::ZERO) {
+            if !super::gt(hii, T::ZERO) {
                 return false;
             }
             // gradient of the model in coordinate i at the current d

@@ -159,7 +159,12 @@ pub fn forest_block_solve<T: Real>(
 }
 
 /// The forest solve on split scratch; clears nothing (callers reset `pos`).
-fn solve_block<T: Real>(problem: &mut LabelPropagation<'_, T>, w: &mut [T], block: &[usize], s: &mut Scratch<'_, T>) -> Result<()> {
+fn solve_block<T: Real>(
+    problem: &mut LabelPropagation<'_, T>,
+    w: &mut [T],
+    block: &[usize],
+    s: &mut Scratch<'_, T>,
+) -> Result<()> {
     let m = block.len();
     for (k, &v) in block.iter().enumerate() {
         let i = problem.node(v);
@@ -207,7 +212,10 @@ fn solve_block<T: Real>(problem: &mut LabelPropagation<'_, T>, w: &mut [T], bloc
                     continue;
                 }
                 if get(s.seen, kj) == 1 {
-                    return Err(Error::InvalidParameter { name: "block", reason: "induces a cycle (not a forest)" });
+                    return Err(Error::InvalidParameter {
+                        name: "block",
+                        reason: "induces a cycle (not a forest)",
+                    });
                 }
                 set(s.seen, kj, 1);
                 set(s.parent, kj, k);
@@ -225,7 +233,7 @@ fn solve_block<T: Real>(problem: &mut LabelPropagation<'_, T>, w: &mut [T], bloc
             continue;
         }
         let dk = s.diag.get(k).copied().unwrap_or(T::ZERO);
-        if !(dk > T::ZERO) {
+        if !super::gt(dk, T::ZERO) {
             return Err(Error::NumericalFailure { what: "forest solve: non-positive pivot" });
         }
         let a = -s.pw.get(k).copied().unwrap_or(T::ZERO);
@@ -242,7 +250,7 @@ fn solve_block<T: Real>(problem: &mut LabelPropagation<'_, T>, w: &mut [T], bloc
         let k = get(s.order, idx);
         let pk = get(s.parent, k);
         let dk = s.diag.get(k).copied().unwrap_or(T::ZERO);
-        if !(dk > T::ZERO) {
+        if !super::gt(dk, T::ZERO) {
             return Err(Error::NumericalFailure { what: "forest solve: non-positive pivot" });
         }
         let xp = if pk == NONE { T::ZERO } else { s.rhs.get(pk).copied().unwrap_or(T::ZERO) };
@@ -274,7 +282,12 @@ fn find(uf: &mut [usize], mut a: usize) -> usize {
 
 /// Greedy forest from the candidate variables `cand` (in order), restricted to variables with
 /// `forest[v] == NONE`; members get `forest[v] = id` and are written to `blk`. Returns the size.
-fn greedy_forest<T: Real>(problem: &LabelPropagation<'_, T>, s: &mut Scratch<'_, T>, ncand: usize, id: usize) -> usize {
+fn greedy_forest<T: Real>(
+    problem: &LabelPropagation<'_, T>,
+    s: &mut Scratch<'_, T>,
+    ncand: usize,
+    id: usize,
+) -> usize {
     let m = problem.dim();
     for v in 0..m {
         set(s.uf, v, v);
@@ -337,7 +350,7 @@ pub fn solve_forest<T: Real>(
 ) -> Result<Solution<T>> {
     let m = problem.dim();
     crate::error::check_len("w", m, w.len())?;
-    if !(config.tol >= T::ZERO) || !config.tol.is_finite() {
+    if !super::ge(config.tol, T::ZERO) || !config.tol.is_finite() {
         return Err(Error::InvalidParameter { name: "tol", reason: "must be finite and >= 0" });
     }
     mul_size(problem.nodes(), 10)?;
@@ -428,7 +441,9 @@ pub fn solve_forest<T: Real>(
                     if greedy {
                         let g = &*s.grad;
                         let key = |v: &usize| g.get(*v).copied().unwrap_or(T::ZERO).abs();
-                        c.sort_unstable_by(|a, b| key(b).partial_cmp(&key(a)).unwrap_or(core::cmp::Ordering::Equal).then(a.cmp(b)));
+                        c.sort_unstable_by(|a, b| {
+                            key(b).partial_cmp(&key(a)).unwrap_or(core::cmp::Ordering::Equal).then(a.cmp(b))
+                        });
                     } else {
                         rng.shuffle(c);
                     }

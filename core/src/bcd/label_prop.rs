@@ -64,7 +64,10 @@ impl<'a, T: Real> LabelPropagation<'a, T> {
         check_len("values", n, values.len())?;
         let nnz = row_ptr.last().copied().unwrap_or(0);
         if row_ptr.first() != Some(&0) || row_ptr.windows(2).any(|w| w.first() > w.get(1)) {
-            return Err(Error::InvalidParameter { name: "row_ptr", reason: "must start at 0 and be non-decreasing" });
+            return Err(Error::InvalidParameter {
+                name: "row_ptr",
+                reason: "must start at 0 and be non-decreasing",
+            });
         }
         check_len("cols", nnz, cols.len())?;
         check_len("weights", nnz, weights.len())?;
@@ -76,7 +79,10 @@ impl<'a, T: Real> LabelPropagation<'a, T> {
         for i in 0..n {
             let (s, e) = (row_ptr.get(i).copied().unwrap_or(0), row_ptr.get(i + 1).copied().unwrap_or(0));
             if cols.get(s..e).is_none_or(|c| c.iter().any(|&j| j >= n || j == i)) {
-                return Err(Error::InvalidParameter { name: "cols", reason: "must be < N and not a self-loop" });
+                return Err(Error::InvalidParameter {
+                    name: "cols",
+                    reason: "must be < N and not a self-loop",
+                });
             }
         }
         let m = labelled.iter().filter(|&&l| !l).count();
@@ -127,7 +133,8 @@ impl<'a, T: Real> LabelPropagation<'a, T> {
 
     /// Neighbours of node `i` with weights.
     pub fn neighbours(&self, i: usize) -> impl Iterator<Item = (usize, T)> + '_ {
-        let (s, e) = (self.row_ptr.get(i).copied().unwrap_or(0), self.row_ptr.get(i + 1).copied().unwrap_or(0));
+        let (s, e) =
+            (self.row_ptr.get(i).copied().unwrap_or(0), self.row_ptr.get(i + 1).copied().unwrap_or(0));
         let c = self.cols.get(s..e).unwrap_or(&[]);
         let w = self.weights.get(s..e).unwrap_or(&[]);
         c.iter().copied().zip(w.iter().copied())

@@ -59,7 +59,14 @@ impl<'a, T: Real> LeastSquares<'a, T> {
     /// let ls = LeastSquares::ridge(&x, &y, 2, 2, 0.0, &mut r).unwrap();
     /// assert_eq!(ls.objective(&[0.0, 0.0]), 1.25); // (1 + 4) / 4
     /// ```
-    pub fn ridge(x: &'a [T], y: &'a [T], n: usize, p: usize, lambda: T, residual: &'a mut [T]) -> Result<Self> {
+    pub fn ridge(
+        x: &'a [T],
+        y: &'a [T],
+        n: usize,
+        p: usize,
+        lambda: T,
+        residual: &'a mut [T],
+    ) -> Result<Self> {
         check_lambda(lambda)?;
         Self::build(x, y, n, p, lambda, Penalty::None, residual)
     }
@@ -75,7 +82,14 @@ impl<'a, T: Real> LeastSquares<'a, T> {
     /// let lasso = LeastSquares::lasso(&x, &y, 2, 2, 0.5, &mut r).unwrap();
     /// assert_eq!(lasso.objective_at_zero(), 4.01 / 4.0);
     /// ```
-    pub fn lasso(x: &'a [T], y: &'a [T], n: usize, p: usize, lambda: T, residual: &'a mut [T]) -> Result<Self> {
+    pub fn lasso(
+        x: &'a [T],
+        y: &'a [T],
+        n: usize,
+        p: usize,
+        lambda: T,
+        residual: &'a mut [T],
+    ) -> Result<Self> {
         check_lambda(lambda)?;
         Self::build(x, y, n, p, T::ZERO, Penalty::L1(lambda), residual)
     }
@@ -90,7 +104,14 @@ impl<'a, T: Real> LeastSquares<'a, T> {
     /// let nn = LeastSquares::nonneg_l1(&x, &y, 2, 1, 0.1, &mut r).unwrap();
     /// assert_eq!(nn.penalty(), Penalty::NonNegL1(0.1));
     /// ```
-    pub fn nonneg_l1(x: &'a [T], y: &'a [T], n: usize, p: usize, lambda: T, residual: &'a mut [T]) -> Result<Self> {
+    pub fn nonneg_l1(
+        x: &'a [T],
+        y: &'a [T],
+        n: usize,
+        p: usize,
+        lambda: T,
+        residual: &'a mut [T],
+    ) -> Result<Self> {
         check_lambda(lambda)?;
         Self::build(x, y, n, p, T::ZERO, Penalty::NonNegL1(lambda), residual)
     }
@@ -169,7 +190,9 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
         let inv_n = self.inv_n();
         for (a, &ja) in block.iter().enumerate() {
             for (b, &jb) in block.iter().enumerate().take(a + 1) {
-                let mut s = col(self.x, self.p, ja).zip(col(self.x, self.p, jb)).fold(T::ZERO, |s, (&u, &v)| s + u * v);
+                let mut s = col(self.x, self.p, ja)
+                    .zip(col(self.x, self.p, jb))
+                    .fold(T::ZERO, |s, (&u, &v)| s + u * v);
                 s *= inv_n;
                 if a == b {
                     s += self.l2;

@@ -54,3 +54,13 @@ fn check_lambda<T: Real>(lambda: T) -> Result<()> {
 fn col<T>(x: &[T], p: usize, j: usize) -> impl Iterator<Item = &T> {
     x.get(j..).unwrap_or(&[]).iter().step_by(p.max(1))
 }
+
+/// `a > b` (false when either is NaN): spelled as a call so NaN handling reads explicitly.
+fn gt<T: PartialOrd>(a: T, b: T) -> bool {
+    a > b
+}
+
+/// `a >= b` (false when either is NaN).
+fn ge<T: PartialOrd>(a: T, b: T) -> bool {
+    a >= b
+}

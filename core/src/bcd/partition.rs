@@ -62,5 +62,7 @@ pub fn build_order<T: Real>(partition: Partition, lip: &[T], order: &mut [usize]
 
 /// Ascending by `L_i`, ties by index (so the order is fully determined).
 fn sort_by_lipschitz<T: Real>(order: &mut [usize], key: impl Fn(&usize) -> T) {
-    order.sort_unstable_by(|a, b| key(a).partial_cmp(&key(b)).unwrap_or(core::cmp::Ordering::Equal).then(a.cmp(b)));
+    order.sort_unstable_by(|a, b| {
+        key(a).partial_cmp(&key(b)).unwrap_or(core::cmp::Ordering::Equal).then(a.cmp(b))
+    });
 }

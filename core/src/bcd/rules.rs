@@ -49,7 +49,7 @@ pub enum Norm {
 /// `q = −(g d + ½ L d² + g(x + d) − g(x))`.
 #[must_use]
 pub fn coord_scores<T: Real>(penalty: Penalty<T>, x: T, g: T, l: T) -> (T, T) {
-    if !(l > T::ZERO) {
+    if !super::gt(l, T::ZERO) {
         return (T::ZERO, T::ZERO);
     }
     match penalty {
@@ -65,8 +65,13 @@ pub fn coord_scores<T: Real>(penalty: Penalty<T>, x: T, g: T, l: T) -> (T, T) {
 
 /// Index drawn with probability ∝ `weights` (uniform if they sum to 0), skipping indices for
 /// which `skip` is true. O(len).
-pub fn sample_weighted<T: Real>(rng: &mut Pcg32, weights: impl Iterator<Item = T> + Clone, skip: impl Fn(usize) -> bool) -> usize {
-    let total = weights.clone().enumerate().filter(|(i, _)| !skip(*i)).fold(0.0, |a, (_, w)| a + w.to_f64().max(0.0));
+pub fn sample_weighted<T: Real>(
+    rng: &mut Pcg32,
+    weights: impl Iterator<Item = T> + Clone,
+    skip: impl Fn(usize) -> bool,
+) -> usize {
+    let total =
+        weights.clone().enumerate().filter(|(i, _)| !skip(*i)).fold(0.0, |a, (_, w)| a + w.to_f64().max(0.0));
     let mut u = rng.next_f64() * total;
     let mut last = 0;
     for (i, w) in weights.enumerate() {

@@ -78,7 +78,11 @@ impl<'a, T: Real> Softmax<'a, T> {
 
     /// Iterates rows as (features, scores, label).
     fn rows(&self) -> impl Iterator<Item = (&[T], &[T], usize)> {
-        self.x.chunks_exact(self.p).zip(self.z.chunks_exact(self.k)).zip(self.labels).map(|((x, z), &y)| (x, z, y))
+        self.x
+            .chunks_exact(self.p)
+            .zip(self.z.chunks_exact(self.k))
+            .zip(self.labels)
+            .map(|((x, z), &y)| (x, z, y))
     }
 }
 
@@ -180,7 +184,9 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
         for (a, &ja) in block.iter().enumerate() {
             for (b, &jb) in block.iter().enumerate().take(a + 1) {
                 let (fa, fb) = (ja / self.k, jb / self.k);
-                let gram = col(self.x, self.p, fa).zip(col(self.x, self.p, fb)).fold(T::ZERO, |s, (&u, &v)| s + u * v);
+                let gram = col(self.x, self.p, fa)
+                    .zip(col(self.x, self.p, fb))
+                    .fold(T::ZERO, |s, (&u, &v)| s + u * v);
                 let s = if ja % self.k == jb % self.k { same } else { cross };
                 let mut v = s * gram * inv_n;
                 if a == b {
@@ -204,7 +210,9 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
         for (slot, &j) in fc.iter_mut().zip(block) {
             *slot = (j / self.k, j % self.k);
         }
-        let split = |a: usize, j: usize| fc.get(a).copied().filter(|_| a < PROB_CACHE).unwrap_or((j / self.k, j % self.k));
+        let split = |a: usize, j: usize| {
+            fc.get(a).copied().filter(|_| a < PROB_CACHE).unwrap_or((j / self.k, j % self.k))
+        };
         for (x, z, _) in self.rows() {
             let lse = T::log_sum_exp(z);
             // class probabilities of this row (a local cache for K ≤ 64, else recomputed)

@@ -208,7 +208,7 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
     if tau == 0 || tau > B || tau > p {
         return Err(Error::InvalidParameter { name: "block_size", reason: "must be in 1..=min(B, dim)" });
     }
-    if !(config.tol >= T::ZERO) || !config.tol.is_finite() {
+    if !super::ge(config.tol, T::ZERO) || !config.tol.is_finite() {
         return Err(Error::InvalidParameter { name: "tol", reason: "must be finite and >= 0" });
     }
     let penalty = problem.penalty();
@@ -217,7 +217,10 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
     }
     let fixed = config.partition.is_fixed();
     if config.rule == Rule::GSQ && !fixed {
-        return Err(Error::InvalidParameter { name: "rule", reason: "GSQ needs fixed blocks (VB-IHT not implemented)" });
+        return Err(Error::InvalidParameter {
+            name: "rule",
+            reason: "GSQ needs fixed blocks (VB-IHT not implemented)",
+        });
     }
     let need = workspace_len(p, tau, config.rule).ok_or(Error::SizeOverflow)?;
     if ws.scratch.len() < need {
@@ -243,7 +246,8 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
         for (k, chunk) in order.chunks(tau).enumerate() {
             let m = chunk.len();
             problem.hessian_bound(chunk, ws.h.as_flattened_mut(), ld);
-            let lb = dense::max_eigenvalue(ws.h.as_flattened(), ws.f.as_flattened_mut(), m, ld).unwrap_or(T::ZERO);
+            let lb =
+                dense::max_eigenvalue(ws.h.as_flattened(), ws.f.as_flattened_mut(), m, ld).unwrap_or(T::ZERO);
             if let Some(slot) = block_lip.get_mut(k) {
                 *slot = lb;
             }
@@ -254,7 +258,9 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
                 }
                 for a in 0..m {
                     for b in 0..=a {
-                        if let (Some(c), Some(&v)) = (cache.get_mut(a * tau + b), ws.f.get(a).and_then(|r| r.get(b))) {
+                        if let (Some(c), Some(&v)) =
+                            (cache.get_mut(a * tau + b), ws.f.get(a).and_then(|r| r.get(b)))
+                        {
                             *c = v;
                         }
                     }
@@ -280,7 +286,7 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
     let mut status = Status::IterationLimit;
     while it < config.max_iter {
         // stopping test (greedy: gradient is fresh every iteration; otherwise once per epoch)
-        if config.tol > T::ZERO && (greedy || it % epoch == 0) {
+        if config.tol > T::ZERO && (greedy || it.is_multiple_of(epoch)) {
             if !greedy {
                 problem.full_gradient(w, grad);
             }
@@ -479,7 +485,7 @@ fn fixed_score<T: Real>(
             }
         }
         Rule::GSL => {
-            if !(lb > T::ZERO) {
+            if !super::gt(lb, T::ZERO) {
                 T::ZERO
             } else if l1 {
                 se / lb.sqrt()
@@ -495,7 +501,10 @@ fn fixed_score<T: Real>(
             }
             let cache = gsq_cache.get(k * tau * tau..(k + 1) * tau * tau).unwrap_or(&[]);
             let g = |t: &[T]| {
-                chunk.iter().zip(t).fold(T::ZERO, |a, (&j, &s)| a + grad.get(j).copied().unwrap_or(T::ZERO) * s)
+                chunk
+                    .iter()
+                    .zip(t)
+                    .fold(T::ZERO, |a, (&j, &s)| a + grad.get(j).copied().unwrap_or(T::ZERO) * s)
             };
             if dense::cholesky_solve(cache, m, tau, tmp) {
                 g(tmp)

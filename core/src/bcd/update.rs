@@ -78,7 +78,9 @@ pub(super) fn block_step<T: Real, P: Problem<T>, const B: usize>(
             }
             if penalty.is_some() {
                 if !dense::prox_block_qp(h, m, B, gb, xb, penalty, d) {
-                    return Err(Error::NumericalFailure { what: "block Hessian has a non-positive diagonal" });
+                    return Err(Error::NumericalFailure {
+                        what: "block Hessian has a non-positive diagonal",
+                    });
                 }
             } else {
                 if !dense::factor_with_ridge(h, ws.f.as_flattened_mut(), m, B) {
@@ -93,7 +95,8 @@ pub(super) fn block_step<T: Real, P: Problem<T>, const B: usize>(
         }
     }
     // model decrease: −(gᵀd + ½dᵀHd + Δg)
-    let dpen = xb.iter().zip(d.iter()).fold(T::ZERO, |a, (&x, &di)| a + penalty.coord(x + di) - penalty.coord(x));
+    let dpen =
+        xb.iter().zip(d.iter()).fold(T::ZERO, |a, (&x, &di)| a + penalty.coord(x + di) - penalty.coord(x));
     let phi = T::dot(gb, d) + dpen;
     let predicted = -(phi + curv);
     for (&j, &di) in block.iter().zip(d.iter()) {
@@ -105,7 +108,7 @@ pub(super) fn block_step<T: Real, P: Problem<T>, const B: usize>(
         let c = T::from_f64(1e-10);
         let mut alpha = T::ONE;
         let mut tries = 0;
-        while !(f_new <= fx + c * alpha * phi) && tries < 60 {
+        while !super::ge(fx + c * alpha * phi, f_new) && tries < 60 {
             let z = f_new - fx - alpha * phi;
             let mut next = if z > T::ZERO { -phi * alpha * alpha / (z + z) } else { T::HALF * alpha };
             next = next.max(T::from_f64(0.1) * alpha).min(T::HALF * alpha);
@@ -116,7 +119,7 @@ pub(super) fn block_step<T: Real, P: Problem<T>, const B: usize>(
             f_new = problem.objective(w);
             tries += 1;
         }
-        if !(f_new <= fx + c * alpha * phi) {
+        if !super::ge(fx + c * alpha * phi, f_new) {
             // no acceptable step: restore the block
             for (&j, &x) in block.iter().zip(xb) {
                 let cur = w.get(j).copied().unwrap_or(x);
