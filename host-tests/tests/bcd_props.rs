@@ -179,7 +179,7 @@ fn monotone_with_penalties_and_f32_lasso_tolerance() {
             let mut lasso = LeastSquares::lasso(&x, &y, n, p, 0.05, &mut r).unwrap();
             let mut w = vec![0.0; p];
             let mut ws = Workspace::<f64, 5>::new(&mut scratch, &mut index);
-            ferrokern::bcd::solve_with(&mut lasso, &mut w, &c, &mut ws, |s| {
+            let _ = ferrokern::bcd::solve_with(&mut lasso, &mut w, &c, &mut ws, |s| {
                 assert!(s.objective <= s.objective_before + 1e-12 * s.objective_before.abs());
                 true
             })
@@ -187,7 +187,7 @@ fn monotone_with_penalties_and_f32_lasso_tolerance() {
             let mut m = vec![0.0; n];
             let mut lr = Logistic::l1(&x, &labels, n, p, 0.01, &mut m).unwrap();
             let mut w = vec![0.0; p];
-            ferrokern::bcd::solve_with(&mut lr, &mut w, &c, &mut ws, |s| {
+            let _ = ferrokern::bcd::solve_with(&mut lr, &mut w, &c, &mut ws, |s| {
                 assert!(s.objective <= s.objective_before + 1e-12 * s.objective_before.abs());
                 true
             })

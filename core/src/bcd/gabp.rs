@@ -133,7 +133,7 @@ fn set<V: Copy>(a: &mut [V], i: usize, v: V) {
 /// let mut lp = LabelPropagation::new(&row_ptr, &cols, &wts, &labels, &labelled, &mut values, &mut vars).unwrap();
 /// let (tn, un) = forest_workspace_len(4).unwrap();
 /// let (mut ts, mut us) = (vec![0.0; tn], vec![0usize; un]);
-/// let mut w = [0.0; 2];
+/// let mut w = [0.0f64; 2];
 /// forest_block_solve(&mut lp, &mut w, &[0, 1], &mut ts, &mut us).unwrap();
 /// assert!((w[0] - 1.0).abs() < 1e-15 && (w[1] - 2.0).abs() < 1e-15);
 /// ```

@@ -45,8 +45,9 @@ impl<'a, T: Real> LabelPropagation<'a, T> {
     /// let labels = [0.0, 0.0, 1.0];
     /// let labelled = [true, false, true];
     /// let (mut values, mut vars) = ([0.0; 3], [0usize; 1]);
-    /// let lp = LabelPropagation::new(&row_ptr, &cols, &w, &labels, &labelled, &mut values, &mut vars).unwrap();
+    /// let mut lp = LabelPropagation::new(&row_ptr, &cols, &w, &labels, &labelled, &mut values, &mut vars).unwrap();
     /// assert_eq!(lp.dim(), 1);
+    /// lp.reset(&[0.5]).unwrap(); // the state follows the iterate
     /// assert_eq!(lp.partial(&[0.5], 0), 0.0); // 2·0.5 − (0 + 1)
     /// ```
     pub fn new(
