@@ -8,7 +8,7 @@ use crate::error::{check_len, mul_size};
 use crate::real::check_finite;
 use crate::{Error, Real, Result};
 
-/// Classes whose per-row probabilities the exact Hessian caches on the stack.
+/// Block entries (and classes) the exact Hessian caches per row on the stack.
 const PROB_CACHE: usize = 64;
 
 /// `f(W) = (1/n) Σ_i −log softmax(W x_i)_{y_i} + (λ/2)‖W‖²` with `K` classes.
@@ -213,17 +213,40 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
         let split = |a: usize, j: usize| {
             fc.get(a).copied().filter(|_| a < PROB_CACHE).unwrap_or((j / self.k, j % self.k))
         };
+        // Per row, ∇²_bb = diag-by-class(p_c x_f x_f') − u uᵀ with u_a = p_{c_a} x_{f_a}. With the
+        // block and K within the stack cache (≤ 64) the O(n·|b|²) loop runs on local arrays.
+        let fast = m <= PROB_CACHE && self.k <= PROB_CACHE;
+        let (mut u, mut v, mut pc) = ([T::ZERO; PROB_CACHE], [T::ZERO; PROB_CACHE], [T::ZERO; PROB_CACHE]);
+        let cls: [usize; PROB_CACHE] = core::array::from_fn(|a| fc.get(a).map_or(usize::MAX, |&(_, c)| c));
         for (x, z, _) in self.rows() {
             let lse = T::log_sum_exp(z);
-            // class probabilities of this row (a local cache for K ≤ 64, else recomputed)
-            let mut cache = [T::ZERO; PROB_CACHE];
-            for (pc, &zc) in cache.iter_mut().zip(z) {
-                *pc = (zc - lse).exp();
+            if fast {
+                let mut probs = [T::ZERO; PROB_CACHE];
+                for (pr, &zc) in probs.iter_mut().zip(z) {
+                    *pr = (zc - lse).exp();
+                }
+                for (a, ((ua, va), pa)) in
+                    u.iter_mut().zip(v.iter_mut()).zip(pc.iter_mut()).take(m).enumerate()
+                {
+                    let (f, c) = split(a, 0);
+                    *pa = probs.get(c).copied().unwrap_or(T::ZERO);
+                    *va = x.get(f).copied().unwrap_or(T::ZERO);
+                    *ua = *pa * *va;
+                }
+                let per_entry = u.iter().zip(&v).zip(&pc).zip(&cls);
+                for (a, (row, (((&ua, &va), &pa), &ca))) in
+                    out.chunks_mut(ld.max(1)).zip(per_entry).take(m).enumerate()
+                {
+                    let va = va * inv_n;
+                    for (((o, &ub), &vb), &cb) in row.iter_mut().zip(&u).zip(&v).zip(&cls).take(a + 1) {
+                        let same = if cb == ca { pa * vb } else { T::ZERO };
+                        *o += va * same - ua * ub * inv_n;
+                    }
+                }
+                continue;
             }
-            let prob = |c: usize| match cache.get(c) {
-                Some(&v) if c < self.k => v,
-                _ => (z.get(c).copied().unwrap_or(T::NEG_INFINITY) - lse).exp(),
-            };
+            // general path: probabilities recomputed on demand
+            let prob = |c: usize| (z.get(c).copied().unwrap_or(T::NEG_INFINITY) - lse).exp();
             for (a, &ja) in block.iter().enumerate() {
                 let (f1, c1) = split(a, ja);
                 let pa = prob(c1);
