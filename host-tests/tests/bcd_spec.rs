@@ -465,6 +465,28 @@ fn check6_lasso_parity() {
         );
         assert!((sol.objective - f_ref).abs() <= 1e-10);
         assert_eq!(count, nnz);
+        // scikit-learn defaults (tol = 1e-4, its stopping rule): 17 / 58 sweeps
+        let (sk_f, sk_sweeps) = if alpha == 0.05 { (0.240634214644, 17) } else { (0.052080020486, 58) };
+        let mut r2 = vec![0.0; n];
+        let mut lasso2 = LeastSquares::lasso(&x, &y, n, p, alpha, &mut r2).unwrap();
+        let c2 = SolverConfig {
+            tol: 1e-4,
+            max_iter: 1000 * p,
+            stop: ferrokern::bcd::Stop::SklearnLasso,
+            ..cfg(Rule::Cyclic, Partition::Order, Update::Gradient, 1, 0)
+        };
+        let mut scratch2 = vec![0.0; workspace_len(p, 1, c2.rule).unwrap()];
+        let mut index2 = vec![0; p];
+        let mut ws2 = Workspace::<f64, 1>::new(&mut scratch2, &mut index2);
+        let mut w2 = vec![0.0; p];
+        let sol2 = solve(&mut lasso2, &mut w2, &c2, &mut ws2).unwrap();
+        println!(
+            "check 6 α = {alpha}, scikit-learn stopping: objective {:.12} (ref {sk_f}), {} sweeps (ref {sk_sweeps})",
+            sol2.objective,
+            sol2.iterations / p
+        );
+        assert!((sol2.objective - sk_f).abs() <= 1e-8);
+        assert_eq!(sol2.iterations / p, sk_sweeps);
         if alpha == 0.05 {
             let w_ref = [0.89170228, -0.90699535, 0.90711618, -0.90218014, 0.90082533, 0.0];
             for (a, b) in w.iter().zip(&w_ref) {

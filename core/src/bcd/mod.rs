@@ -36,7 +36,7 @@ pub use partition::{block_count, Partition};
 pub use problem::{soft_threshold, Penalty, Problem};
 pub use rules::{coord_scores, Norm, Rule};
 pub use softmax::Softmax;
-pub use solver::{solve, solve_with, workspace_len, Solution, SolverConfig, Status, Step, Workspace};
+pub use solver::{solve, solve_with, workspace_len, Solution, SolverConfig, Status, Step, Stop, Workspace};
 pub use update::Update;
 
 use crate::{Error, Real, Result};

@@ -32,6 +32,18 @@ pub struct SolverConfig<T> {
     pub seed: u64,
     /// Norm of fixed-block greedy scores.
     pub score_norm: Norm,
+    /// When the stopping criterion is evaluated.
+    pub stop: Stop,
+}
+
+/// When [`SolverConfig::tol`] is tested.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// Every iteration for greedy rules, once per epoch otherwise: criterion `≤ tol·|F(0)|`.
+    Gap,
+    /// scikit-learn `Lasso` (spec §9), for replaying its runs with cyclic τ = 1: after each sweep,
+    /// if `max|Δw|/max|w| < tol` (or `w = 0`), stop when the gap `< tol·‖y‖²/n = 2·tol·F(0)`.
+    SklearnLasso,
 }
 
 impl<T: Real> Default for SolverConfig<T> {
@@ -45,6 +57,7 @@ impl<T: Real> Default for SolverConfig<T> {
             tol: T::from_f64(1e-8),
             seed: 0,
             score_norm: Norm::L2,
+            stop: Stop::Gap,
         }
     }
 }
@@ -271,6 +284,8 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
 
     let scale = {
         let f0 = problem.objective_at_zero().abs();
+        // scikit-learn compares its gap (n × ours) with tol·‖y‖² = tol·2n·F(0)
+        let f0 = if config.stop == Stop::SklearnLasso { f0 + f0 } else { f0 };
         move |f: T| if f0 > T::ZERO { f0 } else { f.abs().max(T::MIN_POSITIVE) }
     };
     let mut rng = Pcg32::seed(config.seed);
@@ -283,10 +298,24 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
         problem.full_gradient(w, grad);
     }
     let mut it = 0usize;
+    let mut max_dw = T::ZERO;
     let mut status = Status::IterationLimit;
     while it < config.max_iter {
+        // scikit-learn's rule (spec §9): after a sweep, the gap only once max|Δw|/max|w| < tol
+        let sweep_gate = match config.stop {
+            Stop::Gap => true,
+            Stop::SklearnLasso => {
+                let end = it > 0 && it.is_multiple_of(epoch);
+                let wmax = w.iter().fold(T::ZERO, |a, &v| a.max(v.abs()));
+                let pass = end && (wmax == T::ZERO || max_dw < config.tol * wmax);
+                if end {
+                    max_dw = T::ZERO;
+                }
+                pass
+            }
+        };
         // stopping test (greedy: gradient is fresh every iteration; otherwise once per epoch)
-        if config.tol > T::ZERO && (greedy || it.is_multiple_of(epoch)) {
+        if config.tol > T::ZERO && sweep_gate && (greedy || it.is_multiple_of(epoch)) {
             if !greedy {
                 problem.full_gradient(w, grad);
             }
@@ -309,6 +338,7 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
             if (x0 == T::ZERO) != (now == T::ZERO) {
                 support_changed_at = it;
             }
+            max_dw = max_dw.max((now - x0).abs());
         }
         if greedy {
             problem.full_gradient(w, grad);
