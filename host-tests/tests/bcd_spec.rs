@@ -409,6 +409,8 @@ fn check5_label_propagation_lattice() {
     }
     // Spec target: ≤ 200 iterations. Measured (this instance): greedy tree 305, tree partitions 424,
     // red-black 656 — the target is NOT met; we assert the measured budget to catch regressions.
+    // (A hand-made 2-forest "comb" partition — column 0 + even rows / the rest — is slower still:
+    // f − f* ≈ 1e-3 after 200 exact forest solves, so the target looks instance-bound.)
     assert!(reach[0].0 <= 500, "tree partitions did not reach 1e-10·|f*| in 500 iterations");
     assert!(reach[1].0 <= 350, "greedy tree did not reach 1e-10·|f*| in 350 iterations");
     assert!(
