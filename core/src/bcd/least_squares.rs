@@ -22,6 +22,7 @@ pub struct LeastSquares<'a, T> {
     l2: T,
     penalty: Penalty<T>,
     r: &'a mut [T],
+    gram: Option<&'a [T]>,
 }
 
 impl<'a, T: Real> LeastSquares<'a, T> {
@@ -43,7 +44,7 @@ impl<'a, T: Real> LeastSquares<'a, T> {
         check_finite("x", x)?;
         check_finite("y", y)?;
         residual.copy_from_slice(y);
-        Ok(Self { x, y, n, p, l2, penalty, r: residual })
+        Ok(Self { x, y, n, p, l2, penalty, r: residual, gram: None })
     }
 
     /// Ridge least squares `(1/(2n))‖y − Xw‖² + (λ/2)‖w‖²` (λ = 0: plain least squares).
@@ -116,6 +117,17 @@ impl<'a, T: Real> LeastSquares<'a, T> {
         Self::build(x, y, n, p, T::ZERO, Penalty::NonNegL1(lambda), residual)
     }
 
+    /// Attaches the scaled Gram matrix `XᵀX/n` (`p × p` row-major, see [`gram`]) so greedy rules
+    /// update the full gradient in O(p·|b|) per iteration instead of recomputing `Xᵀr` in O(n·p).
+    /// Memory p² elements; worthwhile when `n ≫ |b|` and p² fits. Errors: wrong length,
+    /// non-finite entries.
+    pub fn with_gram(mut self, gram: &'a [T]) -> Result<Self> {
+        check_len("gram", mul_size(self.p, self.p)?, gram.len())?;
+        check_finite("gram", gram)?;
+        self.gram = Some(gram);
+        Ok(self)
+    }
+
     /// The current residual `y − Xw`.
     #[must_use]
     pub fn residual(&self) -> &[T] {
@@ -130,6 +142,33 @@ impl<'a, T: Real> LeastSquares<'a, T> {
     fn col_dot(&self, j: usize, v: &[T]) -> T {
         col(self.x, self.p, j).zip(v).fold(T::ZERO, |a, (&xi, &vi)| a + xi * vi)
     }
+}
+
+/// Writes the scaled Gram matrix `XᵀX/n` (`p × p`, row-major) into `out`: O(n·p²).
+///
+/// Errors: shapes as [`LeastSquares::ridge`], `out.len() != p²`.
+pub fn gram<T: Real>(x: &[T], n: usize, p: usize, out: &mut [T]) -> Result<()> {
+    if n == 0 || p == 0 {
+        return Err(Error::InvalidParameter { name: "n, p", reason: "must be > 0" });
+    }
+    check_len("x", mul_size(n, p)?, x.len())?;
+    check_len("gram", mul_size(p, p)?, out.len())?;
+    T::gemm(
+        crate::real::Trans::Yes,
+        crate::real::Trans::No,
+        p,
+        p,
+        n,
+        T::ONE / T::from_usize(n),
+        x,
+        p,
+        x,
+        p,
+        T::ZERO,
+        out,
+        p,
+    );
+    Ok(())
 }
 
 /// `λ_max = ‖Xᵀy‖_∞ / n`: the smallest λ for which the Lasso solution is 0. O(n·p).
@@ -182,6 +221,20 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
         if self.l2 > T::ZERO {
             T::axpy(self.l2, w, g);
         }
+    }
+    /// With a Gram matrix: `g += Σ_j (G_{:,j} + λ₂e_j)·δ_j`, O(p·|b|).
+    fn gradient_update(&self, _w: &[T], block: &[usize], delta: &[T], g: &mut [T]) -> bool {
+        let Some(gram) = self.gram else { return false };
+        for (&j, &dj) in block.iter().zip(delta) {
+            // G is symmetric: row j = column j
+            if let Some(row) = gram.get(j * self.p..(j + 1) * self.p) {
+                T::axpy(dj, row, g);
+            }
+            if let Some(gj) = g.get_mut(j) {
+                *gj += self.l2 * dj;
+            }
+        }
+        true
     }
     fn coord_lipschitz(&self, j: usize) -> T {
         col(self.x, self.p, j).fold(T::ZERO, |a, &v| a + v * v) * self.inv_n() + self.l2

@@ -131,6 +131,14 @@ pub trait Problem<T: Real> {
     /// `w_j += delta` and the matching O(n) state update.
     fn apply(&mut self, w: &mut [T], j: usize, delta: T);
 
+    /// Updates a full gradient `g` after the block `block` changed by `delta` (already applied),
+    /// if the problem can do it cheaper than [`Problem::full_gradient`]; returns false (and leaves
+    /// `g` alone) otherwise. Greedy rules call this every iteration.
+    fn gradient_update(&self, w: &[T], block: &[usize], delta: &[T], g: &mut [T]) -> bool {
+        let _ = (w, block, delta, g);
+        false
+    }
+
     /// A duality gap `F(w) − D(θ(w)) ≥ F(w) − F*` if the problem has a cheap one (Lasso).
     fn duality_gap(&self, w: &[T]) -> Option<T> {
         let _ = w;

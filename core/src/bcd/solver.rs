@@ -170,9 +170,11 @@ pub const fn workspace_len(dim: usize, block_size: usize, rule: Rule) -> Option<
 /// Block coordinate descent on `problem` from `w` (warm start; `w` is updated in place).
 ///
 /// Cost per iteration: the update O(n·|b|) (gradient) or O(n·|b|² + |b|³) (matrix, Newton);
-/// greedy rules add one full gradient (O(n·p) for the dense problems; the residual/margins are
-/// maintained, so this is one `Xᵀr`-type product, never a recomputation of `Xw`) and O(p·τ)
-/// scoring; non-greedy rules evaluate the full gradient once per epoch for the stopping test.
+/// greedy rules add the gradient refresh — O(p·|b|) through [`Problem::gradient_update`] when
+/// available (least squares / Lasso with [`LeastSquares::with_gram`](super::LeastSquares::with_gram)),
+/// else one full gradient (O(n·p) for the dense problems; the residual/margins are maintained, so
+/// this is one `Xᵀr`-type product, never a recomputation of `Xw`); a full refresh is done once
+/// per epoch against drift — and O(p·τ) scoring; non-greedy rules evaluate the full gradient once per epoch for the stopping test.
 /// Set-up: all `L_i` (O(n·p)) and, for fixed blocks, `L_b = λ_max(H_b)` (O(n·p·τ + p·τ²)).
 ///
 /// Errors: `w` of wrong length or non-finite (or negative with [`Penalty::NonNegL1`]); block size
@@ -341,7 +343,15 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
             max_dw = max_dw.max((now - x0).abs());
         }
         if greedy {
-            problem.full_gradient(w, grad);
+            // incremental where the problem supports it (least squares with a Gram matrix), with a
+            // full refresh once per epoch against drift
+            for ((t, &j), &x0) in ws.tmp.iter_mut().zip(ws.block.iter()).zip(ws.xb.iter()) {
+                *t = w.get(j).copied().unwrap_or(x0) - x0;
+            }
+            let delta = ws.tmp.get(..m).unwrap_or(&[]);
+            if it.is_multiple_of(epoch) || !problem.gradient_update(w, ws.block.as_slice(), delta, grad) {
+                problem.full_gradient(w, grad);
+            }
         }
         let step = Step {
             iteration: it,
