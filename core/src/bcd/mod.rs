@@ -13,8 +13,9 @@
 //!   ([`solve_forest`]).
 //! * Drivers: [`solve`] / [`solve_with`], [`solve_forest`].
 //!
-//! f64 passes the spec's tolerances; in f32 expect relative objective errors around 1e-5 (Lasso,
-//! logistic) — see the host tests.
+//! f64 is the path the spec's tight checks run in. f32 tolerance: objective within 1e-5 relative
+//! of the f64 optimum (tested on Lasso for diabetes / breast cancer and L2 logistic; run f32 with a
+//! fixed iteration budget or `tol ≳ 1e-6`, since a gap computed in f32 cannot go much lower).
 
 mod dense;
 mod gabp;

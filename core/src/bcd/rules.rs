@@ -63,8 +63,8 @@ pub fn coord_scores<T: Real>(penalty: Penalty<T>, x: T, g: T, l: T) -> (T, T) {
     }
 }
 
-/// Index drawn with probability ∝ `weights` (uniform if they sum to 0), skipping indices for
-/// which `skip` is true. O(len).
+/// Index drawn with probability ∝ `weights` (the first eligible index if they sum to 0), skipping
+/// indices for which `skip` is true. O(len).
 pub fn sample_weighted<T: Real>(
     rng: &mut Pcg32,
     weights: impl Iterator<Item = T> + Clone,
