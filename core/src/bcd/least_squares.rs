@@ -1,0 +1,304 @@
+//! Least squares with ridge, L1 (Lasso) or non-negative L1 penalty; the residual `r = y − Xw` is
+//! the incremental state.
+
+use super::problem::{Penalty, Problem};
+use super::{check_lambda, col};
+use crate::error::{check_len, mul_size};
+use crate::real::check_finite;
+use crate::{Error, Real, Result};
+
+/// `f(w) = (1/(2n))‖y − Xw‖² + (λ₂/2)‖w‖²` plus a [`Penalty`]; `X` is `n × p` row-major.
+///
+/// State: the residual `r = y − Xw` in a caller slice of length `n`; construction sets `r = y`
+/// (the state of `w = 0`). Costs: [`Problem::partial`] O(n), [`Problem::apply`] O(n),
+/// [`Problem::full_gradient`] O(n·p), [`Problem::hessian_bound`] O(n·|b|²), objective O(n + p),
+/// duality gap O(n·p).
+#[derive(Debug)]
+pub struct LeastSquares<'a, T> {
+    x: &'a [T],
+    y: &'a [T],
+    n: usize,
+    p: usize,
+    l2: T,
+    penalty: Penalty<T>,
+    r: &'a mut [T],
+    gram: Option<&'a [T]>,
+}
+
+impl<'a, T: Real> LeastSquares<'a, T> {
+    fn build(
+        x: &'a [T],
+        y: &'a [T],
+        n: usize,
+        p: usize,
+        l2: T,
+        penalty: Penalty<T>,
+        residual: &'a mut [T],
+    ) -> Result<Self> {
+        if n == 0 || p == 0 {
+            return Err(Error::InvalidParameter { name: "n, p", reason: "must be > 0" });
+        }
+        check_len("x", mul_size(n, p)?, x.len())?;
+        check_len("y", n, y.len())?;
+        check_len("residual", n, residual.len())?;
+        check_finite("x", x)?;
+        check_finite("y", y)?;
+        residual.copy_from_slice(y);
+        Ok(Self { x, y, n, p, l2, penalty, r: residual, gram: None })
+    }
+
+    /// Ridge least squares `(1/(2n))‖y − Xw‖² + (λ/2)‖w‖²` (λ = 0: plain least squares).
+    ///
+    /// Errors: `n` or `p` zero, `x.len() != n·p`, `y`/`residual` not of length `n`, non-finite
+    /// data, λ negative or non-finite.
+    ///
+    /// ```
+    /// use ferrokern::bcd::{LeastSquares, Problem};
+    /// let x = [1.0, 0.0, 0.0, 2.0]; // 2 × 2
+    /// let y = [1.0, 2.0];
+    /// let mut r = [0.0; 2];
+    /// let ls = LeastSquares::ridge(&x, &y, 2, 2, 0.0, &mut r).unwrap();
+    /// assert_eq!(ls.objective(&[0.0, 0.0]), 1.25); // (1 + 4) / 4
+    /// ```
+    pub fn ridge(
+        x: &'a [T],
+        y: &'a [T],
+        n: usize,
+        p: usize,
+        lambda: T,
+        residual: &'a mut [T],
+    ) -> Result<Self> {
+        check_lambda(lambda)?;
+        Self::build(x, y, n, p, lambda, Penalty::None, residual)
+    }
+
+    /// Lasso `(1/(2n))‖y − Xw‖² + λ‖w‖₁` (scikit-learn's `Lasso(alpha=λ, fit_intercept=False)`).
+    /// Errors as [`LeastSquares::ridge`].
+    ///
+    /// ```
+    /// use ferrokern::bcd::{LeastSquares, Problem};
+    /// let x = [1.0, 0.0, 0.0, 1.0];
+    /// let y = [2.0, 0.1];
+    /// let mut r = [0.0; 2];
+    /// let lasso = LeastSquares::lasso(&x, &y, 2, 2, 0.5, &mut r).unwrap();
+    /// assert_eq!(lasso.objective_at_zero(), 4.01 / 4.0);
+    /// ```
+    pub fn lasso(
+        x: &'a [T],
+        y: &'a [T],
+        n: usize,
+        p: usize,
+        lambda: T,
+        residual: &'a mut [T],
+    ) -> Result<Self> {
+        check_lambda(lambda)?;
+        Self::build(x, y, n, p, T::ZERO, Penalty::L1(lambda), residual)
+    }
+
+    /// Non-negative L1 least squares `(1/(2n))‖y − Xw‖² + λΣw`, `w ≥ 0` (spec §6 `lsl1nn`, up to
+    /// the 1/n scaling). Errors as [`LeastSquares::ridge`].
+    ///
+    /// ```
+    /// use ferrokern::bcd::{LeastSquares, Problem, Penalty};
+    /// let (x, y) = ([1.0, 1.0], [1.0, -1.0]);
+    /// let mut r = [0.0; 2];
+    /// let nn = LeastSquares::nonneg_l1(&x, &y, 2, 1, 0.1, &mut r).unwrap();
+    /// assert_eq!(nn.penalty(), Penalty::NonNegL1(0.1));
+    /// ```
+    pub fn nonneg_l1(
+        x: &'a [T],
+        y: &'a [T],
+        n: usize,
+        p: usize,
+        lambda: T,
+        residual: &'a mut [T],
+    ) -> Result<Self> {
+        check_lambda(lambda)?;
+        Self::build(x, y, n, p, T::ZERO, Penalty::NonNegL1(lambda), residual)
+    }
+
+    /// Attaches the scaled Gram matrix `XᵀX/n` (`p × p` row-major, see [`gram`]) so greedy rules
+    /// update the full gradient in O(p·|b|) per iteration instead of recomputing `Xᵀr` in O(n·p).
+    /// Memory p² elements; worthwhile when `n ≫ |b|` and p² fits. Errors: wrong length,
+    /// non-finite entries.
+    pub fn with_gram(mut self, gram: &'a [T]) -> Result<Self> {
+        check_len("gram", mul_size(self.p, self.p)?, gram.len())?;
+        check_finite("gram", gram)?;
+        self.gram = Some(gram);
+        Ok(self)
+    }
+
+    /// The current residual `y − Xw`.
+    #[must_use]
+    pub fn residual(&self) -> &[T] {
+        self.r
+    }
+
+    fn inv_n(&self) -> T {
+        T::ONE / T::from_usize(self.n)
+    }
+
+    /// `X_jᵀ v` for column j (O(n)).
+    fn col_dot(&self, j: usize, v: &[T]) -> T {
+        col(self.x, self.p, j).zip(v).fold(T::ZERO, |a, (&xi, &vi)| a + xi * vi)
+    }
+}
+
+/// Writes the scaled Gram matrix `XᵀX/n` (`p × p`, row-major) into `out`: O(n·p²).
+///
+/// Errors: shapes as [`LeastSquares::ridge`], `out.len() != p²`.
+pub fn gram<T: Real>(x: &[T], n: usize, p: usize, out: &mut [T]) -> Result<()> {
+    if n == 0 || p == 0 {
+        return Err(Error::InvalidParameter { name: "n, p", reason: "must be > 0" });
+    }
+    check_len("x", mul_size(n, p)?, x.len())?;
+    check_len("gram", mul_size(p, p)?, out.len())?;
+    T::gemm(
+        crate::real::Trans::Yes,
+        crate::real::Trans::No,
+        p,
+        p,
+        n,
+        T::ONE / T::from_usize(n),
+        x,
+        p,
+        x,
+        p,
+        T::ZERO,
+        out,
+        p,
+    );
+    Ok(())
+}
+
+/// `λ_max = ‖Xᵀy‖_∞ / n`: the smallest λ for which the Lasso solution is 0. O(n·p).
+///
+/// Errors: as [`LeastSquares::ridge`] for the shapes and finiteness of `x`, `y`.
+pub fn lasso_lambda_max<T: Real>(x: &[T], y: &[T], n: usize, p: usize) -> Result<T> {
+    if n == 0 || p == 0 {
+        return Err(Error::InvalidParameter { name: "n, p", reason: "must be > 0" });
+    }
+    check_len("x", mul_size(n, p)?, x.len())?;
+    check_len("y", n, y.len())?;
+    check_finite("x", x)?;
+    check_finite("y", y)?;
+    let mut best = T::ZERO;
+    for j in 0..p {
+        let c = col(x, p, j).zip(y).fold(T::ZERO, |a, (&xi, &yi)| a + xi * yi);
+        best = best.max(c.abs());
+    }
+    Ok(best / T::from_usize(n))
+}
+
+impl<T: Real> Problem<T> for LeastSquares<'_, T> {
+    fn dim(&self) -> usize {
+        self.p
+    }
+    fn penalty(&self) -> Penalty<T> {
+        self.penalty
+    }
+    fn reset(&mut self, w: &[T]) -> Result<()> {
+        check_len("w", self.p, w.len())?;
+        check_finite("w", w)?;
+        self.r.copy_from_slice(self.y);
+        T::gemv(self.n, self.p, -T::ONE, self.x, self.p, w, T::ONE, self.r);
+        Ok(())
+    }
+    fn smooth_value(&self, w: &[T]) -> T {
+        let rr = T::dot(self.r, self.r);
+        let ww = if self.l2 > T::ZERO { T::dot(w, w) } else { T::ZERO };
+        T::HALF * (rr * self.inv_n() + self.l2 * ww)
+    }
+    fn objective_at_zero(&self) -> T {
+        T::HALF * T::dot(self.y, self.y) * self.inv_n()
+    }
+    fn partial(&self, w: &[T], j: usize) -> T {
+        let wj = w.get(j).copied().unwrap_or(T::ZERO);
+        -self.col_dot(j, self.r) * self.inv_n() + self.l2 * wj
+    }
+    fn full_gradient(&self, w: &[T], g: &mut [T]) {
+        T::gemv_t(self.n, self.p, -self.inv_n(), self.x, self.p, self.r, T::ZERO, g);
+        if self.l2 > T::ZERO {
+            T::axpy(self.l2, w, g);
+        }
+    }
+    /// With a Gram matrix: `g += Σ_j (G_{:,j} + λ₂e_j)·δ_j`, O(p·|b|).
+    fn gradient_update(&self, _w: &[T], block: &[usize], delta: &[T], g: &mut [T]) -> bool {
+        let Some(gram) = self.gram else { return false };
+        for (&j, &dj) in block.iter().zip(delta) {
+            // G is symmetric: row j = column j
+            if let Some(row) = gram.get(j * self.p..(j + 1) * self.p) {
+                T::axpy(dj, row, g);
+            }
+            if let Some(gj) = g.get_mut(j) {
+                *gj += self.l2 * dj;
+            }
+        }
+        true
+    }
+    fn coord_lipschitz(&self, j: usize) -> T {
+        col(self.x, self.p, j).fold(T::ZERO, |a, &v| a + v * v) * self.inv_n() + self.l2
+    }
+    fn hessian_bound(&self, block: &[usize], out: &mut [T], ld: usize) {
+        let inv_n = self.inv_n();
+        for (a, &ja) in block.iter().enumerate() {
+            for (b, &jb) in block.iter().enumerate().take(a + 1) {
+                let mut s = col(self.x, self.p, ja)
+                    .zip(col(self.x, self.p, jb))
+                    .fold(T::ZERO, |s, (&u, &v)| s + u * v);
+                s *= inv_n;
+                if a == b {
+                    s += self.l2;
+                }
+                set_sym(out, ld, a, b, s);
+            }
+        }
+    }
+    fn apply(&mut self, w: &mut [T], j: usize, delta: T) {
+        if let Some(wj) = w.get_mut(j) {
+            *wj += delta;
+            for (ri, &xij) in self.r.iter_mut().zip(col(self.x, self.p, j)) {
+                *ri -= delta * xij;
+            }
+        }
+    }
+    /// scikit-learn's Lasso gap (spec §9) divided by n; for [`Penalty::NonNegL1`] the dual norm is
+    /// `max_j X_jᵀr` as in scikit-learn's `positive=True`. `None` with a ridge term.
+    fn duality_gap(&self, w: &[T]) -> Option<T> {
+        let (lambda, positive) = match self.penalty {
+            Penalty::L1(l) => (l, false),
+            Penalty::NonNegL1(l) => (l, true),
+            Penalty::None => return None,
+        };
+        if self.l2 > T::ZERO {
+            return None;
+        }
+        let n = T::from_usize(self.n);
+        let mut dn = T::ZERO;
+        for j in 0..self.p {
+            let c = self.col_dot(j, self.r);
+            dn = dn.max(if positive { c } else { c.abs() });
+        }
+        let rr = T::dot(self.r, self.r);
+        let an = lambda * n;
+        let (c, mut gap) = if dn > an {
+            let c = an / dn;
+            (c, T::HALF * rr * (T::ONE + c * c))
+        } else {
+            (T::ONE, rr)
+        };
+        gap += n * self.penalty.value(w);
+        gap -= c * T::dot(self.r, self.y);
+        Some(gap / n)
+    }
+}
+
+/// Writes `s` at (a, b) and (b, a) of a row-major matrix with stride `ld` (ignored if outside).
+pub(crate) fn set_sym<T: Real>(out: &mut [T], ld: usize, a: usize, b: usize, s: T) {
+    if let Some(v) = out.get_mut(a * ld + b) {
+        *v = s;
+    }
+    if let Some(v) = out.get_mut(b * ld + a) {
+        *v = s;
+    }
+}

@@ -1,0 +1,563 @@
+//! The BCD driver: validation, partition, per-iteration selection → update → bookkeeping, and the
+//! stopping test.
+
+use super::dense;
+use super::partition::{block_count, build_order, Partition};
+use super::problem::{Penalty, Problem};
+use super::rules::{coord_scores, sample_weighted, Norm, Rule};
+use super::update::{self, Update};
+use crate::rng::Pcg32;
+use crate::{Error, Real, Result};
+use heapless::Vec as HVec;
+
+/// Solver settings. `Default`: GSL on Lipschitz-sorted fixed blocks of size 5, gradient updates,
+/// 1000 iterations, tolerance 1e-8, seed 0, L2 block scores.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SolverConfig<T> {
+    /// Selection rule.
+    pub rule: Rule,
+    /// Fixed-block strategy or variable blocks.
+    pub partition: Partition,
+    /// Block update.
+    pub update: Update,
+    /// Block size τ (1 ≤ τ ≤ B, τ ≤ dim; fixed blocks: the last block may be smaller).
+    pub block_size: usize,
+    /// Iteration (block update) limit.
+    pub max_iter: usize,
+    /// Stop when the criterion (duality gap if the problem has one, else the summed coordinate
+    /// progress `Σ_i q_i`, see [`super::rules::coord_scores`]) is `≤ tol·|F(0)|` (scale `|F(w)|`
+    /// when `F(0) = 0`). `0` runs exactly `max_iter` iterations.
+    pub tol: T,
+    /// Seed of the random rules.
+    pub seed: u64,
+    /// Norm of fixed-block greedy scores.
+    pub score_norm: Norm,
+    /// When the stopping criterion is evaluated.
+    pub stop: Stop,
+}
+
+/// When [`SolverConfig::tol`] is tested.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// Every iteration for greedy rules, once per epoch otherwise: criterion `≤ tol·|F(0)|`.
+    Gap,
+    /// scikit-learn `Lasso` (spec §9), for replaying its runs with cyclic τ = 1: after each sweep,
+    /// if `max|Δw|/max|w| < tol` (or `w = 0`), stop when the gap `< tol·‖y‖²/n = 2·tol·F(0)`.
+    SklearnLasso,
+}
+
+impl<T: Real> Default for SolverConfig<T> {
+    fn default() -> Self {
+        Self {
+            rule: Rule::GSL,
+            partition: Partition::Sort,
+            update: Update::Gradient,
+            block_size: 5,
+            max_iter: 1000,
+            tol: T::from_f64(1e-8),
+            seed: 0,
+            score_norm: Norm::L2,
+            stop: Stop::Gap,
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// The stopping criterion fell below `tol`.
+    Converged,
+    /// `tol = 0` and `max_iter` iterations were done.
+    IterationLimit,
+    /// The observer asked to stop.
+    Stopped,
+}
+
+/// Result of [`solve`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[must_use]
+pub struct Solution<T> {
+    /// `F(w)` at the returned iterate.
+    pub objective: T,
+    /// Block updates done.
+    pub iterations: usize,
+    /// Last stopping criterion (duality gap or summed coordinate progress), absolute.
+    pub gap: T,
+    /// How the run ended.
+    pub status: Status,
+    /// Last iteration (1-based; 0 = never) at which the zero pattern of `w` changed: from then on
+    /// the support was stable (spec §6 active-set identification).
+    pub support_changed_at: usize,
+}
+
+/// What the observer of [`solve_with`] sees after each block update.
+#[derive(Debug)]
+pub struct Step<'s, T> {
+    /// 1-based iteration.
+    pub iteration: usize,
+    /// The updated block.
+    pub block: &'s [usize],
+    /// `F` before the update.
+    pub objective_before: T,
+    /// `F` after.
+    pub objective: T,
+    /// Decrease guaranteed by the majoriser used (`‖g_b‖²/(2L_b)` for the gradient update,
+    /// `½g_bᵀH_b⁻¹g_b` for the matrix update, model decrease with a penalty); the model decrease
+    /// with the exact Hessian for Newton.
+    pub predicted_decrease: T,
+    /// The iterate.
+    pub w: &'s [T],
+}
+
+/// Scratch of the solver: fixed block buffers (capacity `B`, the largest block) plus caller slices
+/// for the per-coordinate data. Memory: `(2B² + 4B)` `T` + the slices.
+#[derive(Debug)]
+pub struct Workspace<'a, T, const B: usize> {
+    buf: BlockBuffers<T, B>,
+    scratch: &'a mut [T],
+    index: &'a mut [usize],
+}
+
+/// The fixed-capacity part of [`Workspace`].
+#[derive(Debug)]
+pub(super) struct BlockBuffers<T, const B: usize> {
+    pub(super) block: HVec<usize, B>,
+    pub(super) gb: [T; B],
+    pub(super) d: [T; B],
+    pub(super) xb: [T; B],
+    pub(super) tmp: [T; B],
+    pub(super) h: [[T; B]; B],
+    pub(super) f: [[T; B]; B],
+}
+
+impl<'a, T: Real, const B: usize> Workspace<'a, T, B> {
+    /// A workspace over `scratch` (length ≥ [`workspace_len`]) and `index` (length ≥ dim).
+    #[must_use]
+    pub const fn new(scratch: &'a mut [T], index: &'a mut [usize]) -> Self {
+        Self {
+            buf: BlockBuffers {
+                block: HVec::new(),
+                gb: [T::ZERO; B],
+                d: [T::ZERO; B],
+                xb: [T::ZERO; B],
+                tmp: [T::ZERO; B],
+                h: [[T::ZERO; B]; B],
+                f: [[T::ZERO; B]; B],
+            },
+            scratch,
+            index,
+        }
+    }
+}
+
+/// `T` scratch length for `dim` variables, block size τ and `rule`: gradient and `L_i` (2·dim),
+/// `L_b` per fixed block, and for [`Rule::GSQ`] the cached factors (blocks·τ²). `None` on
+/// overflow. (The `usize` index slice needs `dim`.)
+#[must_use]
+pub const fn workspace_len(dim: usize, block_size: usize, rule: Rule) -> Option<usize> {
+    let nb = block_count(dim, block_size);
+    let Some(base) = dim.checked_mul(2) else { return None };
+    let Some(base) = base.checked_add(nb) else { return None };
+    if matches!(rule, Rule::GSQ) {
+        let Some(sq) = block_size.checked_mul(block_size) else { return None };
+        let Some(c) = nb.checked_mul(sq) else { return None };
+        base.checked_add(c)
+    } else {
+        Some(base)
+    }
+}
+
+/// Block coordinate descent on `problem` from `w` (warm start; `w` is updated in place).
+///
+/// Cost per iteration: the update O(n·|b|) (gradient) or O(n·|b|² + |b|³) (matrix, Newton);
+/// greedy rules add the gradient refresh — O(p·|b|) through [`Problem::gradient_update`] when
+/// available (least squares / Lasso with [`LeastSquares::with_gram`](super::LeastSquares::with_gram)),
+/// else one full gradient (O(n·p) for the dense problems; the residual/margins are maintained, so
+/// this is one `Xᵀr`-type product, never a recomputation of `Xw`); a full refresh is done once
+/// per epoch against drift — and O(p·τ) scoring; non-greedy rules evaluate the full gradient once per epoch for the stopping test.
+/// Set-up: all `L_i` (O(n·p)) and, for fixed blocks, `L_b = λ_max(H_b)` (O(n·p·τ + p·τ²)).
+///
+/// Errors: `w` of wrong length or non-finite (or negative with [`Penalty::NonNegL1`]); block size
+/// 0, > B or > dim; `tol` negative or non-finite; `scratch`/`index` too small; GSQ with variable
+/// blocks (the IHT rule is not implemented); [`Error::NotConverged`] when `tol > 0` is not reached
+/// in `max_iter` iterations (the iterate and the problem state stay valid).
+///
+/// ```
+/// use ferrokern::bcd::{solve, workspace_len, LeastSquares, Rule, SolverConfig, Workspace};
+/// // Lasso on a 4 × 3 problem, coordinate descent with Gauss-Southwell-Lipschitz.
+/// let x = [1.0, 0.0, 0.5, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0];
+/// let y = [1.0, 2.0, 3.0, 0.5];
+/// let mut r = [0.0; 4];
+/// let mut lasso = LeastSquares::lasso(&x, &y, 4, 3, 0.1, &mut r).unwrap();
+/// let config = SolverConfig { rule: Rule::GSL, block_size: 1, tol: 1e-12, ..SolverConfig::default() };
+/// let mut scratch = [0.0; 9];
+/// assert!(workspace_len(3, 1, Rule::GSL) == Some(9));
+/// let mut index = [0usize; 3];
+/// let mut ws = Workspace::<f64, 1>::new(&mut scratch, &mut index);
+/// let mut w = [0.0; 3];
+/// let sol = solve(&mut lasso, &mut w, &config, &mut ws).unwrap();
+/// assert!(sol.gap <= 1e-12 * 14.25 / 8.0);
+/// ```
+pub fn solve<T: Real, P: Problem<T>, const B: usize>(
+    problem: &mut P,
+    w: &mut [T],
+    config: &SolverConfig<T>,
+    ws: &mut Workspace<'_, T, B>,
+) -> Result<Solution<T>> {
+    solve_with(problem, w, config, ws, |_| true)
+}
+
+/// [`solve`] calling `observer` after every block update; returning `false` stops the run
+/// ([`Status::Stopped`]).
+pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
+    problem: &mut P,
+    w: &mut [T],
+    config: &SolverConfig<T>,
+    ws: &mut Workspace<'_, T, B>,
+    mut observer: impl FnMut(&Step<'_, T>) -> bool,
+) -> Result<Solution<T>> {
+    let p = problem.dim();
+    let tau = config.block_size;
+    crate::error::check_len("w", p, w.len())?;
+    crate::real::check_finite("w", w)?;
+    if tau == 0 || tau > B || tau > p {
+        return Err(Error::InvalidParameter { name: "block_size", reason: "must be in 1..=min(B, dim)" });
+    }
+    if !super::ge(config.tol, T::ZERO) || !config.tol.is_finite() {
+        return Err(Error::InvalidParameter { name: "tol", reason: "must be finite and >= 0" });
+    }
+    let penalty = problem.penalty();
+    if matches!(penalty, Penalty::NonNegL1(_)) && w.iter().any(|&v| v < T::ZERO) {
+        return Err(Error::InvalidParameter { name: "w", reason: "must be >= 0 for a non-negative penalty" });
+    }
+    let fixed = config.partition.is_fixed();
+    if config.rule == Rule::GSQ && !fixed {
+        return Err(Error::InvalidParameter {
+            name: "rule",
+            reason: "GSQ needs fixed blocks (VB-IHT not implemented)",
+        });
+    }
+    let need = workspace_len(p, tau, config.rule).ok_or(Error::SizeOverflow)?;
+    if ws.scratch.len() < need {
+        return Err(Error::WorkspaceTooSmall { needed: need, given: ws.scratch.len() });
+    }
+    if ws.index.len() < p {
+        return Err(Error::DimensionMismatch { what: "index workspace", expected: p, found: ws.index.len() });
+    }
+    problem.reset(w)?;
+    let Workspace { buf: ws, scratch, index } = ws;
+
+    let nb = block_count(p, tau);
+    let (grad, rest) = scratch.split_at_mut(p);
+    let (lip, rest) = rest.split_at_mut(p);
+    let (block_lip, rest) = rest.split_at_mut(nb);
+    let order = index.get_mut(..p).ok_or(Error::SizeOverflow)?;
+    for (j, l) in lip.iter_mut().enumerate() {
+        *l = problem.coord_lipschitz(j);
+    }
+    build_order(config.partition, lip, order);
+    let ld = B;
+    if fixed {
+        for (k, chunk) in order.chunks(tau).enumerate() {
+            let m = chunk.len();
+            problem.hessian_bound(chunk, ws.h.as_flattened_mut(), ld);
+            let lb =
+                dense::max_eigenvalue(ws.h.as_flattened(), ws.f.as_flattened_mut(), m, ld).unwrap_or(T::ZERO);
+            if let Some(slot) = block_lip.get_mut(k) {
+                *slot = lb;
+            }
+            if config.rule == Rule::GSQ {
+                let cache = rest.get_mut(k * tau * tau..(k + 1) * tau * tau).ok_or(Error::SizeOverflow)?;
+                if !dense::factor_with_ridge(ws.h.as_flattened(), ws.f.as_flattened_mut(), m, ld) {
+                    return Err(Error::NumericalFailure { what: "block Hessian bound factorisation" });
+                }
+                for a in 0..m {
+                    for b in 0..=a {
+                        if let (Some(c), Some(&v)) =
+                            (cache.get_mut(a * tau + b), ws.f.get(a).and_then(|r| r.get(b)))
+                        {
+                            *c = v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    let scale = {
+        let f0 = problem.objective_at_zero().abs();
+        // scikit-learn compares its gap (n × ours) with tol·‖y‖² = tol·2n·F(0)
+        let f0 = if config.stop == Stop::SklearnLasso { f0 + f0 } else { f0 };
+        move |f: T| if f0 > T::ZERO { f0 } else { f.abs().max(T::MIN_POSITIVE) }
+    };
+    let mut rng = Pcg32::seed(config.seed);
+    let mut fx = problem.objective(w);
+    let mut support_changed_at = 0usize;
+    let mut crit = T::INFINITY;
+    let greedy = config.rule.is_greedy();
+    let epoch = block_count(p, tau).max(1);
+    if greedy {
+        problem.full_gradient(w, grad);
+    }
+    let mut it = 0usize;
+    let mut max_dw = T::ZERO;
+    let mut status = Status::IterationLimit;
+    while it < config.max_iter {
+        // scikit-learn's rule (spec §9): after a sweep, the gap only once max|Δw|/max|w| < tol
+        let sweep_gate = match config.stop {
+            Stop::Gap => true,
+            Stop::SklearnLasso => {
+                let end = it > 0 && it.is_multiple_of(epoch);
+                let wmax = w.iter().fold(T::ZERO, |a, &v| a.max(v.abs()));
+                let pass = end && (wmax == T::ZERO || max_dw < config.tol * wmax);
+                if end {
+                    max_dw = T::ZERO;
+                }
+                pass
+            }
+        };
+        // stopping test (greedy: gradient is fresh every iteration; otherwise once per epoch)
+        if config.tol > T::ZERO && sweep_gate && (greedy || it.is_multiple_of(epoch)) {
+            if !greedy {
+                problem.full_gradient(w, grad);
+            }
+            crit = criterion(problem, w, grad, lip, penalty);
+            if crit <= config.tol * scale(fx) {
+                status = Status::Converged;
+                break;
+            }
+        }
+        let k = select(config, ws, grad, lip, block_lip, order, w, penalty, it, &mut rng, rest);
+        it += 1;
+        let m = ws.block.len();
+        let lb = k.and_then(|k| block_lip.get(k).copied());
+        let outcome = update::block_step(problem, w, config.update, ws, fx, lb)?;
+        let before = fx;
+        fx = outcome.objective;
+        // support bookkeeping
+        for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()).take(m) {
+            let now = w.get(j).copied().unwrap_or(T::ZERO);
+            if (x0 == T::ZERO) != (now == T::ZERO) {
+                support_changed_at = it;
+            }
+            max_dw = max_dw.max((now - x0).abs());
+        }
+        if greedy {
+            // incremental where the problem supports it (least squares with a Gram matrix), with a
+            // full refresh once per epoch against drift
+            for ((t, &j), &x0) in ws.tmp.iter_mut().zip(ws.block.iter()).zip(ws.xb.iter()) {
+                *t = w.get(j).copied().unwrap_or(x0) - x0;
+            }
+            let delta = ws.tmp.get(..m).unwrap_or(&[]);
+            if it.is_multiple_of(epoch) || !problem.gradient_update(w, ws.block.as_slice(), delta, grad) {
+                problem.full_gradient(w, grad);
+            }
+        }
+        let step = Step {
+            iteration: it,
+            block: ws.block.as_slice(),
+            objective_before: before,
+            objective: fx,
+            predicted_decrease: outcome.predicted_decrease,
+            w,
+        };
+        if !observer(&step) {
+            status = Status::Stopped;
+            break;
+        }
+    }
+    if status == Status::IterationLimit && config.tol > T::ZERO {
+        problem.full_gradient(w, grad);
+        crit = criterion(problem, w, grad, lip, penalty);
+        if crit <= config.tol * scale(fx) {
+            status = Status::Converged;
+        } else {
+            return Err(Error::NotConverged { iterations: it, residual: crit.to_f64() });
+        }
+    }
+    if config.tol == T::ZERO {
+        problem.full_gradient(w, grad);
+        crit = criterion(problem, w, grad, lip, penalty);
+    }
+    Ok(Solution { objective: fx, iterations: it, gap: crit, status, support_changed_at })
+}
+
+/// Duality gap if available, else `Σ_i q_i` (summed coordinate progress).
+fn criterion<T: Real, P: Problem<T>>(problem: &P, w: &[T], grad: &[T], lip: &[T], penalty: Penalty<T>) -> T {
+    if let Some(g) = problem.duality_gap(w) {
+        return g;
+    }
+    w.iter().zip(grad).zip(lip).fold(T::ZERO, |a, ((&x, &g), &l)| a + coord_scores(penalty, x, g, l).1)
+}
+
+/// Fills `ws.block` with the next block.
+#[allow(clippy::too_many_arguments)]
+fn select<T: Real, const B: usize>(
+    config: &SolverConfig<T>,
+    ws: &mut BlockBuffers<T, B>,
+    grad: &[T],
+    lip: &[T],
+    block_lip: &[T],
+    order: &mut [usize],
+    w: &[T],
+    penalty: Penalty<T>,
+    it: usize,
+    rng: &mut Pcg32,
+    gsq_cache: &[T],
+) -> Option<usize> {
+    let tau = config.block_size;
+    let p = order.len();
+    ws.block.clear();
+    let scores = |j: usize| {
+        coord_scores(
+            penalty,
+            w.get(j).copied().unwrap_or(T::ZERO),
+            grad.get(j).copied().unwrap_or(T::ZERO),
+            lip.get(j).copied().unwrap_or(T::ZERO),
+        )
+    };
+    if config.partition.is_fixed() {
+        let nb = block_count(p, tau);
+        let k = match config.rule {
+            Rule::Cyclic => it % nb,
+            Rule::Random => rng.below(nb as u32) as usize,
+            Rule::Lipschitz => sample_weighted(rng, block_lip.iter().copied(), |_| false),
+            Rule::GS | Rule::GSL | Rule::GSD | Rule::GSQ => {
+                let mut best = (0usize, T::NEG_INFINITY);
+                for (k, chunk) in order.chunks(tau).enumerate() {
+                    let lb = block_lip.get(k).copied().unwrap_or(T::ZERO);
+                    let s = fixed_score(config, chunk, &scores, lb, gsq_cache, k, grad, &mut ws.tmp, penalty);
+                    if s > best.1 {
+                        best = (k, s);
+                    }
+                }
+                best.0
+            }
+        };
+        for &j in order.chunks(tau).nth(k).unwrap_or(&[]) {
+            let _ = ws.block.push(j);
+        }
+        return Some(k);
+    }
+    match config.rule {
+        Rule::Cyclic => {
+            let chunks = block_count(p, tau);
+            let c = it % chunks;
+            if c == 0 {
+                rng.shuffle(order);
+            }
+            for &j in order.chunks(tau).nth(c).unwrap_or(&[]) {
+                let _ = ws.block.push(j);
+            }
+        }
+        Rule::Random => {
+            for t in 0..tau {
+                let j = t + rng.below((p - t) as u32) as usize;
+                order.swap(t, j);
+                let _ = ws.block.push(order.get(t).copied().unwrap_or(0));
+            }
+        }
+        Rule::Lipschitz => {
+            for _ in 0..tau {
+                let chosen = ws.block.clone();
+                let j = sample_weighted(rng, lip.iter().copied(), |i| chosen.contains(&i));
+                let _ = ws.block.push(j);
+            }
+        }
+        Rule::GS | Rule::GSL | Rule::GSD | Rule::GSQ => {
+            // top-τ by score, kept sorted descending in (ws.tmp, ws.block)
+            for j in 0..p {
+                let (e, q) = scores(j);
+                let s = if config.rule == Rule::GS { e } else { q };
+                let len = ws.block.len();
+                let mut pos = len;
+                while pos > 0 && ws.tmp.get(pos - 1).is_some_and(|&v| v < s) {
+                    pos -= 1;
+                }
+                if pos >= tau {
+                    continue;
+                }
+                if len == tau {
+                    ws.block.pop();
+                }
+                let _ = ws.block.insert(pos, j);
+                let end = ws.block.len();
+                if let Some(t) = ws.tmp.get_mut(pos..end) {
+                    t.rotate_right(1);
+                    if let Some(first) = t.first_mut() {
+                        *first = s;
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Fixed-block score (spec §3 table; L1 = reference code, L2 = paper).
+#[allow(clippy::too_many_arguments)]
+fn fixed_score<T: Real>(
+    config: &SolverConfig<T>,
+    chunk: &[usize],
+    scores: &impl Fn(usize) -> (T, T),
+    lb: T,
+    gsq_cache: &[T],
+    k: usize,
+    grad: &[T],
+    tmp: &mut [T],
+    penalty: Penalty<T>,
+) -> T {
+    let l1 = config.score_norm == Norm::L1;
+    let (mut se, mut se2, mut sq, mut sqrt_q) = (T::ZERO, T::ZERO, T::ZERO, T::ZERO);
+    for &j in chunk {
+        let (e, q) = scores(j);
+        se += e;
+        se2 += e * e;
+        sq += q + q;
+        sqrt_q += (q + q).sqrt();
+    }
+    match config.rule {
+        Rule::GS => {
+            if l1 {
+                se
+            } else {
+                se2.sqrt()
+            }
+        }
+        Rule::GSL => {
+            if !super::gt(lb, T::ZERO) {
+                T::ZERO
+            } else if l1 {
+                se / lb.sqrt()
+            } else {
+                se2 / lb
+            }
+        }
+        Rule::GSQ if !penalty.is_some() => {
+            let tau = config.block_size;
+            let m = chunk.len();
+            for (t, &j) in tmp.iter_mut().zip(chunk) {
+                *t = grad.get(j).copied().unwrap_or(T::ZERO);
+            }
+            let cache = gsq_cache.get(k * tau * tau..(k + 1) * tau * tau).unwrap_or(&[]);
+            let g = |t: &[T]| {
+                chunk
+                    .iter()
+                    .zip(t)
+                    .fold(T::ZERO, |a, (&j, &s)| a + grad.get(j).copied().unwrap_or(T::ZERO) * s)
+            };
+            if dense::cholesky_solve(cache, m, tau, tmp) {
+                g(tmp)
+            } else {
+                T::ZERO
+            }
+        }
+        _ => {
+            if l1 {
+                sqrt_q
+            } else {
+                sq
+            }
+        }
+    }
+}
