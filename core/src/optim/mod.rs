@@ -43,12 +43,14 @@
 
 mod adam_family;
 mod driver;
+mod lbfgs;
 mod schedule;
 mod sgd;
 mod storage;
 
 pub use adam_family::{Adam, AdamConfig, DiffGrad, DiffGradConfig, EpsMode};
 pub use driver::{Optimizer, Owned, ParamGroup, StateParts};
+pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsReport, LbfgsStatus};
 pub use ferrokern_simd::optim::{AdamRule, Rule, SgdRule};
 pub(crate) use schedule::check_range;
 pub use schedule::{LrSchedule, StepControl};
