@@ -48,7 +48,10 @@ fn staged_ensemble<T: Real>(shape: &GbnnShape, model: &[T], steps: &[Step<T>], x
     let parts = ModelParts::split(shape, model).unwrap();
     let (d, k) = (shape.features, shape.outputs());
     let rows = x.len() / d;
-    let layers = [LayerSpec::new(d, shape.units, shape.activation), LayerSpec::new(shape.units, k, Activation::Identity)];
+    let layers = [
+        LayerSpec::new(d, shape.units, shape.activation),
+        LayerSpec::new(shape.units, k, Activation::Identity),
+    ];
     let mlp = Mlp::new(&layers).unwrap();
     let mut xs = x.to_vec();
     for r in xs.chunks_mut(d) {
@@ -120,7 +123,10 @@ fn check1_merge_exactness() {
         let data = subset::<f64>(name, rows);
         let (model, shape, steps) = train_recording(&data, small_config(task, 6, 2));
         let x = random_inputs(&data, 1);
-        let diff = max_diff(&merged_outputs(shape, &model, &x, shape.hidden()), &staged_ensemble(&shape, &model, &steps, &x));
+        let diff = max_diff(
+            &merged_outputs(shape, &model, &x, shape.hidden()),
+            &staged_ensemble(&shape, &model, &steps, &x),
+        );
         println!("{name} f64: max |merged − staged| = {diff:.2e}");
         let scale = if task == Task::Regression { 150.0 } else { 1.0 };
         assert!(diff <= 1e-10 * scale, "{name}: {diff}");
@@ -128,7 +134,10 @@ fn check1_merge_exactness() {
         let data = subset::<f32>(name, rows);
         let (model, shape, steps) = train_recording(&data, small_config(task, 6, 2));
         let x = random_inputs(&data, 1);
-        let diff = max_diff(&merged_outputs(shape, &model, &x, shape.hidden()), &staged_ensemble(&shape, &model, &steps, &x));
+        let diff = max_diff(
+            &merged_outputs(shape, &model, &x, shape.hidden()),
+            &staged_ensemble(&shape, &model, &steps, &x),
+        );
         println!("{name} f32: max |merged − staged| = {diff:.2e}");
         assert!(diff <= 1e-5 * scale, "{name}: {diff}");
     }
@@ -223,7 +232,12 @@ fn check4_residuals_are_negative_gradients() {
                 row[c] -= 2.0 * h;
                 let down = loss.row_loss(labels, i, &row);
                 let grad = (up - down) / (2.0 * h);
-                assert!((-grad - r[i * k + c]).abs() < 1e-6, "{loss:?} row {i} class {c}: {} vs {}", -grad, r[i * k + c]);
+                assert!(
+                    (-grad - r[i * k + c]).abs() < 1e-6,
+                    "{loss:?} row {i} class {c}: {} vs {}",
+                    -grad,
+                    r[i * k + c]
+                );
             }
         }
     }
@@ -303,7 +317,10 @@ fn f32_tracks_f64() {
     let (m32, _, r32) = train(&d32, cfg, |_| {});
     let a64 = metric(&MergedModel::new(shape, &m64).unwrap(), &d64, shape.hidden());
     let a32 = metric(&MergedModel::new(shape, &m32).unwrap(), &d32, shape.hidden());
-    println!("breast_cancer T=20: f64 acc {a64:.4} loss {:.4}; f32 acc {a32:.4} loss {:.4}", r64.final_loss, r32.final_loss);
+    println!(
+        "breast_cancer T=20: f64 acc {a64:.4} loss {:.4}; f32 acc {a32:.4} loss {:.4}",
+        r64.final_loss, r32.final_loss
+    );
     assert!((a64 - a32).abs() <= 0.03);
     assert!((r64.final_loss - r32.final_loss).abs() <= 0.5 * r64.final_loss.max(0.01));
 }
@@ -313,22 +330,34 @@ fn bad_input_is_rejected() {
     let x = [0.0f64, 1.0, 2.0, 3.0, 4.0, 5.0];
     let classes = [0usize, 1, 0];
     let values = [1.0, 2.0, 3.0];
-    let cfg = GbnnConfig { task: Task::Classification { classes: 2 }, steps: 2, subsample: 1.0, ..GbnnConfig::default() };
+    let cfg = GbnnConfig {
+        task: Task::Classification { classes: 2 },
+        steps: 2,
+        subsample: 1.0,
+        ..GbnnConfig::default()
+    };
     let run = |cfg: GbnnConfig, x: &[f64], features: usize, labels: Labels<'_, f64>, extra: isize| {
         let t = GbnnTrainer::new(cfg);
         let shape = t.shape(features.max(1));
         let mut model = vec![0.0; shape.model_len()];
-        let need = GbnnTrainer::workspace_len(3, features.max(1), cfg.units, shape.outputs(), cfg.inner.history);
+        let need =
+            GbnnTrainer::workspace_len(3, features.max(1), cfg.units, shape.outputs(), cfg.inner.history);
         let mut work = vec![0.0; (need as isize + extra) as usize];
         t.train(x, features, labels, &mut model, &mut work, |_| {}).map(|_| ())
     };
     assert!(run(cfg, &x, 2, Labels::Classes(&classes), 0).is_ok());
     let invalid = |r: ferrokern::Result<()>| matches!(r, Err(Error::InvalidParameter { .. }));
-    assert!(matches!(run(cfg, &x[..5], 2, Labels::Classes(&classes), 0), Err(Error::DimensionMismatch { .. })));
+    assert!(matches!(
+        run(cfg, &x[..5], 2, Labels::Classes(&classes), 0),
+        Err(Error::DimensionMismatch { .. })
+    ));
     assert!(matches!(run(cfg, &x, 2, Labels::Classes(&classes), -1), Err(Error::WorkspaceTooSmall { .. })));
     let mut nan = x;
     nan[3] = f64::NAN;
-    assert!(matches!(run(cfg, &nan, 2, Labels::Classes(&classes), 0), Err(Error::NonFinite { what: "x", index: 3 })));
+    assert!(matches!(
+        run(cfg, &nan, 2, Labels::Classes(&classes), 0),
+        Err(Error::NonFinite { what: "x", index: 3 })
+    ));
     assert!(invalid(run(GbnnConfig { steps: 0, ..cfg }, &x, 2, Labels::Classes(&classes), 0)));
     assert!(invalid(run(GbnnConfig { units: 0, ..cfg }, &x, 2, Labels::Classes(&classes), 0)));
     assert!(invalid(run(GbnnConfig { shrinkage: 0.0, ..cfg }, &x, 2, Labels::Classes(&classes), 0)));
@@ -341,17 +370,27 @@ fn bad_input_is_rejected() {
     assert!(invalid(run(cfg, &x, 2, Labels::Classes(&[1, 1, 1]), 0)));
     let reg = GbnnConfig { task: Task::Regression, ..cfg };
     assert!(run(reg, &x, 2, Labels::Values(&values), 0).is_ok());
-    assert!(matches!(run(reg, &x, 2, Labels::Values(&[1.0, f64::INFINITY, 0.0]), 0), Err(Error::NonFinite { .. })));
+    assert!(matches!(
+        run(reg, &x, 2, Labels::Values(&[1.0, f64::INFINITY, 0.0]), 0),
+        Err(Error::NonFinite { .. })
+    ));
     assert!(invalid(run(reg, &x, 2, Labels::Classes(&classes), 0)));
     // Inference: too many units, wrong lengths, scratch too small, bad std.
-    let shape = GbnnShape { features: 1, steps: 2, units: 1, loss: Loss::Squared, activation: Activation::Identity };
+    let shape =
+        GbnnShape { features: 1, steps: 2, units: 1, loss: Loss::Squared, activation: Activation::Identity };
     let mut model = vec![0.0; shape.model_len()];
     ModelParts::split_mut(&shape, &mut model).unwrap().std.fill(1.0);
     let m = MergedModel::new(shape, &model).unwrap();
     let (mut out, mut scratch) = ([0.0; 2], [0.0; 3]);
     assert!(invalid(m.predict(&[1.0, 2.0], 3, &mut out, &mut scratch)));
-    assert!(matches!(m.predict(&[1.0, 2.0], 2, &mut out[..1], &mut scratch), Err(Error::DimensionMismatch { .. })));
-    assert!(matches!(m.predict(&[1.0, 2.0], 2, &mut out, &mut scratch[..2]), Err(Error::WorkspaceTooSmall { .. })));
+    assert!(matches!(
+        m.predict(&[1.0, 2.0], 2, &mut out[..1], &mut scratch),
+        Err(Error::DimensionMismatch { .. })
+    ));
+    assert!(matches!(
+        m.predict(&[1.0, 2.0], 2, &mut out, &mut scratch[..2]),
+        Err(Error::WorkspaceTooSmall { .. })
+    ));
     assert!(m.predict(&[1.0, 2.0], 2, &mut out, &mut scratch).is_ok());
     assert!(matches!(MergedModel::new(shape, &model[1..]), Err(Error::DimensionMismatch { .. })));
     ModelParts::split_mut(&shape, &mut model).unwrap().std.fill(0.0);

@@ -8,13 +8,23 @@ use crate::rng::Pcg32;
 use crate::{Real, Result};
 
 /// The step network `d → J (φ) → K (identity)`.
-pub(crate) const fn step_layers(features: usize, units: usize, outputs: usize, act: Activation) -> [LayerSpec; 2] {
+pub(crate) const fn step_layers(
+    features: usize,
+    units: usize,
+    outputs: usize,
+    act: Activation,
+) -> [LayerSpec; 2] {
     [LayerSpec::new(features, units, act), LayerSpec::new(units, outputs, Activation::Identity)]
 }
 
 /// scikit-learn's Glorot-uniform initialisation: weights **and** biases of each layer uniform
 /// in `±√(f/(fan_in + fan_out))`, `f = 2` for a logistic hidden activation, else 6.
-pub(crate) fn init_params<T: Real>(layers: &[LayerSpec; 2], act: Activation, params: &mut [T], rng: &mut Pcg32) {
+pub(crate) fn init_params<T: Real>(
+    layers: &[LayerSpec; 2],
+    act: Activation,
+    params: &mut [T],
+    rng: &mut Pcg32,
+) {
     let factor = if act == Activation::Sigmoid { 2.0 } else { 6.0 };
     let mut rest = params;
     for l in layers {

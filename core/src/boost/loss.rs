@@ -124,7 +124,10 @@ impl Loss {
             (Loss::LogExponential, _) => {
                 let ybar = (0..rows).fold(T::ZERO, |s, i| s + Self::sign(labels, i)) / n;
                 if ybar.abs() >= T::ONE {
-                    return Err(Error::InvalidParameter { name: "labels", reason: "binary task needs both classes" });
+                    return Err(Error::InvalidParameter {
+                        name: "labels",
+                        reason: "binary task needs both classes",
+                    });
                 }
                 f0.fill(T::HALF * ((T::ONE + ybar) / (T::ONE - ybar)).ln());
             }
@@ -163,7 +166,10 @@ impl Loss {
     pub fn mean_loss<T: Real>(self, labels: Labels<'_, T>, f: &[T]) -> Result<T> {
         let rows = self.check_labels(labels)?;
         check_len("scores", mul_size(rows, self.outputs())?, f.len())?;
-        let total = f.chunks_exact(self.outputs()).enumerate().fold(T::ZERO, |s, (i, fr)| s + self.row_loss(labels, i, fr));
+        let total = f
+            .chunks_exact(self.outputs())
+            .enumerate()
+            .fold(T::ZERO, |s, (i, fr)| s + self.row_loss(labels, i, fr));
         Ok(total / T::from_usize(rows))
     }
 

@@ -92,7 +92,10 @@ fn part_lens(shape: &GbnnShape) -> Result<[usize; 8]> {
 
 fn check_shape(shape: &GbnnShape) -> Result<()> {
     if shape.features == 0 || shape.steps == 0 || shape.units == 0 || shape.outputs() == 0 {
-        return Err(Error::InvalidParameter { name: "shape", reason: "features, steps, units, outputs must be > 0" });
+        return Err(Error::InvalidParameter {
+            name: "shape",
+            reason: "features, steps, units, outputs must be > 0",
+        });
     }
     Ok(())
 }
@@ -298,7 +301,9 @@ impl<'a, T: Real> MergedModel<'a, T> {
     /// wrong lengths.
     pub fn classes(&self, outputs: &[T], probabilities: bool, labels: &mut [usize]) -> Result<()> {
         match self.shape.loss {
-            Loss::Squared => Err(Error::InvalidParameter { name: "model", reason: "regression has no classes" }),
+            Loss::Squared => {
+                Err(Error::InvalidParameter { name: "model", reason: "regression has no classes" })
+            }
             Loss::LogExponential => {
                 check_len("outputs", labels.len(), outputs.len())?;
                 let cut = if probabilities { T::HALF } else { T::ZERO };

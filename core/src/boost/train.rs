@@ -133,7 +133,9 @@ pub struct GbnnTrainer {
 
 /// Parameters of one step network.
 const fn step_params(features: usize, units: usize, outputs: usize) -> usize {
-    units.saturating_mul(features.saturating_add(1)).saturating_add(outputs.saturating_mul(units.saturating_add(1)))
+    units
+        .saturating_mul(features.saturating_add(1))
+        .saturating_add(outputs.saturating_mul(units.saturating_add(1)))
 }
 
 impl GbnnTrainer {
@@ -149,7 +151,13 @@ impl GbnnTrainer {
     /// step network's parameters, L-BFGS workspace and `nn` training buffers (saturating).
     /// Independent of T: the per-step weights go straight into the model buffer.
     #[must_use]
-    pub const fn workspace_len(rows: usize, features: usize, units: usize, outputs: usize, history: usize) -> usize {
+    pub const fn workspace_len(
+        rows: usize,
+        features: usize,
+        units: usize,
+        outputs: usize,
+        history: usize,
+    ) -> usize {
         let p = step_params(features, units, outputs);
         let layers = step_layers(features, units, outputs, Activation::Identity);
         rows.saturating_mul(outputs)
@@ -340,7 +348,16 @@ fn split<T>(buf: &mut [T], n: usize) -> Result<(&mut [T], &mut [T])> {
 /// and `r`, uniformly without replacement and in row order, into `xs`/`rs`; all rows when
 /// `sample` is every row (no draws).
 #[allow(clippy::too_many_arguments)]
-fn select_rows<T: Real>(x: &[T], r: &[T], d: usize, k: usize, sample: usize, rng: &mut Pcg32, xs: &mut [T], rs: &mut [T]) {
+fn select_rows<T: Real>(
+    x: &[T],
+    r: &[T],
+    d: usize,
+    k: usize,
+    sample: usize,
+    rng: &mut Pcg32,
+    xs: &mut [T],
+    rs: &mut [T],
+) {
     let rows = r.len() / k;
     let mut chosen = 0usize;
     let mut dst = xs.chunks_exact_mut(d).zip(rs.chunks_exact_mut(k));

@@ -56,7 +56,12 @@ pub fn column_stats_all<T: Real>(x: &[T], cols: usize, mean: &mut [T], std: &mut
 }
 
 /// Mean and population std of `count` rows (a cloneable iterator of equal-length rows).
-fn stats_over<'a, T: Real, I: Iterator<Item = &'a [T]> + Clone>(rows: I, count: usize, mean: &mut [T], std: &mut [T]) {
+fn stats_over<'a, T: Real, I: Iterator<Item = &'a [T]> + Clone>(
+    rows: I,
+    count: usize,
+    mean: &mut [T],
+    std: &mut [T],
+) {
     let inv = T::ONE / T::from_usize(count);
     mean.fill(T::ZERO);
     for r in rows.clone() {

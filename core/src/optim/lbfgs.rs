@@ -344,7 +344,10 @@ impl Lbfgs {
     /// (saturating; a buffer that long cannot exist).
     #[must_use]
     pub const fn workspace_len(n: usize, m: usize) -> usize {
-        m.saturating_mul(n).saturating_mul(2).saturating_add(n.saturating_mul(4)).saturating_add(m.saturating_mul(2))
+        m.saturating_mul(n)
+            .saturating_mul(2)
+            .saturating_add(n.saturating_mul(4))
+            .saturating_add(m.saturating_mul(2))
     }
 
     fn validate(&self) -> Result<()> {
@@ -404,7 +407,8 @@ impl Lbfgs {
         let (x_trial, rest) = take_mut(rest, n)?;
         let (g_trial, _) = take_mut(rest, n)?;
         let mut hist = History { s, y, rho, alpha, n, m, head: 0, len: 0 };
-        let mut sv = Solver { cfg: self.config, x, g, d, x_trial, g_trial, objective: &mut objective, evaluations: 1 };
+        let mut sv =
+            Solver { cfg: self.config, x, g, d, x_trial, g_trial, objective: &mut objective, evaluations: 1 };
 
         let mut f = (sv.objective)(sv.x, sv.g)?.to_f64();
         if !f.is_finite() || !sv.g.iter().all(|v| v.is_finite()) {

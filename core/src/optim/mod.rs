@@ -50,8 +50,8 @@ mod storage;
 
 pub use adam_family::{Adam, AdamConfig, DiffGrad, DiffGradConfig, EpsMode};
 pub use driver::{Optimizer, Owned, ParamGroup, StateParts};
-pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsReport, LbfgsStatus};
 pub use ferrokern_simd::optim::{AdamRule, Rule, SgdRule};
+pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsReport, LbfgsStatus};
 pub(crate) use schedule::check_range;
 pub use schedule::{LrSchedule, StepControl};
 pub use sgd::{SgdConfig, SgdMomentum};

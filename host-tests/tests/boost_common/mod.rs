@@ -38,10 +38,15 @@ pub fn load<T: Real>(name: &str) -> Split<T> {
         .collect();
     let features = rows[0].len() - 1;
     let split = std::fs::read_to_string(format!("{dir}/data/splits/{name}_test.txt")).unwrap();
-    let test: Vec<usize> = split.lines().filter(|l| !l.trim().is_empty()).map(|l| l.trim().parse().unwrap()).collect();
+    let test: Vec<usize> =
+        split.lines().filter(|l| !l.trim().is_empty()).map(|l| l.trim().parse().unwrap()).collect();
     let mut s = Split { features, x_train: vec![], x_test: vec![], y_train: vec![], y_test: vec![] };
     for (i, r) in rows.iter().enumerate() {
-        let (x, y) = if test.binary_search(&i).is_ok() { (&mut s.x_test, &mut s.y_test) } else { (&mut s.x_train, &mut s.y_train) };
+        let (x, y) = if test.binary_search(&i).is_ok() {
+            (&mut s.x_test, &mut s.y_test)
+        } else {
+            (&mut s.x_train, &mut s.y_train)
+        };
         x.extend(r[..features].iter().map(|&v| T::from_f64(v)));
         y.push(r[features]);
     }
@@ -60,14 +65,18 @@ pub fn train<T: Real>(
     let rows = data.y_train.len();
     let mut model = vec![T::ZERO; shape.model_len()];
     let mut work =
-        vec![T::ZERO; GbnnTrainer::workspace_len(rows, data.features, cfg.units, shape.outputs(), cfg.inner.history)];
+        vec![
+            T::ZERO;
+            GbnnTrainer::workspace_len(rows, data.features, cfg.units, shape.outputs(), cfg.inner.history)
+        ];
     let classes = data.classes_train();
     let values = data.values_train();
     let labels = match cfg.task {
         Task::Regression => Labels::Values(&values),
         Task::Classification { .. } => Labels::Classes(&classes),
     };
-    let report = trainer.train(&data.x_train, data.features, labels, &mut model, &mut work, progress).unwrap();
+    let report =
+        trainer.train(&data.x_train, data.features, labels, &mut model, &mut work, progress).unwrap();
     (model, shape, report)
 }
 
