@@ -1,5 +1,7 @@
 //! First-order optimizers with caller-owned state: [`DiffGrad`] (spec `diffgrad.md`), and as
 //! baselines [`Adam`] (incl. AdamW) and [`SgdMomentum`] (incl. Nesterov), behind [`Optimizer`].
+//! Also [`Lbfgs`], a full-batch limited-memory BFGS minimiser (strong-Wolfe line search, `m`
+//! history pairs in a caller workspace) used by `boost` for each step's fit.
 //!
 //! - State is a plain slice the caller owns (`O::state_len(n)` elements, layout in
 //!   [`Optimizer`]) plus the step count ([`Optimizer::step_count`] /
