@@ -248,6 +248,9 @@ impl GbnnTrainer {
         check_len("x", mul_size(rows, features)?, x.len())?;
         crate::real::check_finite("x", x)?;
         let (d, k, j) = (features, shape.outputs(), cfg.units);
+        if u32::try_from(rows).is_err() {
+            return Err(Error::InvalidParameter { name: "labels", reason: "more than u32::MAX rows" });
+        }
         let sample = if cfg.subsample >= 1.0 { rows } else { (cfg.subsample * rows as f64) as usize };
         if sample == 0 {
             return Err(Error::InvalidParameter { name: "subsample", reason: "selects no rows" });
@@ -255,7 +258,10 @@ impl GbnnTrainer {
         let p_len = step_params(d, j, k);
         let layers = step_layers(d, j, k, cfg.activation);
         let mlp = Mlp::new(&layers)?;
-        let tb_len = mlp.activations_len(sample)? + p_len + mlp.scratch_len(sample)? + sample * k;
+        let tb_len = add_size(
+            add_size(mlp.activations_len(sample)?, p_len)?,
+            add_size(mlp.scratch_len(sample)?, mul_size(sample, k)?)?,
+        )?;
         let lb_len = Lbfgs::workspace_len(p_len, cfg.inner.history);
         let rk = mul_size(rows, k)?;
         let need = [mul_size(rk, 3)?, mul_size(sample, add_size(d, k)?)?, p_len, lb_len, tb_len]
