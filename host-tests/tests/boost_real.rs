@@ -44,6 +44,8 @@ fn breast_cancer_parity_and_monotone_loss() {
     // Check 6.
     assert!(acc >= 0.94, "accuracy {acc}");
     assert!(acc >= mlp - 0.01, "accuracy {acc} vs MLP {mlp}");
+    // And within the same tolerance of the reference package itself.
+    assert!(acc >= gbnn - 0.01, "accuracy {acc} vs gbnn {gbnn}");
     // Check 5, second part: training loss non-increasing for ≥ 95 % of steps.
     let mut prev = report.initial_loss;
     let rises = losses.iter().filter(|&&l| std::mem::replace(&mut prev, l) < l).count();
@@ -61,6 +63,7 @@ fn diabetes_parity() {
     println!("diabetes J=1 eta=0.1: RMSE {rmse:.2} (gbnn {gbnn:.2}, MLP L-BFGS {mlp:.2}); {report:?}");
     assert!(rmse <= 62.0, "RMSE {rmse}");
     assert!(rmse <= mlp + 3.0, "RMSE {rmse} vs MLP {mlp}");
+    assert!(rmse <= gbnn + 3.0, "RMSE {rmse} vs gbnn {gbnn}");
 }
 
 #[test]
@@ -94,6 +97,7 @@ fn digits_full_spec_checks() {
     let acc = staged[3];
     // Check 6.
     assert!(acc >= 0.95 && acc >= mlp - 0.01, "accuracy {acc} vs MLP {mlp}");
+    assert!(acc >= gbnn - 0.01, "accuracy {acc} vs gbnn {gbnn}");
     // Check 8: a quarter of the units within 0.02 of the full model.
     assert!((staged[0] - acc).abs() <= 0.02, "staged {staged:?}");
     // Check 7 at the spec's T.
