@@ -37,6 +37,17 @@ SUBSAMPLE = 0.5
 SEED = 0
 
 
+def finite_or_null(value):
+    """JSON has no NaN/inf: a diverged run's non-finite numbers are written as null."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite_or_null(v) for v in value]
+    return value
+
+
 def load(root, name):
     raw = np.loadtxt(root / "host-tests/data" / f"{name}.csv", delimiter=",", skiprows=1)
     x, y = raw[:, :-1], raw[:, -1]
@@ -122,7 +133,7 @@ def main():
         }
         if task == "regression":
             result["constant_rmse"] = metric(task, yte, np.full(len(yte), ytr.mean()))
-        (out / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
+        (out / f"{name}.json").write_text(json.dumps(finite_or_null(result), indent=1, allow_nan=False) + "\n")
         summary = [(g["units"], g["eta"], round(g["metric"], 4), [round(v, 4) for v in g["staged_quarters"]],
                     round(g["train_seconds"], 1)) for g in result["gbnn"]]
         print(name, summary, [(m["solver"], round(m["metric"], 4)) for m in result["mlp"]], flush=True)
