@@ -16,6 +16,7 @@
 extern crate std;
 
 pub mod bcd;
+pub mod boost;
 pub mod error;
 pub mod linalg;
 pub mod model;

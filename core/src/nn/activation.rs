@@ -23,6 +23,7 @@ impl Activation {
             }
             Activation::Tanh => z.tanh(),
             Activation::Silu => z * z.sigmoid(),
+            Activation::Sigmoid => z.sigmoid(),
             Activation::Gelu => {
                 let u = T::from_f64(GELU_C) * (z + T::from_f64(GELU_K) * z * z * z);
                 T::HALF * z * (T::ONE + u.tanh())
@@ -30,7 +31,7 @@ impl Activation {
         }
     }
 
-    /// `f'(z)`, given `z` and `a = f(z)` (ReLU/tanh use `a`; SiLU/GELU use `z`).
+    /// `f'(z)`, given `z` and `a = f(z)` (ReLU/tanh/sigmoid use `a`; SiLU/GELU use `z`).
     #[must_use]
     pub fn derivative<T: Real>(self, z: T, a: T) -> T {
         match self {
@@ -43,6 +44,7 @@ impl Activation {
                 }
             }
             Activation::Tanh => T::ONE - a * a,
+            Activation::Sigmoid => a * (T::ONE - a),
             Activation::Silu => {
                 let s = z.sigmoid();
                 s * (T::ONE + z * (T::ONE - s))
@@ -73,11 +75,12 @@ impl Activation {
         }
     }
 
-    /// Initialisation std factor: He `√(2/fan_in)` for ReLU-like, Xavier `√(2/(in+out))` else.
+    /// Initialisation std factor: He `√(2/fan_in)` for ReLU-like, Xavier `√(2/(in+out))` else
+    /// (tanh, sigmoid, identity).
     pub(crate) fn init_std(self, inputs: usize, outputs: usize) -> f64 {
         match self {
             Activation::Relu | Activation::Silu | Activation::Gelu => libm::sqrt(2.0 / inputs as f64),
-            Activation::Identity | Activation::Tanh => {
+            Activation::Identity | Activation::Tanh | Activation::Sigmoid => {
                 libm::sqrt(2.0 / inputs.saturating_add(outputs) as f64)
             }
         }

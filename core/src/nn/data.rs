@@ -35,21 +35,47 @@ pub fn column_stats<T: Real>(
     for &r in rows {
         row(x, cols, r)?;
     }
-    let inv = T::ONE / T::from_usize(rows.len());
+    stats_over(rows.iter().filter_map(|&r| row(x, cols, r).ok()), rows.len(), mean, std);
+    Ok(())
+}
+
+/// [`column_stats`] over every row of `x` (all rows are training rows). O(rows · cols).
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] if `x.len()` is not a multiple of `cols` or `mean`/`std` are
+/// not `cols` long; [`Error::InvalidParameter`] for `cols == 0` or empty `x`.
+pub fn column_stats_all<T: Real>(x: &[T], cols: usize, mean: &mut [T], std: &mut [T]) -> Result<()> {
+    if cols == 0 || x.is_empty() {
+        return Err(Error::InvalidParameter { name: "cols/rows", reason: "must be non-empty" });
+    }
+    check_len("x", x.len() - x.len() % cols, x.len())?;
+    check_len("mean", cols, mean.len())?;
+    check_len("std", cols, std.len())?;
+    stats_over(x.chunks_exact(cols), x.len() / cols, mean, std);
+    Ok(())
+}
+
+/// Mean and population std of `count` rows (a cloneable iterator of equal-length rows).
+fn stats_over<'a, T: Real, I: Iterator<Item = &'a [T]> + Clone>(
+    rows: I,
+    count: usize,
+    mean: &mut [T],
+    std: &mut [T],
+) {
+    let inv = T::ONE / T::from_usize(count);
     mean.fill(T::ZERO);
-    for &r in rows {
-        T::axpy(inv, row(x, cols, r)?, mean);
+    for r in rows.clone() {
+        T::axpy(inv, r, mean);
     }
     std.fill(T::ZERO);
-    for &r in rows {
-        for ((s, &v), &m) in std.iter_mut().zip(row(x, cols, r)?).zip(mean.iter()) {
+    for r in rows {
+        for ((s, &v), &m) in std.iter_mut().zip(r).zip(mean.iter()) {
             *s += (v - m) * (v - m) * inv;
         }
     }
     for s in std.iter_mut() {
         *s = if *s > T::ZERO { s.sqrt() } else { T::ONE };
     }
-    Ok(())
 }
 
 /// In place `x[r][c] = (x[r][c] − mean[c]) / std[c]` for every row. O(len).

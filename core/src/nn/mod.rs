@@ -2,7 +2,7 @@
 //! the optimizer, boosted-neuron and denoiser kernels.
 //!
 //! - Description: a `&[`[`LayerSpec`]`]` (dense layers with per-layer [`Activation`]:
-//!   identity, ReLU, tanh, SiLU, GELU), validated by [`Mlp::new`].
+//!   identity, ReLU, tanh, SiLU, sigmoid, GELU), validated by [`Mlp::new`].
 //! - Sizes as `const fn` of the shapes: [`params_len`], [`activations_len`], [`scratch_len`],
 //!   [`train_buffer_len`] — usable as array lengths for static allocation.
 //! - [`Mlp::forward`] / [`Mlp::backward`] over a batch through `gemm`; [`Mlp::init`] He/Xavier.
@@ -22,7 +22,7 @@ mod mlp;
 mod spec;
 mod train;
 
-pub use data::{column_stats, gather, gather_rows, standardize};
+pub use data::{column_stats, column_stats_all, gather, gather_rows, standardize};
 pub use loss::{argmax_rows, count_correct, mse, softmax_cross_entropy};
 pub use mlp::Mlp;
 pub use spec::{activations_len, max_width, params_len, scratch_len, Activation, LayerSpec};

@@ -13,6 +13,8 @@ pub enum Activation {
     Tanh,
     /// SiLU / swish `z·σ(z)`.
     Silu,
+    /// Logistic sigmoid `σ(z) = 1/(1+e^−z)` (scikit-learn's `'logistic'`; `Real::sigmoid`).
+    Sigmoid,
     /// GELU, tanh approximation `½z(1 + tanh(√(2/π)(z + 0.044715 z³)))` (PyTorch
     /// `approximate="tanh"`); max deviation from the erf form ≈ 5e-4.
     Gelu,

@@ -1,5 +1,7 @@
 //! First-order optimizers with caller-owned state: [`DiffGrad`] (spec `diffgrad.md`), and as
 //! baselines [`Adam`] (incl. AdamW) and [`SgdMomentum`] (incl. Nesterov), behind [`Optimizer`].
+//! Also [`Lbfgs`], a full-batch limited-memory BFGS minimiser (strong-Wolfe line search, `m`
+//! history pairs in a caller workspace) used by `boost` for each step's fit.
 //!
 //! - State is a plain slice the caller owns (`O::state_len(n)` elements, layout in
 //!   [`Optimizer`]) plus the step count ([`Optimizer::step_count`] /
@@ -43,6 +45,7 @@
 
 mod adam_family;
 mod driver;
+mod lbfgs;
 mod schedule;
 mod sgd;
 mod storage;
@@ -50,6 +53,7 @@ mod storage;
 pub use adam_family::{Adam, AdamConfig, DiffGrad, DiffGradConfig, EpsMode};
 pub use driver::{Optimizer, Owned, ParamGroup, StateParts};
 pub use ferrokern_simd::optim::{AdamRule, Rule, SgdRule};
+pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsReport, LbfgsStatus};
 pub(crate) use schedule::check_range;
 pub use schedule::{LrSchedule, StepControl};
 pub use sgd::{SgdConfig, SgdMomentum};
