@@ -15,11 +15,22 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[macro_use]
+mod table;
+mod compose;
 mod dispatch;
+mod exp;
 pub mod f64;
+mod lanes;
+mod lowp;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 pub mod scalar;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
-pub use dispatch::{active_level, Kernels, Level};
+pub use dispatch::{active_level, available_levels, Kernels, Level};
+pub use lowp::{bf16_to_f32, dot_f16, f16_to_f32, f32_to_bf16, f32_to_f16, gemv_bf16, gemv_f16};
 
 pub use half::{bf16, f16};
 
