@@ -141,7 +141,7 @@ pub struct Kernels {
     pub f32_to_bf16: fn(&[f32], &mut [bf16]),
 }
 
-static SCALAR: Kernels = Kernels {
+const SCALAR: Kernels = Kernels {
     level: Level::Scalar,
     dot: scalar::dot::<f32>,
     axpy: scalar::axpy::<f32>,
@@ -168,7 +168,9 @@ static SCALAR: Kernels = Kernels {
     f32_to_bf16: lowp::f32_to_bf16_loop,
 };
 
-/// The table of `level` without checking CPU support (callers check).
+/// The table of `level` without checking CPU support (callers check). `#[inline]` and a
+/// `const` scalar table let `no_std` builds call the scalar kernels directly.
+#[inline]
 fn table_unchecked(level: Level) -> &'static Kernels {
     match level {
         #[cfg(target_arch = "x86_64")]
@@ -184,6 +186,7 @@ fn table_unchecked(level: Level) -> &'static Kernels {
 }
 
 /// The best supported level.
+#[cfg(feature = "std")]
 fn best_level() -> Level {
     available_levels().last().unwrap_or(Level::Scalar)
 }
@@ -213,9 +216,34 @@ pub fn active_level() -> Level {
     }
     #[cfg(not(feature = "std"))]
     {
-        best_level()
+        COMPILE_TIME_BEST
     }
 }
+
+/// The best path the compile-time target features allow (what `no_std` builds use).
+#[cfg(not(feature = "std"))]
+const COMPILE_TIME_BEST: Level = if cfg!(all(
+    target_arch = "x86_64",
+    target_feature = "avx512f",
+    target_feature = "avx2",
+    target_feature = "fma",
+    target_feature = "f16c"
+)) {
+    Level::Avx512
+} else if cfg!(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma",
+    target_feature = "f16c"
+)) {
+    Level::Avx2
+} else if cfg!(target_arch = "x86_64") {
+    Level::Sse2
+} else if cfg!(all(target_arch = "aarch64", target_feature = "neon")) {
+    Level::Neon
+} else {
+    Level::Scalar
+};
 
 #[cfg(feature = "std")]
 mod rt {

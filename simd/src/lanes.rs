@@ -86,7 +86,12 @@ unsafe fn with_padded<L: Lanes>(x: &mut [f32], pad: f32, f: impl FnOnce(L::V) ->
 /// `Σ a·b`: four vector accumulators over blocks of `4N`, then single vectors, then the
 /// scalar tail; result `hsum((v0+v1)+(v2+v3)) + tail`.
 #[inline(always)]
-pub(crate) unsafe fn dot_by<L: Lanes, E>(a: &[E], b: &[f32], load_a: impl Fn(*const E) -> L::V, conv: impl Fn(&E) -> f32) -> f32 {
+pub(crate) unsafe fn dot_by<L: Lanes, E>(
+    a: &[E],
+    b: &[f32],
+    load_a: impl Fn(*const E) -> L::V,
+    conv: impl Fn(&E) -> f32,
+) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     // SAFETY (whole body): every pointer comes from a chunk of exactly the loaded length;
@@ -207,7 +212,12 @@ impl MaxNan for f32 {
 
 /// `out[i] = f(a[i], b[i])` (the tail through a padded buffer).
 #[inline(always)]
-pub(crate) unsafe fn zip_map<L: Lanes>(a: &[f32], b: &[f32], out: &mut [f32], f: impl Fn(L::V, L::V) -> L::V) {
+pub(crate) unsafe fn zip_map<L: Lanes>(
+    a: &[f32],
+    b: &[f32],
+    out: &mut [f32],
+    f: impl Fn(L::V, L::V) -> L::V,
+) {
     debug_assert!(a.len() == b.len() && a.len() == out.len());
     let n = a.len().min(b.len()).min(out.len());
     let (a, b, out) = (&a[..n], &b[..n], &mut out[..n]);
@@ -289,7 +299,12 @@ pub(crate) unsafe fn exp_slice<L: Lanes>(x: &mut [f32]) {
 
 /// Widening conversion of 16-bit storage through `load16` (`N` elements per step).
 #[inline(always)]
-pub(crate) unsafe fn widen<L: Lanes>(src: &[u16], dst: &mut [f32], load16: impl Fn(*const u16) -> L::V, conv: impl Fn(u16) -> f32) {
+pub(crate) unsafe fn widen<L: Lanes>(
+    src: &[u16],
+    dst: &mut [f32],
+    load16: impl Fn(*const u16) -> L::V,
+    conv: impl Fn(u16) -> f32,
+) {
     debug_assert_eq!(src.len(), dst.len());
     let (mut s, mut d) = (src.chunks_exact(L::N), dst.chunks_exact_mut(L::N));
     // SAFETY: pointers from full chunks; CPU support from the caller.

@@ -15,12 +15,14 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[macro_use]
 mod table;
 mod compose;
 mod dispatch;
 mod exp;
 pub mod f64;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod lanes;
 mod lowp;
 #[cfg(target_arch = "aarch64")]

@@ -3,6 +3,7 @@
 //! registers (F16C / AVX-512F `vcvtph2ps` on x86, integer bit tricks on SSE2 and NEON;
 //! bf16 → f32 is a 16-bit shift everywhere).
 
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 use crate::lanes::{self, Lanes};
 use crate::scalar;
 use crate::{bf16, f16, Kernels};
@@ -33,7 +34,16 @@ pub fn gemv_f16(m: usize, n: usize, alpha: f32, a: &[f16], lda: usize, x: &[f32]
 /// [`gemv_f16`] with `A` stored as bfloat16.
 #[inline]
 #[allow(clippy::too_many_arguments)]
-pub fn gemv_bf16(m: usize, n: usize, alpha: f32, a: &[bf16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) {
+pub fn gemv_bf16(
+    m: usize,
+    n: usize,
+    alpha: f32,
+    a: &[bf16],
+    lda: usize,
+    x: &[f32],
+    beta: f32,
+    y: &mut [f32],
+) {
     (Kernels::active().gemv_bf16)(m, n, alpha, a, lda, x, beta, y)
 }
 
@@ -71,7 +81,16 @@ pub(crate) fn dot_f16_scalar(a: &[f16], b: &[f32]) -> f32 {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gemv_f16_scalar(m: usize, n: usize, alpha: f32, a: &[f16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) {
+pub(crate) fn gemv_f16_scalar(
+    m: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f16],
+    lda: usize,
+    x: &[f32],
+    beta: f32,
+    y: &mut [f32],
+) {
     crate::compose::gemv_by(
         m,
         n,
@@ -86,7 +105,16 @@ pub(crate) fn gemv_f16_scalar(m: usize, n: usize, alpha: f32, a: &[f16], lda: us
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gemv_bf16_scalar(m: usize, n: usize, alpha: f32, a: &[bf16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) {
+pub(crate) fn gemv_bf16_scalar(
+    m: usize,
+    n: usize,
+    alpha: f32,
+    a: &[bf16],
+    lda: usize,
+    x: &[f32],
+    beta: f32,
+    y: &mut [f32],
+) {
     crate::compose::gemv_by(
         m,
         n,
@@ -144,37 +172,67 @@ pub(crate) fn f32_to_bf16_loop(src: &[f32], dst: &mut [bf16]) {
 
 // ---- vector paths (instantiated by `simd_table!`) ----------------------------------------
 
-/// f16 dot on path `L`. Caller: the CPU supports `L`.
-#[inline(always)]
-pub(crate) unsafe fn dot_f16_lanes<L: Lanes>(a: &[f16], b: &[f32]) -> f32 {
-    // SAFETY: `dot_by` passes pointers with N valid elements; CPU support from the caller.
-    unsafe { lanes::dot_by::<L, u16>(a.reinterpret_cast(), b, |p| L::load_f16(p), |&h| f16::from_bits(h).to_f32()) }
-}
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod vector {
+    use super::*;
 
-/// bf16 dot on path `L`. Caller: the CPU supports `L`.
-#[inline(always)]
-pub(crate) unsafe fn dot_bf16_lanes<L: Lanes>(a: &[bf16], b: &[f32]) -> f32 {
-    // SAFETY: as in `dot_f16_lanes`.
-    unsafe { lanes::dot_by::<L, u16>(a.reinterpret_cast(), b, |p| L::load_bf16(p), |&h| bf16::from_bits(h).to_f32()) }
-}
+    /// f16 dot on path `L`. Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn dot_f16_lanes<L: Lanes>(a: &[f16], b: &[f32]) -> f32 {
+        // SAFETY: `dot_by` passes pointers with N valid elements; CPU support from the caller.
+        unsafe {
+            lanes::dot_by::<L, u16>(
+                a.reinterpret_cast(),
+                b,
+                |p| L::load_f16(p),
+                |&h| f16::from_bits(h).to_f32(),
+            )
+        }
+    }
 
-/// Caller: the CPU supports `L`.
-#[inline(always)]
-pub(crate) unsafe fn f16_to_f32_lanes<L: Lanes>(src: &[f16], dst: &mut [f32]) {
-    // SAFETY: `widen` passes pointers with N valid elements; CPU support from the caller.
-    unsafe { lanes::widen::<L>(src.reinterpret_cast(), dst, |p| L::load_f16(p), |h| f16::from_bits(h).to_f32()) }
-}
+    /// bf16 dot on path `L`. Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn dot_bf16_lanes<L: Lanes>(a: &[bf16], b: &[f32]) -> f32 {
+        // SAFETY: as in `dot_f16_lanes`.
+        unsafe {
+            lanes::dot_by::<L, u16>(
+                a.reinterpret_cast(),
+                b,
+                |p| L::load_bf16(p),
+                |&h| bf16::from_bits(h).to_f32(),
+            )
+        }
+    }
 
-/// Caller: the CPU supports `L`.
-#[inline(always)]
-pub(crate) unsafe fn bf16_to_f32_lanes<L: Lanes>(src: &[bf16], dst: &mut [f32]) {
-    // SAFETY: as in `f16_to_f32_lanes`.
-    unsafe { lanes::widen::<L>(src.reinterpret_cast(), dst, |p| L::load_bf16(p), |h| bf16::from_bits(h).to_f32()) }
-}
+    /// Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn f16_to_f32_lanes<L: Lanes>(src: &[f16], dst: &mut [f32]) {
+        // SAFETY: `widen` passes pointers with N valid elements; CPU support from the caller.
+        unsafe {
+            lanes::widen::<L>(src.reinterpret_cast(), dst, |p| L::load_f16(p), |h| f16::from_bits(h).to_f32())
+        }
+    }
 
-/// Caller: the CPU supports `L`.
-#[inline(always)]
-pub(crate) unsafe fn f32_to_f16_lanes<L: Lanes>(src: &[f32], dst: &mut [f16]) {
-    // SAFETY: `narrow_f16` passes pointers with N valid elements; CPU support from the caller.
-    unsafe { lanes::narrow_f16::<L>(src, dst.reinterpret_cast_mut()) }
+    /// Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn bf16_to_f32_lanes<L: Lanes>(src: &[bf16], dst: &mut [f32]) {
+        // SAFETY: as in `f16_to_f32_lanes`.
+        unsafe {
+            lanes::widen::<L>(
+                src.reinterpret_cast(),
+                dst,
+                |p| L::load_bf16(p),
+                |h| bf16::from_bits(h).to_f32(),
+            )
+        }
+    }
+
+    /// Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn f32_to_f16_lanes<L: Lanes>(src: &[f32], dst: &mut [f16]) {
+        // SAFETY: `narrow_f16` passes pointers with N valid elements; CPU support from the caller.
+        unsafe { lanes::narrow_f16::<L>(src, dst.reinterpret_cast_mut()) }
+    }
 }
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) use vector::*;

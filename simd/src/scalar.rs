@@ -125,21 +125,25 @@ pub fn dot4_with<A: Copy, T: Float>(rows: [&[A]; 4], x: &[T], conv: impl Fn(A) -
     let x = &x[..n];
     let [r0, r1, r2, r3] = rows.map(|r| &r[..n]);
     let mut s = [[T::ZERO; 4]; 4];
-    let mut xc = x.chunks_exact(4);
-    let mut rc = [r0.chunks_exact(4), r1.chunks_exact(4), r2.chunks_exact(4), r3.chunks_exact(4)];
-    for xk in xc.by_ref() {
-        for (sr, rcr) in s.iter_mut().zip(rc.iter_mut()) {
-            if let Some(a) = rcr.next() {
-                for ((sk, &ak), &xv) in sr.iter_mut().zip(a).zip(xk) {
-                    *sk += conv(ak) * xv;
-                }
-            }
+    // `acc[k] += conv(a[k])·x[k]` for the up-to-four columns in `x`.
+    let mac = |acc: &mut [T; 4], a: &[A], x: &[T]| {
+        for ((sk, &ak), &xk) in acc.iter_mut().zip(a).zip(x) {
+            *sk += conv(ak) * xk;
         }
+    };
+    let (xc, c0, c1, c2, c3) =
+        (x.chunks_exact(4), r0.chunks_exact(4), r1.chunks_exact(4), r2.chunks_exact(4), r3.chunks_exact(4));
+    let tails = [c0.remainder(), c1.remainder(), c2.remainder(), c3.remainder()];
+    let xt = xc.remainder();
+    for ((((xk, a0), a1), a2), a3) in xc.zip(c0).zip(c1).zip(c2).zip(c3) {
+        let [s0, s1, s2, s3] = &mut s;
+        mac(s0, a0, xk);
+        mac(s1, a1, xk);
+        mac(s2, a2, xk);
+        mac(s3, a3, xk);
     }
-    for (sr, rcr) in s.iter_mut().zip(rc.iter()) {
-        for ((sk, &ak), &xv) in sr.iter_mut().zip(rcr.remainder()).zip(xc.remainder()) {
-            *sk += conv(ak) * xv;
-        }
+    for (sr, t) in s.iter_mut().zip(tails) {
+        mac(sr, t, xt);
     }
     s.map(|s| (s[0] + s[1]) + (s[2] + s[3]))
 }

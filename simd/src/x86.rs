@@ -87,7 +87,8 @@ impl Lanes for Sse2 {
             // exponent+mantissa into the f32 fields, rebias by a multiply (exact; handles
             // binary16 subnormals), then force the all-ones exponent for inf/NaN.
             let f = _mm_mul_ps(_mm_castsi128_ps(_mm_slli_epi32::<13>(em)), _mm_set1_ps(F16_REBIAS));
-            let infnan = _mm_and_si128(_mm_cmpgt_epi32(em, _mm_set1_epi32(0x7bff)), _mm_set1_epi32(0x7f80_0000));
+            let infnan =
+                _mm_and_si128(_mm_cmpgt_epi32(em, _mm_set1_epi32(0x7bff)), _mm_set1_epi32(0x7f80_0000));
             let sign = _mm_slli_epi32::<16>(_mm_and_si128(h, _mm_set1_epi32(0x8000)));
             _mm_or_ps(f, _mm_castsi128_ps(_mm_or_si128(infnan, sign)))
         }
@@ -145,7 +146,9 @@ impl Lanes for Avx2 {
     }
     #[inline(always)]
     unsafe fn max_nan(a: __m256, b: __m256) -> __m256 {
-        unsafe { _mm256_blendv_ps(_mm256_max_ps(a, b), _mm256_add_ps(a, b), _mm256_cmp_ps::<_CMP_UNORD_Q>(a, b)) }
+        unsafe {
+            _mm256_blendv_ps(_mm256_max_ps(a, b), _mm256_add_ps(a, b), _mm256_cmp_ps::<_CMP_UNORD_Q>(a, b))
+        }
     }
     #[inline(always)]
     unsafe fn clamp(x: __m256, lo: __m256, hi: __m256) -> __m256 {
@@ -178,7 +181,9 @@ impl Lanes for Avx2 {
     }
     #[inline(always)]
     unsafe fn load_bf16(p: *const u16) -> __m256 {
-        unsafe { _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(_mm_loadu_si128(p.cast())))) }
+        unsafe {
+            _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(_mm_loadu_si128(p.cast()))))
+        }
     }
 }
 
@@ -255,12 +260,17 @@ impl Lanes for Avx512 {
     #[inline(always)]
     unsafe fn store_f16(p: *mut u16, v: __m512) {
         unsafe {
-            _mm256_storeu_si256(p.cast(), _mm512_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(v))
+            _mm256_storeu_si256(
+                p.cast(),
+                _mm512_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(v),
+            )
         }
     }
     #[inline(always)]
     unsafe fn load_bf16(p: *const u16) -> __m512 {
-        unsafe { _mm512_castsi512_ps(_mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(_mm256_loadu_si256(p.cast())))) }
+        unsafe {
+            _mm512_castsi512_ps(_mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(_mm256_loadu_si256(p.cast()))))
+        }
     }
 }
 

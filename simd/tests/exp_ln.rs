@@ -84,8 +84,27 @@ fn exp_underflow_overflow_and_specials_every_path() {
     let sub = sweep(-104.5, -87.34, step());
     let mut cases: Vec<f32> = sub.clone();
     cases.extend([
-        0.0, -0.0, 1e-45, -1e-45, 1e-40, 88.72283, 88.7229, 88.73, 89.0, 100.0, 1e30, -1e30, -103.97, -103.98,
-        -104.0, -200.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, f32::MAX, f32::MIN,
+        0.0,
+        -0.0,
+        1e-45,
+        -1e-45,
+        1e-40,
+        88.72283,
+        88.7229,
+        88.73,
+        89.0,
+        100.0,
+        1e30,
+        -1e30,
+        -103.97,
+        -103.98,
+        -104.0,
+        -200.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        f32::MAX,
+        f32::MIN,
     ]);
     let check = |got: f32, x: f32, what: &str| {
         let want = libm::expf(x);

@@ -27,10 +27,10 @@ fn specials() -> Vec<f32> {
         65520.0,
         -65520.0,
         1e6,
-        6.1035156e-5,  // f16 MIN_POSITIVE
-        5.9604645e-8,  // smallest f16 subnormal
-        2.9802322e-8,  // half of it: tie → 0
-        2.9802326e-8,  // just above the tie → smallest subnormal
+        6.1035156e-5, // f16 MIN_POSITIVE
+        5.9604645e-8, // smallest f16 subnormal
+        2.9802322e-8, // half of it: tie → 0
+        2.9802326e-8, // just above the tie → smallest subnormal
         1e-10,
         f32::from_bits(1),
         f32::MAX,
@@ -41,13 +41,21 @@ fn specials() -> Vec<f32> {
         3.389_530_8e38,
     ];
     // bf16 ties
-    v.extend([f32::from_bits(0x3f80_8000), f32::from_bits(0x3f81_8000), f32::from_bits(0x3f80_8001), f32::from_bits(0x7f7f_ffff)]);
+    v.extend([
+        f32::from_bits(0x3f80_8000),
+        f32::from_bits(0x3f81_8000),
+        f32::from_bits(0x3f80_8001),
+        f32::from_bits(0x7f7f_ffff),
+    ]);
     v
 }
 
 fn same_bits_or_nan16(got: u16, want: u16, nan: bool, what: &str) {
     if nan {
-        assert!(got & 0x7fff > 0x7c00 || (got & 0x7f80 == 0x7f80 && got & 0x7f != 0), "{what}: want NaN, got {got:#06x}");
+        assert!(
+            got & 0x7fff > 0x7c00 || (got & 0x7f80 == 0x7f80 && got & 0x7f != 0),
+            "{what}: want NaN, got {got:#06x}"
+        );
     } else {
         assert_eq!(got, want, "{what}: {got:#06x} vs {want:#06x}");
     }
@@ -75,8 +83,18 @@ fn conversions_match_half_every_path() {
             for i in 0..n {
                 let x = src[i];
                 let what = format!("{l:?} n={n} i={i} x={x:e}");
-                same_bits_or_nan16(h[i].to_bits(), f16::from_f32(x).to_bits(), x.is_nan(), &format!("f32_to_f16 {what}"));
-                same_bits_or_nan16(b[i].to_bits(), bf16::from_f32(x).to_bits(), x.is_nan(), &format!("f32_to_bf16 {what}"));
+                same_bits_or_nan16(
+                    h[i].to_bits(),
+                    f16::from_f32(x).to_bits(),
+                    x.is_nan(),
+                    &format!("f32_to_f16 {what}"),
+                );
+                same_bits_or_nan16(
+                    b[i].to_bits(),
+                    bf16::from_f32(x).to_bits(),
+                    x.is_nan(),
+                    &format!("f32_to_bf16 {what}"),
+                );
                 let want = h[i].to_f32();
                 if want.is_nan() {
                     assert!(back[i].is_nan(), "f16_to_f32 {what}");
@@ -140,7 +158,12 @@ fn dot_f16_matches_reference() {
         let r: f64 = a.iter().zip(&b).map(|(x, y)| f64::from(x.to_f32()) * f64::from(*y)).sum();
         let abs: f32 = a.iter().zip(&b).map(|(x, y)| (x.to_f32() * y).abs()).sum();
         for (l, k) in kernels() {
-            close((k.dot_f16)(&a, &b), r as f32, 2.0 * (n as f32 + 1.0) * EPS * abs + 1e-30, &format!("{l:?} dot_f16 n={n}"));
+            close(
+                (k.dot_f16)(&a, &b),
+                r as f32,
+                2.0 * (n as f32 + 1.0) * EPS * abs + 1e-30,
+                &format!("{l:?} dot_f16 n={n}"),
+            );
         }
     }
 }
@@ -149,8 +172,11 @@ fn dot_f16_matches_reference() {
 #[test]
 fn gemv_lowp_matches_reference() {
     let mut rng = Rng::new(13);
-    let dims: &[(usize, usize)] =
-        if cfg!(miri) { &[(0, 0), (3, 5), (5, 17)] } else { &[(0, 0), (1, 1), (3, 5), (4, 8), (7, 33), (17, 64), (33, 257), (64, 1000)] };
+    let dims: &[(usize, usize)] = if cfg!(miri) {
+        &[(0, 0), (3, 5), (5, 17)]
+    } else {
+        &[(0, 0), (1, 1), (3, 5), (4, 8), (7, 33), (17, 64), (33, 257), (64, 1000)]
+    };
     for &(m, n) in dims {
         let lda = n + 5;
         let af: Vec<f32> = rng.vec(m * lda);
@@ -166,12 +192,25 @@ fn gemv_lowp_matches_reference() {
                 (k.gemv_bf16)(m, n, 1.5, &ab, lda, &x, beta, &mut yb);
                 for i in 0..m {
                     for (got, w) in [(y[i], 0), (yb[i], 1)] {
-                        let val = |j: usize| if w == 0 { a16[i * lda + j].to_f32() } else { ab[i * lda + j].to_f32() };
+                        let val = |j: usize| {
+                            if w == 0 {
+                                a16[i * lda + j].to_f32()
+                            } else {
+                                ab[i * lda + j].to_f32()
+                            }
+                        };
                         let r: f64 = (0..n).map(|j| f64::from(val(j)) * f64::from(x[j])).sum();
                         let abs: f32 = (0..n).map(|j| (val(j) * x[j]).abs()).sum();
                         let want = 1.5 * r + f64::from(beta * y0[i]);
-                        let tol = 1.5 * 2.0 * (n as f32 + 2.0) * EPS * abs + 2.0 * EPS * (beta * y0[i]).abs() + 1e-30;
-                        close(got, want as f32, tol, &format!("{l:?} gemv_{} {m}x{n} beta={beta} i={i}", ["f16", "bf16"][w]));
+                        let tol = 1.5 * 2.0 * (n as f32 + 2.0) * EPS * abs
+                            + 2.0 * EPS * (beta * y0[i]).abs()
+                            + 1e-30;
+                        close(
+                            got,
+                            want as f32,
+                            tol,
+                            &format!("{l:?} gemv_{} {m}x{n} beta={beta} i={i}", ["f16", "bf16"][w]),
+                        );
                     }
                 }
             }

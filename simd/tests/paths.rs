@@ -46,7 +46,12 @@ fn reductions_match_scalar() {
             close((k.dot)(&a, &b), (s.dot)(&a, &b), red_tol(n, abs_ab), &format!("{l:?} dot n={n}"));
             close((k.sum)(&a), (s.sum)(&a), red_tol(n, abs_a), &format!("{l:?} sum n={n}"));
             let n2 = (s.norm2)(&a);
-            close((k.norm2)(&a), n2, red_tol(n, n2 * n2) / n2.max(1e-30) + 2.0 * EPS * n2, &format!("{l:?} norm2 n={n}"));
+            close(
+                (k.norm2)(&a),
+                n2,
+                red_tol(n, n2 * n2) / n2.max(1e-30) + 2.0 * EPS * n2,
+                &format!("{l:?} norm2 n={n}"),
+            );
             assert_eq!((k.max)(&a), (s.max)(&a), "{l:?} max n={n}");
         }
     }
@@ -75,7 +80,12 @@ fn elementwise_match_scalar() {
             (s.axpy)(-1.3, &a, &mut y2);
             for i in 0..n {
                 // FMA vs mul+add: one rounding apart
-                close(y1[i], y2[i], 2.0 * EPS * ((1.3 * a[i]).abs() + b[i].abs()), &format!("{l:?} axpy n={n} i={i}"));
+                close(
+                    y1[i],
+                    y2[i],
+                    2.0 * EPS * ((1.3 * a[i]).abs() + b[i].abs()),
+                    &format!("{l:?} axpy n={n} i={i}"),
+                );
             }
         }
     }
@@ -96,12 +106,22 @@ fn exp_family_matches_scalar() {
                 close(e1[i], e2[i], 4.0 * 2.0 * EPS * e2[i], &format!("{l:?} exp_slice n={n}"));
             }
             let lse = (s.log_sum_exp)(&a);
-            close((k.log_sum_exp)(&a), lse, 8.0 * EPS * lse.abs().max(1.0) + red_tol(n, 1.0), &format!("{l:?} lse n={n}"));
+            close(
+                (k.log_sum_exp)(&a),
+                lse,
+                8.0 * EPS * lse.abs().max(1.0) + red_tol(n, 1.0),
+                &format!("{l:?} lse n={n}"),
+            );
             let (mut p1, mut p2) = (a.clone(), a.clone());
             (k.softmax)(&mut p1);
             (s.softmax)(&mut p2);
             for i in 0..n {
-                close(p1[i], p2[i], (n as f32 + 8.0) * 2.0 * EPS * p2[i] + 1e-37, &format!("{l:?} softmax n={n}"));
+                close(
+                    p1[i],
+                    p2[i],
+                    (n as f32 + 8.0) * 2.0 * EPS * p2[i] + 1e-37,
+                    &format!("{l:?} softmax n={n}"),
+                );
             }
             if n > 0 {
                 let total: f32 = p1.iter().sum();
@@ -148,7 +168,8 @@ fn gemv_match_scalar() {
                     (k.gemv_t)(m, n, alpha, &a, lda, &xt, beta, &mut yt);
                     for j in 0..n {
                         let abs: f32 = (0..m).map(|i| (a[i * lda + j] * xt[i]).abs()).sum();
-                        let tol = 2.0 * (m as f32 + 2.0) * EPS * (alpha * abs + (beta * yt0[j]).abs()) + 1e-30;
+                        let tol =
+                            2.0 * (m as f32 + 2.0) * EPS * (alpha * abs + (beta * yt0[j]).abs()) + 1e-30;
                         close(yt[j], yts[j], tol, &format!("{l:?} gemv_t {m}x{n} beta={beta} j={j}"));
                     }
                 }
@@ -159,7 +180,17 @@ fn gemv_match_scalar() {
 
 /// Naive f64 reference for gemm.
 #[allow(clippy::too_many_arguments)]
-fn gemm_ref(ta: Trans, tb: Trans, m: usize, n: usize, k: usize, a: &[f32], lda: usize, b: &[f32], ldb: usize) -> (Vec<f64>, Vec<f64>) {
+fn gemm_ref(
+    ta: Trans,
+    tb: Trans,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    ldb: usize,
+) -> (Vec<f64>, Vec<f64>) {
     let (mut s, mut abs) = (vec![0.0; m * n], vec![0.0; m * n]);
     for i in 0..m {
         for j in 0..n {
@@ -182,7 +213,17 @@ fn gemm_all_transposes_match() {
     let dims: &[(usize, usize, usize)] = if cfg!(miri) {
         &[(0, 0, 0), (2, 3, 5), (5, 17, 4)]
     } else {
-        &[(0, 3, 2), (3, 0, 2), (3, 2, 0), (1, 1, 1), (2, 3, 5), (5, 17, 4), (16, 33, 9), (31, 64, 70), (8, 100, 257)]
+        &[
+            (0, 3, 2),
+            (3, 0, 2),
+            (3, 2, 0),
+            (1, 1, 1),
+            (2, 3, 5),
+            (5, 17, 4),
+            (16, 33, 9),
+            (31, 64, 70),
+            (8, 100, 257),
+        ]
     };
     for &(m, n, k) in dims {
         for ta in [Trans::No, Trans::Yes] {
@@ -205,9 +246,16 @@ fn gemm_all_transposes_match() {
                                     assert_eq!(got, c0[i * ldc + j], "{l:?} gemm wrote padding");
                                     continue;
                                 }
-                                let want = f64::from(alpha) * r[i * n + j] + f64::from(beta) * f64::from(c0[i * ldc + j]);
-                                let tol = f64::from(alpha.abs()) * 2.0 * (k as f64 + 1.0) * f64::from(EPS) * abs[i * n + j]
-                                    + 2.0 * f64::from(EPS) * (want.abs() + f64::from((beta * c0[i * ldc + j]).abs()))
+                                let want = f64::from(alpha) * r[i * n + j]
+                                    + f64::from(beta) * f64::from(c0[i * ldc + j]);
+                                let tol = f64::from(alpha.abs())
+                                    * 2.0
+                                    * (k as f64 + 1.0)
+                                    * f64::from(EPS)
+                                    * abs[i * n + j]
+                                    + 2.0
+                                        * f64::from(EPS)
+                                        * (want.abs() + f64::from((beta * c0[i * ldc + j]).abs()))
                                     + 1e-30;
                                 assert!(
                                     (f64::from(got) - want).abs() <= tol,
@@ -235,7 +283,8 @@ fn ger_matches_scalar() {
             (k.ger)(0.9, &x, &y, &mut a, lda);
             for idx in 0..a.len() {
                 let (i, j) = (idx / lda, idx % lda);
-                let tol = if j < n { 2.0 * EPS * ((0.9 * x[i] * y[j]).abs() + a0[idx].abs()) * 2.0 } else { 0.0 };
+                let tol =
+                    if j < n { 2.0 * EPS * ((0.9 * x[i] * y[j]).abs() + a0[idx].abs()) * 2.0 } else { 0.0 };
                 close(a[idx], as_[idx], tol, &format!("{l:?} ger {m}x{n} ({i},{j})"));
             }
         }

@@ -65,5 +65,9 @@ pub fn close(got: f32, want: f32, tol: f32, what: &str) {
         assert_eq!(got, want, "{what}");
         return;
     }
-    assert!((got - want).abs() <= tol, "{what}: got {got}, want {want}, |diff| {} > tol {tol}", (got - want).abs());
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got}, want {want}, |diff| {} > tol {tol}",
+        (got - want).abs()
+    );
 }
