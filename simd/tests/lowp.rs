@@ -50,14 +50,15 @@ fn specials() -> Vec<f32> {
     v
 }
 
-fn same_bits_or_nan16(got: u16, want: u16, nan: bool, what: &str) {
+fn same_bits_or_nan16(got: u16, want: u16, nan: bool, what: impl Fn() -> String) {
     if nan {
         assert!(
             got & 0x7fff > 0x7c00 || (got & 0x7f80 == 0x7f80 && got & 0x7f != 0),
-            "{what}: want NaN, got {got:#06x}"
+            "{}: want NaN, got {got:#06x}",
+            what()
         );
     } else {
-        assert_eq!(got, want, "{what}: {got:#06x} vs {want:#06x}");
+        assert_eq!(got, want, "{}: {got:#06x} vs {want:#06x}", what());
     }
 }
 
@@ -82,30 +83,24 @@ fn conversions_match_half_every_path() {
             (k.bf16_to_f32)(&b, &mut backb);
             for i in 0..n {
                 let x = src[i];
-                let what = format!("{l:?} n={n} i={i} x={x:e}");
-                same_bits_or_nan16(
-                    h[i].to_bits(),
-                    f16::from_f32(x).to_bits(),
-                    x.is_nan(),
-                    &format!("f32_to_f16 {what}"),
-                );
-                same_bits_or_nan16(
-                    b[i].to_bits(),
-                    bf16::from_f32(x).to_bits(),
-                    x.is_nan(),
-                    &format!("f32_to_bf16 {what}"),
-                );
+                let what = || format!("{l:?} n={n} i={i} x={x:e}");
+                same_bits_or_nan16(h[i].to_bits(), f16::from_f32(x).to_bits(), x.is_nan(), || {
+                    format!("f32_to_f16 {}", what())
+                });
+                same_bits_or_nan16(b[i].to_bits(), bf16::from_f32(x).to_bits(), x.is_nan(), || {
+                    format!("f32_to_bf16 {}", what())
+                });
                 let want = h[i].to_f32();
                 if want.is_nan() {
-                    assert!(back[i].is_nan(), "f16_to_f32 {what}");
+                    assert!(back[i].is_nan(), "f16_to_f32 {}", what());
                 } else {
-                    assert_eq!(back[i].to_bits(), want.to_bits(), "f16_to_f32 {what}");
+                    assert_eq!(back[i].to_bits(), want.to_bits(), "f16_to_f32 {}", what());
                 }
                 let wantb = b[i].to_f32();
                 if wantb.is_nan() {
-                    assert!(backb[i].is_nan(), "bf16_to_f32 {what}");
+                    assert!(backb[i].is_nan(), "bf16_to_f32 {}", what());
                 } else {
-                    assert_eq!(backb[i].to_bits(), wantb.to_bits(), "bf16_to_f32 {what}");
+                    assert_eq!(backb[i].to_bits(), wantb.to_bits(), "bf16_to_f32 {}", what());
                 }
             }
         }
@@ -162,7 +157,7 @@ fn dot_f16_matches_reference() {
                 (k.dot_f16)(&a, &b),
                 r as f32,
                 2.0 * (n as f32 + 1.0) * EPS * abs + 1e-30,
-                &format!("{l:?} dot_f16 n={n}"),
+                format_args!("{l:?} dot_f16 n={n}"),
             );
         }
     }
@@ -209,7 +204,7 @@ fn gemv_lowp_matches_reference() {
                             got,
                             want as f32,
                             tol,
-                            &format!("{l:?} gemv_{} {m}x{n} beta={beta} i={i}", ["f16", "bf16"][w]),
+                            format_args!("{l:?} gemv_{} {m}x{n} beta={beta} i={i}", ["f16", "bf16"][w]),
                         );
                     }
                 }

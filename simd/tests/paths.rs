@@ -43,14 +43,14 @@ fn reductions_match_scalar() {
         let abs_ab: f32 = a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum();
         let abs_a: f32 = a.iter().map(|x| x.abs()).sum();
         for (l, k) in simd_levels() {
-            close((k.dot)(&a, &b), (s.dot)(&a, &b), red_tol(n, abs_ab), &format!("{l:?} dot n={n}"));
-            close((k.sum)(&a), (s.sum)(&a), red_tol(n, abs_a), &format!("{l:?} sum n={n}"));
+            close((k.dot)(&a, &b), (s.dot)(&a, &b), red_tol(n, abs_ab), format_args!("{l:?} dot n={n}"));
+            close((k.sum)(&a), (s.sum)(&a), red_tol(n, abs_a), format_args!("{l:?} sum n={n}"));
             let n2 = (s.norm2)(&a);
             close(
                 (k.norm2)(&a),
                 n2,
                 red_tol(n, n2 * n2) / n2.max(1e-30) + 2.0 * EPS * n2,
-                &format!("{l:?} norm2 n={n}"),
+                format_args!("{l:?} norm2 n={n}"),
             );
             assert_eq!((k.max)(&a), (s.max)(&a), "{l:?} max n={n}");
         }
@@ -84,7 +84,7 @@ fn elementwise_match_scalar() {
                     y1[i],
                     y2[i],
                     2.0 * EPS * ((1.3 * a[i]).abs() + b[i].abs()),
-                    &format!("{l:?} axpy n={n} i={i}"),
+                    format_args!("{l:?} axpy n={n} i={i}"),
                 );
             }
         }
@@ -103,14 +103,14 @@ fn exp_family_matches_scalar() {
             (s.exp_slice)(&mut e2);
             for i in 0..n {
                 // both within 2 ULP of libm
-                close(e1[i], e2[i], 4.0 * 2.0 * EPS * e2[i], &format!("{l:?} exp_slice n={n}"));
+                close(e1[i], e2[i], 4.0 * 2.0 * EPS * e2[i], format_args!("{l:?} exp_slice n={n}"));
             }
             let lse = (s.log_sum_exp)(&a);
             close(
                 (k.log_sum_exp)(&a),
                 lse,
                 8.0 * EPS * lse.abs().max(1.0) + red_tol(n, 1.0),
-                &format!("{l:?} lse n={n}"),
+                format_args!("{l:?} lse n={n}"),
             );
             let (mut p1, mut p2) = (a.clone(), a.clone());
             (k.softmax)(&mut p1);
@@ -120,7 +120,7 @@ fn exp_family_matches_scalar() {
                     p1[i],
                     p2[i],
                     (n as f32 + 8.0) * 2.0 * EPS * p2[i] + 1e-37,
-                    &format!("{l:?} softmax n={n}"),
+                    format_args!("{l:?} softmax n={n}"),
                 );
             }
             if n > 0 {
@@ -162,7 +162,12 @@ fn gemv_match_scalar() {
                     for i in 0..m {
                         let abs: f32 = (0..n).map(|j| (a[i * lda + j] * x[j]).abs()).sum();
                         let tol = alpha * red_tol(n, abs) + 2.0 * EPS * (alpha * abs + (beta * y0[i]).abs());
-                        close(y[i], ys[i], tol, &format!("{l:?} gemv {m}x{n} lda={lda} beta={beta} i={i}"));
+                        close(
+                            y[i],
+                            ys[i],
+                            tol,
+                            format_args!("{l:?} gemv {m}x{n} lda={lda} beta={beta} i={i}"),
+                        );
                     }
                     let mut yt = yt0.clone();
                     (k.gemv_t)(m, n, alpha, &a, lda, &xt, beta, &mut yt);
@@ -170,7 +175,7 @@ fn gemv_match_scalar() {
                         let abs: f32 = (0..m).map(|i| (a[i * lda + j] * xt[i]).abs()).sum();
                         let tol =
                             2.0 * (m as f32 + 2.0) * EPS * (alpha * abs + (beta * yt0[j]).abs()) + 1e-30;
-                        close(yt[j], yts[j], tol, &format!("{l:?} gemv_t {m}x{n} beta={beta} j={j}"));
+                        close(yt[j], yts[j], tol, format_args!("{l:?} gemv_t {m}x{n} beta={beta} j={j}"));
                     }
                 }
             }
@@ -273,7 +278,12 @@ fn gemm_all_transposes_match() {
 #[test]
 fn ger_matches_scalar() {
     let mut rng = Rng::new(6);
-    for (m, n) in [(0, 3), (3, 0), (1, 1), (5, 7), (17, 33), (9, 257)] {
+    let dims: &[(usize, usize)] = if cfg!(miri) {
+        &[(0, 3), (3, 0), (1, 1), (5, 7)]
+    } else {
+        &[(0, 3), (3, 0), (1, 1), (5, 7), (17, 33), (9, 257)]
+    };
+    for &(m, n) in dims {
         let lda = n + 2;
         let (x, y, a0) = (rng.vec(m), rng.vec(n), rng.vec(m * lda));
         let mut as_ = a0.clone();
@@ -285,7 +295,7 @@ fn ger_matches_scalar() {
                 let (i, j) = (idx / lda, idx % lda);
                 let tol =
                     if j < n { 2.0 * EPS * ((0.9 * x[i] * y[j]).abs() + a0[idx].abs()) * 2.0 } else { 0.0 };
-                close(a[idx], as_[idx], tol, &format!("{l:?} ger {m}x{n} ({i},{j})"));
+                close(a[idx], as_[idx], tol, format_args!("{l:?} ger {m}x{n} ({i},{j})"));
             }
         }
     }
@@ -343,7 +353,7 @@ fn special_values() {
         (k.softmax)(&mut s);
         assert!(s.iter().all(|&p| (p - 1.0 / 7.0).abs() < 1e-7), "{l:?} softmax uniform {s:?}");
         // log_sum_exp of n equal values is v + ln n
-        close((k.log_sum_exp)(&[3.0; 10]), 3.0 + 10f32.ln(), 4e-7 * 6.0, &format!("{l:?} lse const"));
+        close((k.log_sum_exp)(&[3.0; 10]), 3.0 + 10f32.ln(), 4e-7 * 6.0, format_args!("{l:?} lse const"));
     }
 }
 

@@ -56,7 +56,7 @@ pub fn lengths() -> Vec<usize> {
 
 /// Asserts `|got - want| ≤ tol` (NaN must match NaN), with context.
 #[track_caller]
-pub fn close(got: f32, want: f32, tol: f32, what: &str) {
+pub fn close(got: f32, want: f32, tol: f32, what: std::fmt::Arguments) {
     if want.is_nan() {
         assert!(got.is_nan(), "{what}: got {got}, want NaN");
         return;
