@@ -10,7 +10,8 @@ use crate::Trans;
 pub(crate) trait Prims<T: Float> {
     /// `Σ a·b` over the common prefix.
     fn dot(a: &[T], b: &[T]) -> T;
-    /// `[dot(rows[0], x), …, dot(rows[3], x)]`, each bit-identical to [`Prims::dot`].
+    /// `[dot(rows[0], x), …, dot(rows[3], x)]` (bit-identical to [`Prims::dot`] on the scalar
+    /// path; SIMD paths may sum in another order).
     fn dot4(rows: [&[T]; 4], x: &[T]) -> [T; 4];
     /// `y += alpha·x`.
     fn axpy(alpha: T, x: &[T], y: &mut [T]);

@@ -125,9 +125,15 @@ pub(crate) unsafe fn dot<L: Lanes>(a: &[f32], b: &[f32]) -> f32 {
     unsafe { dot_by::<L, f32>(a, b, |p| L::load(p), |&v| v) }
 }
 
-/// Four dot products sharing `x`: one vector accumulator per row.
+/// Four dot products sharing `x` (loaded once per column block for the four rows): one
+/// vector accumulator per row, rows of element type `E` widened by `load_a`/`conv`.
 #[inline(always)]
-pub(crate) unsafe fn dot4<L: Lanes>(rows: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
+pub(crate) unsafe fn dot4_by<L: Lanes, E>(
+    rows: [&[E]; 4],
+    x: &[f32],
+    load_a: impl Fn(*const E) -> L::V,
+    conv: impl Fn(&E) -> f32,
+) -> [f32; 4] {
     let n = rows.iter().fold(x.len(), |n, r| n.min(r.len()));
     let x = &x[..n];
     let rows = rows.map(|r| &r[..n]);
@@ -140,20 +146,27 @@ pub(crate) unsafe fn dot4<L: Lanes>(rows: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
         while j < full {
             let xv = L::load(x.as_ptr().add(j));
             for (ak, r) in acc.iter_mut().zip(&rows) {
-                *ak = L::fmadd(L::load(r.as_ptr().add(j)), xv, *ak);
+                *ak = L::fmadd(load_a(r.as_ptr().add(j)), xv, *ak);
             }
             j += L::N;
         }
         let mut out = [0.0; 4];
         for ((o, ak), r) in out.iter_mut().zip(acc).zip(&rows) {
             let mut tail = 0.0;
-            for (&a, &b) in r[full..].iter().zip(&x[full..]) {
-                tail += a * b;
+            for (a, &b) in r[full..].iter().zip(&x[full..]) {
+                tail += conv(a) * b;
             }
             *o = L::hsum(ak) + tail;
         }
         out
     }
+}
+
+/// f32 [`dot4_by`].
+#[inline(always)]
+pub(crate) unsafe fn dot4<L: Lanes>(rows: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
+    // SAFETY: forwarded contract.
+    unsafe { dot4_by::<L, f32>(rows, x, |p| L::load(p), |&v| v) }
 }
 
 /// `Σ x`: four vector accumulators like [`dot`].

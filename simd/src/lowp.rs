@@ -190,6 +190,34 @@ mod vector {
         }
     }
 
+    /// Four f16 rows against one `x` on path `L`. Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn dot4_f16_lanes<L: Lanes>(rows: [&[f16]; 4], x: &[f32]) -> [f32; 4] {
+        // SAFETY: `dot4_by` passes pointers with N valid elements; CPU support from the caller.
+        unsafe {
+            lanes::dot4_by::<L, u16>(
+                rows.map(|r| r.reinterpret_cast()),
+                x,
+                |p| L::load_f16(p),
+                |&h| f16::from_bits(h).to_f32(),
+            )
+        }
+    }
+
+    /// Four bf16 rows against one `x` on path `L`. Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn dot4_bf16_lanes<L: Lanes>(rows: [&[bf16]; 4], x: &[f32]) -> [f32; 4] {
+        // SAFETY: as in `dot4_f16_lanes`.
+        unsafe {
+            lanes::dot4_by::<L, u16>(
+                rows.map(|r| r.reinterpret_cast()),
+                x,
+                |p| L::load_bf16(p),
+                |&h| bf16::from_bits(h).to_f32(),
+            )
+        }
+    }
+
     /// bf16 dot on path `L`. Caller: the CPU supports `L`.
     #[inline(always)]
     pub(crate) unsafe fn dot_bf16_lanes<L: Lanes>(a: &[bf16], b: &[f32]) -> f32 {

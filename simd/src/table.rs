@@ -66,11 +66,11 @@ macro_rules! simd_table {
                 fn dot_f16(a: &[f16], b: &[f32]) -> f32 = lowp::dot_f16_lanes::<L>(a, b);
                 fn gemv_f16(m: usize, n: usize, alpha: f32, a: &[f16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
                     compose::gemv_by(m, n, alpha, a, lda, beta, y,
-                        |r| r.map(|r| lowp::dot_f16_lanes::<L>(r, x)),
+                        |r| lowp::dot4_f16_lanes::<L>(r, x),
                         |r| lowp::dot_f16_lanes::<L>(r, x));
                 fn gemv_bf16(m: usize, n: usize, alpha: f32, a: &[bf16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
                     compose::gemv_by(m, n, alpha, a, lda, beta, y,
-                        |r| r.map(|r| lowp::dot_bf16_lanes::<L>(r, x)),
+                        |r| lowp::dot4_bf16_lanes::<L>(r, x),
                         |r| lowp::dot_bf16_lanes::<L>(r, x));
                 fn f16_to_f32(src: &[f16], dst: &mut [f32]) = lowp::f16_to_f32_lanes::<L>(src, dst);
                 fn f32_to_f16(src: &[f32], dst: &mut [f16]) = lowp::f32_to_f16_lanes::<L>(src, dst);
