@@ -44,6 +44,10 @@ impl Float for f32 {
     const INFINITY: Self = f32::INFINITY;
     #[inline]
     fn sqrt(self) -> Self {
+        // miri cannot run libm's x86 inline assembly; std's sqrt is the same IEEE operation.
+        #[cfg(all(miri, feature = "std"))]
+        return f32::sqrt(self);
+        #[cfg(not(all(miri, feature = "std")))]
         libm::sqrtf(self)
     }
     #[inline]
@@ -67,6 +71,9 @@ impl Float for f64 {
     const INFINITY: Self = f64::INFINITY;
     #[inline]
     fn sqrt(self) -> Self {
+        #[cfg(all(miri, feature = "std"))]
+        return f64::sqrt(self);
+        #[cfg(not(all(miri, feature = "std")))]
         libm::sqrt(self)
     }
     #[inline]
