@@ -1,6 +1,7 @@
 //! aarch64 NEON [`Lanes`] (4 lanes, FMA). NEON is part of the aarch64 baseline.
 //!
-//! Under miri the horizontal sum uses a scalar fallback (miri lacks `vaddvq_f32`).
+//! Under miri the horizontal sum, max and min use lanewise scalar fallbacks (miri lacks
+//! `vaddvq_f32`, `vmaxq_f32`, `vminq_f32`), with the same NaN behaviour.
 
 use crate::exp::ROUND_MAGIC;
 use crate::lanes::Lanes;
@@ -46,11 +47,11 @@ impl Lanes for Neon {
     #[inline(always)]
     unsafe fn max_nan(a: float32x4_t, b: float32x4_t) -> float32x4_t {
         // FMAX propagates NaN.
-        unsafe { vmaxq_f32(a, b) }
+        unsafe { fmax(a, b) }
     }
     #[inline(always)]
     unsafe fn clamp(x: float32x4_t, lo: float32x4_t, hi: float32x4_t) -> float32x4_t {
-        unsafe { vmaxq_f32(lo, vminq_f32(hi, x)) }
+        unsafe { fmax(lo, fmin(hi, x)) }
     }
     #[inline(always)]
     unsafe fn hsum(v: float32x4_t) -> f32 {
@@ -104,6 +105,71 @@ impl Lanes for Neon {
     #[inline(always)]
     unsafe fn load_bf16(p: *const u16) -> float32x4_t {
         unsafe { vreinterpretq_f32_u32(vshlq_n_u32::<16>(vmovl_u16(vld1_u16(p)))) }
+    }
+}
+
+/// NEON FMAX (NaN-propagating).
+#[cfg(not(miri))]
+#[inline(always)]
+unsafe fn fmax(a: float32x4_t, b: float32x4_t) -> float32x4_t {
+    // SAFETY: NEON is present (caller).
+    unsafe { vmaxq_f32(a, b) }
+}
+
+/// NEON FMIN (NaN-propagating).
+#[cfg(not(miri))]
+#[inline(always)]
+unsafe fn fmin(a: float32x4_t, b: float32x4_t) -> float32x4_t {
+    // SAFETY: NEON is present (caller).
+    unsafe { vminq_f32(a, b) }
+}
+
+/// Lanewise `f` through memory (miri fallback).
+#[cfg(miri)]
+unsafe fn lanewise(a: float32x4_t, b: float32x4_t, f: fn(f32, f32) -> f32) -> float32x4_t {
+    let (mut x, mut y) = ([0.0f32; 4], [0.0f32; 4]);
+    // SAFETY: both buffers hold 4 floats; NEON is present (caller).
+    unsafe {
+        vst1q_f32(x.as_mut_ptr(), a);
+        vst1q_f32(y.as_mut_ptr(), b);
+        for (xi, &yi) in x.iter_mut().zip(&y) {
+            *xi = f(*xi, yi);
+        }
+        vld1q_f32(x.as_ptr())
+    }
+}
+
+/// Miri fallback of FMAX: NaN if either is NaN.
+#[cfg(miri)]
+unsafe fn fmax(a: float32x4_t, b: float32x4_t) -> float32x4_t {
+    // SAFETY: forwarded.
+    unsafe {
+        lanewise(a, b, |x, y| {
+            if x.is_nan() || y.is_nan() {
+                f32::NAN
+            } else if y > x {
+                y
+            } else {
+                x
+            }
+        })
+    }
+}
+
+/// Miri fallback of FMIN: NaN if either is NaN.
+#[cfg(miri)]
+unsafe fn fmin(a: float32x4_t, b: float32x4_t) -> float32x4_t {
+    // SAFETY: forwarded.
+    unsafe {
+        lanewise(a, b, |x, y| {
+            if x.is_nan() || y.is_nan() {
+                f32::NAN
+            } else if y < x {
+                y
+            } else {
+                x
+            }
+        })
     }
 }
 
