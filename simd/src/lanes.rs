@@ -50,7 +50,7 @@ pub(crate) trait Lanes {
 /// available), clamping instead of a slow path.
 #[inline(always)]
 unsafe fn exp_v<L: Lanes>(x: L::V) -> L::V {
-    // SAFETY (whole body): the caller guarantees the CPU supports `L`.
+    // SAFETY: (whole body) the caller guarantees the CPU supports `L`.
     unsafe {
         let x = L::clamp(x, L::splat(EXP_LO), L::splat(EXP_HI));
         let magic = L::splat(ROUND_MAGIC);
@@ -94,7 +94,7 @@ pub(crate) unsafe fn dot_by<L: Lanes, E>(
 ) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    // SAFETY (whole body): every pointer comes from a chunk of exactly the loaded length;
+    // SAFETY: (whole body) every pointer comes from a chunk of exactly the loaded length;
     // the caller guarantees the CPU supports `L`.
     unsafe {
         let mut acc = [L::splat(0.0); 4];
@@ -138,7 +138,7 @@ pub(crate) unsafe fn dot4_by<L: Lanes, E>(
     let x = &x[..n];
     let rows = rows.map(|r| &r[..n]);
     let full = n - n % L::N;
-    // SAFETY (whole body): offsets `j < full` with `j + N ≤ full ≤ n`, all slices have `n`
+    // SAFETY: (whole body) offsets `j < full` with `j + N ≤ full ≤ n`, all slices have `n`
     // elements; the caller guarantees the CPU supports `L`.
     unsafe {
         let mut acc = [L::splat(0.0); 4];
@@ -172,7 +172,7 @@ pub(crate) unsafe fn dot4<L: Lanes>(rows: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
 /// `Σ x`: four vector accumulators like [`dot`].
 #[inline(always)]
 pub(crate) unsafe fn sum<L: Lanes>(x: &[f32]) -> f32 {
-    // SAFETY (whole body): pointers come from full chunks; CPU support from the caller.
+    // SAFETY: (whole body) pointers come from full chunks; CPU support from the caller.
     unsafe {
         let mut acc = [L::splat(0.0); 4];
         let mut c4 = x.chunks_exact(4 * L::N);
@@ -193,7 +193,7 @@ pub(crate) unsafe fn sum<L: Lanes>(x: &[f32]) -> f32 {
 /// Largest element; NaN if any is NaN; `-inf` if empty.
 #[inline(always)]
 pub(crate) unsafe fn max<L: Lanes>(x: &[f32]) -> f32 {
-    // SAFETY (whole body): pointers come from full chunks; CPU support from the caller.
+    // SAFETY: (whole body) pointers come from full chunks; CPU support from the caller.
     unsafe {
         let mut acc = L::splat(f32::NEG_INFINITY);
         let mut c = x.chunks_exact(L::N);
@@ -287,7 +287,7 @@ pub(crate) unsafe fn axpy<L: Lanes>(alpha: f32, x: &[f32], y: &mut [f32]) {
 /// `x[i] = e^(x[i] - shift)`, returning `Σ x[i]` (lane-parallel partial sums).
 #[inline(always)]
 pub(crate) unsafe fn exp_shifted<L: Lanes>(x: &mut [f32], shift: f32) -> f32 {
-    // SAFETY (whole body): pointers from full chunks or the padded buffer (padding `-inf`
+    // SAFETY: (whole body) pointers from full chunks or the padded buffer (padding `-inf`
     // exponentiates to 0 and adds nothing); CPU support from the caller.
     unsafe {
         let sv = L::splat(shift);

@@ -11,52 +11,62 @@ use core::arch::aarch64::*;
 /// NEON (Advanced SIMD).
 pub(crate) struct Neon;
 
-// SAFETY (every method): callers uphold the `Lanes` contract — the CPU supports NEON and each
+// SAFETY (every method, repeated at each block): callers uphold the `Lanes` contract — the CPU supports NEON and each
 // pointer has `N` valid elements of the accessed type.
 impl Lanes for Neon {
     const N: usize = 4;
     type V = float32x4_t;
     #[inline(always)]
     unsafe fn splat(x: f32) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { vdupq_n_f32(x) }
     }
     #[inline(always)]
     unsafe fn load(p: *const f32) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { vld1q_f32(p) }
     }
     #[inline(always)]
     unsafe fn store(p: *mut f32, v: float32x4_t) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { vst1q_f32(p, v) }
     }
     #[inline(always)]
     unsafe fn add(a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { vaddq_f32(a, b) }
     }
     #[inline(always)]
     unsafe fn sub(a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { vsubq_f32(a, b) }
     }
     #[inline(always)]
     unsafe fn mul(a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { vmulq_f32(a, b) }
     }
     #[inline(always)]
     unsafe fn fmadd(a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { vfmaq_f32(c, a, b) }
     }
     #[inline(always)]
     unsafe fn max_nan(a: float32x4_t, b: float32x4_t) -> float32x4_t {
         // FMAX propagates NaN.
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { fmax(a, b) }
     }
     #[inline(always)]
     unsafe fn clamp(x: float32x4_t, lo: float32x4_t, hi: float32x4_t) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { fmax(lo, fmin(hi, x)) }
     }
     #[inline(always)]
     unsafe fn hsum(v: float32x4_t) -> f32 {
         #[cfg(not(miri))]
         {
+            // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
             unsafe { vaddvq_f32(v) }
         }
         #[cfg(miri)]
@@ -68,6 +78,7 @@ impl Lanes for Neon {
     }
     #[inline(always)]
     unsafe fn exp_scales(t: float32x4_t) -> (float32x4_t, float32x4_t) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             let n = vsubq_s32(vreinterpretq_s32_f32(t), vdupq_n_s32(ROUND_MAGIC.to_bits() as i32));
             let n1 = vshrq_n_s32::<1>(n);
@@ -81,6 +92,7 @@ impl Lanes for Neon {
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             let h = vmovl_u16(vld1_u16(p));
             let em = vandq_u32(h, vdupq_n_u32(0x7fff));
@@ -95,6 +107,7 @@ impl Lanes for Neon {
     #[inline(always)]
     unsafe fn store_f16(p: *mut u16, v: float32x4_t) {
         let mut buf = [0.0f32; 4];
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             vst1q_f32(buf.as_mut_ptr(), v);
             for (k, &x) in buf.iter().enumerate() {
@@ -104,6 +117,7 @@ impl Lanes for Neon {
     }
     #[inline(always)]
     unsafe fn load_bf16(p: *const u16) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { vreinterpretq_f32_u32(vshlq_n_u32::<16>(vmovl_u16(vld1_u16(p)))) }
     }
 }

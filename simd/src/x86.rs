@@ -14,41 +14,49 @@ const F16_REBIAS: f32 = 5.192_297e33;
 /// SSE2, the x86_64 baseline.
 pub(crate) struct Sse2;
 
-// SAFETY (every method of the three impls): callers uphold the `Lanes` contract — the CPU
+// SAFETY (every method of the three impls, repeated at each block): callers uphold the `Lanes` contract — the CPU
 // supports the ISA and each pointer has `N` valid elements of the accessed type.
 impl Lanes for Sse2 {
     const N: usize = 4;
     type V = __m128;
     #[inline(always)]
     unsafe fn splat(x: f32) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_set1_ps(x) }
     }
     #[inline(always)]
     unsafe fn load(p: *const f32) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_loadu_ps(p) }
     }
     #[inline(always)]
     unsafe fn store(p: *mut f32, v: __m128) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_storeu_ps(p, v) }
     }
     #[inline(always)]
     unsafe fn add(a: __m128, b: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_add_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn sub(a: __m128, b: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_sub_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn mul(a: __m128, b: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_mul_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn fmadd(a: __m128, b: __m128, c: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_add_ps(_mm_mul_ps(a, b), c) }
     }
     #[inline(always)]
     unsafe fn max_nan(a: __m128, b: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             let unord = _mm_cmpunord_ps(a, b);
             _mm_or_ps(_mm_andnot_ps(unord, _mm_max_ps(a, b)), _mm_and_ps(unord, _mm_add_ps(a, b)))
@@ -57,10 +65,12 @@ impl Lanes for Sse2 {
     #[inline(always)]
     unsafe fn clamp(x: __m128, lo: __m128, hi: __m128) -> __m128 {
         // minps/maxps return the second operand when either is NaN.
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_max_ps(lo, _mm_min_ps(hi, x)) }
     }
     #[inline(always)]
     unsafe fn hsum(v: __m128) -> f32 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             let s = _mm_add_ps(v, _mm_movehl_ps(v, v));
             _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s)))
@@ -68,6 +78,7 @@ impl Lanes for Sse2 {
     }
     #[inline(always)]
     unsafe fn exp_scales(t: __m128) -> (__m128, __m128) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             let n = _mm_sub_epi32(_mm_castps_si128(t), _mm_set1_epi32(ROUND_MAGIC.to_bits() as i32));
             let n1 = _mm_srai_epi32::<1>(n);
@@ -81,6 +92,7 @@ impl Lanes for Sse2 {
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             let h = _mm_unpacklo_epi16(_mm_loadl_epi64(p.cast()), _mm_setzero_si128());
             let em = _mm_and_si128(h, _mm_set1_epi32(0x7fff));
@@ -96,6 +108,7 @@ impl Lanes for Sse2 {
     #[inline(always)]
     unsafe fn store_f16(p: *mut u16, v: __m128) {
         let mut buf = [0.0f32; 4];
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             _mm_storeu_ps(buf.as_mut_ptr(), v);
             for (k, &x) in buf.iter().enumerate() {
@@ -106,6 +119,7 @@ impl Lanes for Sse2 {
     #[inline(always)]
     unsafe fn load_bf16(p: *const u16) -> __m128 {
         // interleaving zeros below each 16-bit value is the 16-bit left shift.
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), _mm_loadl_epi64(p.cast()))) }
     }
 }
@@ -118,48 +132,59 @@ impl Lanes for Avx2 {
     type V = __m256;
     #[inline(always)]
     unsafe fn splat(x: f32) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_set1_ps(x) }
     }
     #[inline(always)]
     unsafe fn load(p: *const f32) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_loadu_ps(p) }
     }
     #[inline(always)]
     unsafe fn store(p: *mut f32, v: __m256) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_storeu_ps(p, v) }
     }
     #[inline(always)]
     unsafe fn add(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_add_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn sub(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_sub_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn mul(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_mul_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn fmadd(a: __m256, b: __m256, c: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_fmadd_ps(a, b, c) }
     }
     #[inline(always)]
     unsafe fn max_nan(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             _mm256_blendv_ps(_mm256_max_ps(a, b), _mm256_add_ps(a, b), _mm256_cmp_ps::<_CMP_UNORD_Q>(a, b))
         }
     }
     #[inline(always)]
     unsafe fn clamp(x: __m256, lo: __m256, hi: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_max_ps(lo, _mm256_min_ps(hi, x)) }
     }
     #[inline(always)]
     unsafe fn hsum(v: __m256) -> f32 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { Sse2::hsum(_mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v))) }
     }
     #[inline(always)]
     unsafe fn exp_scales(t: __m256) -> (__m256, __m256) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             let n = _mm256_sub_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(ROUND_MAGIC.to_bits() as i32));
             let n1 = _mm256_srai_epi32::<1>(n);
@@ -173,14 +198,17 @@ impl Lanes for Avx2 {
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_cvtph_ps(_mm_loadu_si128(p.cast())) }
     }
     #[inline(always)]
     unsafe fn store_f16(p: *mut u16, v: __m256) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_storeu_si128(p.cast(), _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(v)) }
     }
     #[inline(always)]
     unsafe fn load_bf16(p: *const u16) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(_mm_loadu_si128(p.cast()))))
         }
@@ -195,34 +223,42 @@ impl Lanes for Avx512 {
     type V = __m512;
     #[inline(always)]
     unsafe fn splat(x: f32) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_set1_ps(x) }
     }
     #[inline(always)]
     unsafe fn load(p: *const f32) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_loadu_ps(p) }
     }
     #[inline(always)]
     unsafe fn store(p: *mut f32, v: __m512) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_storeu_ps(p, v) }
     }
     #[inline(always)]
     unsafe fn add(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_add_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn sub(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_sub_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn mul(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_mul_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn fmadd(a: __m512, b: __m512, c: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_fmadd_ps(a, b, c) }
     }
     #[inline(always)]
     unsafe fn max_nan(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             let unord = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(a, b);
             _mm512_mask_blend_ps(unord, _mm512_max_ps(a, b), _mm512_add_ps(a, b))
@@ -230,10 +266,12 @@ impl Lanes for Avx512 {
     }
     #[inline(always)]
     unsafe fn clamp(x: __m512, lo: __m512, hi: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_max_ps(lo, _mm512_min_ps(hi, x)) }
     }
     #[inline(always)]
     unsafe fn hsum(v: __m512) -> f32 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             let lo = _mm512_castps512_ps256(v);
             let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
@@ -242,6 +280,7 @@ impl Lanes for Avx512 {
     }
     #[inline(always)]
     unsafe fn exp_scales(t: __m512) -> (__m512, __m512) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             let n = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_set1_epi32(ROUND_MAGIC.to_bits() as i32));
             let n1 = _mm512_srai_epi32::<1>(n);
@@ -255,10 +294,12 @@ impl Lanes for Avx512 {
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_cvtph_ps(_mm256_loadu_si256(p.cast())) }
     }
     #[inline(always)]
     unsafe fn store_f16(p: *mut u16, v: __m512) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             _mm256_storeu_si256(
                 p.cast(),
@@ -268,6 +309,7 @@ impl Lanes for Avx512 {
     }
     #[inline(always)]
     unsafe fn load_bf16(p: *const u16) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             _mm512_castsi512_ps(_mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(_mm256_loadu_si256(p.cast()))))
         }
