@@ -1,7 +1,44 @@
-//! Choice of the SIMD path: at compile time from `target_feature` (always, `no_std`), and with
-//! `std` at run time from CPU detection, once, cached; `FERROKERN_SIMD` forces a path.
+//! Choice of the SIMD path.
+//!
+//! - Always (also `no_std`): the best path enabled at compile time by `target_feature`
+//!   (x86_64 baseline → SSE2, `-C target-cpu=native` may give AVX2/AVX-512; aarch64 → NEON;
+//!   Cortex-M, RISC-V, … → scalar).
+//! - With feature `std`: run-time CPU detection, once, cached in an atomic; the environment
+//!   variable `FERROKERN_SIMD=scalar|sse2|avx2|avx512|neon` (read once, at the first call)
+//!   forces a path. An unknown name or a path this CPU lacks is **ignored**: a one-line
+//!   message goes to stderr and the best available path is used.
 
-use crate::{scalar, Trans};
+use crate::{bf16, f16, lowp, scalar, Trans};
+
+/// Run-time (std) or compile-time x86 feature test.
+#[cfg(target_arch = "x86_64")]
+macro_rules! x86_has {
+    ($f:tt) => {{
+        #[cfg(feature = "std")]
+        {
+            std::is_x86_feature_detected!($f)
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            cfg!(target_feature = $f)
+        }
+    }};
+}
+
+/// Run-time (std) or compile-time aarch64 feature test.
+#[cfg(target_arch = "aarch64")]
+macro_rules! arm_has {
+    ($f:tt) => {{
+        #[cfg(feature = "std")]
+        {
+            std::arch::is_aarch64_feature_detected!($f)
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            cfg!(target_feature = $f)
+        }
+    }};
+}
 
 /// A SIMD path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -10,21 +47,72 @@ pub enum Level {
     Scalar,
     /// x86_64 SSE2 (baseline on every x86_64 CPU).
     Sse2,
-    /// x86_64 AVX2 + FMA.
+    /// x86_64 AVX2 + FMA + F16C.
     Avx2,
-    /// x86_64 AVX-512F.
+    /// x86_64 AVX-512F (with AVX2, FMA, F16C).
     Avx512,
     /// aarch64 NEON.
     Neon,
+}
+
+/// Every level, in order of preference from worst to best on its architecture.
+const ALL: [Level; 5] = [Level::Scalar, Level::Sse2, Level::Avx2, Level::Avx512, Level::Neon];
+
+impl Level {
+    /// The name used by `FERROKERN_SIMD`: `scalar`, `sse2`, `avx2`, `avx512`, `neon`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Level::Scalar => "scalar",
+            Level::Sse2 => "sse2",
+            Level::Avx2 => "avx2",
+            Level::Avx512 => "avx512",
+            Level::Neon => "neon",
+        }
+    }
+
+    /// Parses a [`Level::name`] (ASCII case-insensitive, surrounding spaces ignored).
+    #[must_use]
+    pub fn from_name(s: &str) -> Option<Level> {
+        ALL.into_iter().find(|l| l.name().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// Whether this CPU can run the path: checked at run time with `std`, from the
+    /// compile-time target features otherwise.
+    #[must_use]
+    pub fn is_supported(self) -> bool {
+        match self {
+            Level::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            Level::Sse2 => true,
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 => x86_has!("avx2") && x86_has!("fma") && x86_has!("f16c"),
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx512 => x86_has!("avx512f") && x86_has!("avx2") && x86_has!("fma") && x86_has!("f16c"),
+            #[cfg(target_arch = "aarch64")]
+            Level::Neon => arm_has!("neon"),
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+}
+
+/// The levels this CPU supports (always starts with [`Level::Scalar`]); tests iterate it to
+/// compare every path against the scalar reference.
+pub fn available_levels() -> impl Iterator<Item = Level> {
+    ALL.into_iter().filter(|l| l.is_supported())
 }
 
 type BinFn = fn(&[f32], &[f32], &mut [f32]);
 type GemvFn = fn(usize, usize, f32, &[f32], usize, &[f32], f32, &mut [f32]);
 type GemmFn =
     fn(Trans, Trans, usize, usize, usize, f32, &[f32], usize, &[f32], usize, f32, &mut [f32], usize);
+type GemvF16Fn = fn(usize, usize, f32, &[f16], usize, &[f32], f32, &mut [f32]);
+type GemvBf16Fn = fn(usize, usize, f32, &[bf16], usize, &[f32], f32, &mut [f32]);
 
-/// One path's kernels: a table of safe function pointers. A table for a path the CPU lacks is
-/// never handed out, which is what makes the SIMD entries safe to call.
+/// One path's kernels: a table of safe function pointers with the contracts of the
+/// same-named crate-root functions. A table for a path the CPU lacks is never handed out,
+/// which is what makes the SIMD entries safe to call.
 #[allow(missing_docs)]
 pub struct Kernels {
     pub level: Level,
@@ -44,9 +132,16 @@ pub struct Kernels {
     pub exp_slice: fn(&mut [f32]),
     pub log_sum_exp: fn(&[f32]) -> f32,
     pub softmax: fn(&mut [f32]),
+    pub dot_f16: fn(&[f16], &[f32]) -> f32,
+    pub gemv_f16: GemvF16Fn,
+    pub gemv_bf16: GemvBf16Fn,
+    pub f16_to_f32: fn(&[f16], &mut [f32]),
+    pub f32_to_f16: fn(&[f32], &mut [f16]),
+    pub bf16_to_f32: fn(&[bf16], &mut [f32]),
+    pub f32_to_bf16: fn(&[f32], &mut [bf16]),
 }
 
-static SCALAR: Kernels = Kernels {
+const SCALAR: Kernels = Kernels {
     level: Level::Scalar,
     dot: scalar::dot::<f32>,
     axpy: scalar::axpy::<f32>,
@@ -64,28 +159,135 @@ static SCALAR: Kernels = Kernels {
     exp_slice: scalar::exp_slice::<f32>,
     log_sum_exp: scalar::log_sum_exp::<f32>,
     softmax: scalar::softmax::<f32>,
+    dot_f16: lowp::dot_f16_scalar,
+    gemv_f16: lowp::gemv_f16_scalar,
+    gemv_bf16: lowp::gemv_bf16_scalar,
+    f16_to_f32: lowp::f16_to_f32_scalar,
+    f32_to_f16: lowp::f32_to_f16_scalar,
+    bf16_to_f32: lowp::bf16_to_f32_scalar,
+    f32_to_bf16: lowp::f32_to_bf16_loop,
 };
 
+/// The table of `level` without checking CPU support (callers check). `#[inline]` and a
+/// `const` scalar table let `no_std` builds call the scalar kernels directly.
+#[inline]
+fn table_unchecked(level: Level) -> &'static Kernels {
+    match level {
+        #[cfg(target_arch = "x86_64")]
+        Level::Sse2 => &crate::x86::SSE2_TABLE,
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => &crate::x86::avx2::AVX2_TABLE,
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => &crate::x86::avx512::AVX512_TABLE,
+        #[cfg(target_arch = "aarch64")]
+        Level::Neon => &crate::neon::NEON_TABLE,
+        _ => &SCALAR,
+    }
+}
+
+/// The best supported level.
+#[cfg(feature = "std")]
+fn best_level() -> Level {
+    available_levels().last().unwrap_or(Level::Scalar)
+}
+
 impl Kernels {
-    /// The table of `level`, if this CPU supports it.
+    /// The table of `level`, if this CPU supports it (see [`Level::is_supported`]).
     #[must_use]
     pub fn for_level(level: Level) -> Option<&'static Kernels> {
-        match level {
-            Level::Scalar => Some(&SCALAR),
-            _ => None,
-        }
+        level.is_supported().then(|| table_unchecked(level))
     }
 
     /// The active table (see [`active_level`]).
     #[inline]
     #[must_use]
     pub fn active() -> &'static Kernels {
-        &SCALAR
+        table_unchecked(active_level())
     }
 }
 
-/// The path the crate-root functions use.
+/// The path the crate-root functions use: without `std` the best compile-time path; with
+/// `std` the best detected path or the one forced by `FERROKERN_SIMD` (decided once).
 #[must_use]
 pub fn active_level() -> Level {
-    Kernels::active().level
+    #[cfg(feature = "std")]
+    {
+        rt::active()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        COMPILE_TIME_BEST
+    }
+}
+
+/// The best path the compile-time target features allow (what `no_std` builds use).
+#[cfg(not(feature = "std"))]
+const COMPILE_TIME_BEST: Level = if cfg!(all(
+    target_arch = "x86_64",
+    target_feature = "avx512f",
+    target_feature = "avx2",
+    target_feature = "fma",
+    target_feature = "f16c"
+)) {
+    Level::Avx512
+} else if cfg!(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma",
+    target_feature = "f16c"
+)) {
+    Level::Avx2
+} else if cfg!(target_arch = "x86_64") {
+    Level::Sse2
+} else if cfg!(all(target_arch = "aarch64", target_feature = "neon")) {
+    Level::Neon
+} else {
+    Level::Scalar
+};
+
+#[cfg(feature = "std")]
+mod rt {
+    use super::{best_level, Level, ALL};
+    use core::sync::atomic::{AtomicU8, Ordering};
+
+    /// 0 = not decided yet, else `1 + index in ALL`.
+    static ACTIVE: AtomicU8 = AtomicU8::new(0);
+
+    #[inline]
+    pub(super) fn active() -> Level {
+        match ACTIVE.load(Ordering::Relaxed) {
+            0 => decide(),
+            i => ALL.get(usize::from(i - 1)).copied().unwrap_or(Level::Scalar),
+        }
+    }
+
+    #[cold]
+    fn decide() -> Level {
+        let best = best_level();
+        let level = match std::env::var("FERROKERN_SIMD") {
+            Err(_) => best,
+            Ok(s) => match Level::from_name(&s) {
+                Some(l) if l.is_supported() => l,
+                Some(l) => {
+                    std::eprintln!(
+                        "ferrokern-simd: FERROKERN_SIMD={s}: this CPU does not support {}; using {}",
+                        l.name(),
+                        best.name()
+                    );
+                    best
+                }
+                None => {
+                    std::eprintln!(
+                        "ferrokern-simd: FERROKERN_SIMD={s} is not one of scalar|sse2|avx2|avx512|neon; using {}",
+                        best.name()
+                    );
+                    best
+                }
+            },
+        };
+        let idx = ALL.iter().position(|&l| l == level).unwrap_or(0);
+        // Several threads may decide concurrently; they all decide the same.
+        ACTIVE.store(idx as u8 + 1, Ordering::Relaxed);
+        level
+    }
 }

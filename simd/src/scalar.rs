@@ -4,6 +4,8 @@
 //! host is forced onto to reproduce device results bit for bit: fixed operation order and no
 //! fused multiply-add (Rust never contracts `a*b+c`).
 
+use crate::compose::{self, Prims};
+pub use crate::exp::{exp_f32, ln_f32};
 use crate::Trans;
 
 /// The two element types of the scalar kernels.
@@ -23,6 +25,8 @@ pub trait Float:
     const ONE: Self;
     /// -inf.
     const NEG_INFINITY: Self;
+    /// +inf.
+    const INFINITY: Self;
     /// Square root.
     fn sqrt(self) -> Self;
     /// `e^x` (f32: [`exp_f32`]; f64: `libm::exp`).
@@ -37,8 +41,13 @@ impl Float for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const NEG_INFINITY: Self = f32::NEG_INFINITY;
+    const INFINITY: Self = f32::INFINITY;
     #[inline]
     fn sqrt(self) -> Self {
+        // miri cannot run libm's x86 inline assembly; std's sqrt is the same IEEE operation.
+        #[cfg(all(miri, feature = "std"))]
+        return f32::sqrt(self);
+        #[cfg(not(all(miri, feature = "std")))]
         libm::sqrtf(self)
     }
     #[inline]
@@ -59,8 +68,12 @@ impl Float for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const NEG_INFINITY: Self = f64::NEG_INFINITY;
+    const INFINITY: Self = f64::INFINITY;
     #[inline]
     fn sqrt(self) -> Self {
+        #[cfg(all(miri, feature = "std"))]
+        return f64::sqrt(self);
+        #[cfg(not(all(miri, feature = "std")))]
         libm::sqrt(self)
     }
     #[inline]
@@ -77,29 +90,69 @@ impl Float for f64 {
     }
 }
 
-/// `e^x` for f32. PLACEHOLDER: libm until the crate's own form lands.
-#[inline]
-#[must_use]
-pub fn exp_f32(x: f32) -> f32 {
-    libm::expf(x)
-}
-
-/// `ln x` for f32. PLACEHOLDER: libm until the crate's own form lands.
-#[inline]
-#[must_use]
-pub fn ln_f32(x: f32) -> f32 {
-    libm::logf(x)
-}
-
-/// Dot product over the common prefix.
+/// Dot product over the common prefix, in a fixed order: element `i` goes to accumulator
+/// `i mod 4` (in increasing `i`), and the result is `(s0 + s1) + (s2 + s3)`. Four independent
+/// chains keep an in-order FPU (Cortex-M4F) busy and let the loop load four pairs at once.
 #[inline]
 pub fn dot<T: Float>(a: &[T], b: &[T]) -> T {
+    dot_with(a, b, |x| x)
+}
+
+/// [`dot`] with the elements of `a` converted by `conv` (e.g. f16 → f32) as they are read.
+#[inline]
+pub fn dot_with<A: Copy, T: Float>(a: &[A], b: &[T], conv: impl Fn(A) -> T) -> T {
     debug_assert_eq!(a.len(), b.len());
-    let mut s = T::ZERO;
-    for (&x, &y) in a.iter().zip(b) {
-        s += x * y;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut s = [T::ZERO; 4];
+    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (x, y) in ac.zip(bc) {
+        for ((sk, &xk), &yk) in s.iter_mut().zip(x).zip(y) {
+            *sk += conv(xk) * yk;
+        }
     }
-    s
+    for ((sk, &xk), &yk) in s.iter_mut().zip(ar).zip(br) {
+        *sk += conv(xk) * yk;
+    }
+    (s[0] + s[1]) + (s[2] + s[3])
+}
+
+/// Four dot products with the same `x`, each bit-identical to [`dot`]`(rows[r], x)`; `x` is
+/// loaded once per column for the four rows (the gemv inner loop).
+#[inline]
+pub fn dot4<T: Float>(rows: [&[T]; 4], x: &[T]) -> [T; 4] {
+    dot4_with(rows, x, |v| v)
+}
+
+/// [`dot4`] with the row elements converted by `conv` as they are read.
+#[inline]
+pub fn dot4_with<A: Copy, T: Float>(rows: [&[A]; 4], x: &[T], conv: impl Fn(A) -> T) -> [T; 4] {
+    let n = rows.iter().fold(x.len(), |n, r| n.min(r.len()));
+    let x = &x[..n];
+    let [r0, r1, r2, r3] = rows.map(|r| &r[..n]);
+    let mut s = [[T::ZERO; 4]; 4];
+    // `acc[k] += conv(a[k])·x[k]` for the up-to-four columns in `x`.
+    let mac = |acc: &mut [T; 4], a: &[A], x: &[T]| {
+        for ((sk, &ak), &xk) in acc.iter_mut().zip(a).zip(x) {
+            *sk += conv(ak) * xk;
+        }
+    };
+    let (xc, c0, c1, c2, c3) =
+        (x.chunks_exact(4), r0.chunks_exact(4), r1.chunks_exact(4), r2.chunks_exact(4), r3.chunks_exact(4));
+    let tails = [c0.remainder(), c1.remainder(), c2.remainder(), c3.remainder()];
+    let xt = xc.remainder();
+    for ((((xk, a0), a1), a2), a3) in xc.zip(c0).zip(c1).zip(c2).zip(c3) {
+        let [s0, s1, s2, s3] = &mut s;
+        mac(s0, a0, xk);
+        mac(s1, a1, xk);
+        mac(s2, a2, xk);
+        mac(s3, a3, xk);
+    }
+    for (sr, t) in s.iter_mut().zip(tails) {
+        mac(sr, t, xt);
+    }
+    s.map(|s| (s[0] + s[1]) + (s[2] + s[3]))
 }
 
 /// `y += alpha x`.
@@ -146,14 +199,21 @@ pub fn mul<T: Float>(a: &[T], b: &[T], out: &mut [T]) {
     zip_map(a, b, out, |x, y| x * y)
 }
 
-/// `Σ x`.
+/// `Σ x` in the same four-accumulator order as [`dot`].
 #[inline]
 pub fn sum<T: Float>(x: &[T]) -> T {
-    let mut s = T::ZERO;
-    for &xi in x {
-        s += xi;
+    let mut s = [T::ZERO; 4];
+    let xc = x.chunks_exact(4);
+    let xr = xc.remainder();
+    for c in xc {
+        for (sk, &v) in s.iter_mut().zip(c) {
+            *sk += v;
+        }
     }
-    s
+    for (sk, &v) in s.iter_mut().zip(xr) {
+        *sk += v;
+    }
+    (s[0] + s[1]) + (s[2] + s[3])
 }
 
 /// Largest element (`-inf` if empty, NaN if any is NaN).
@@ -187,42 +247,76 @@ pub fn argmax<T: Float>(x: &[T]) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
-/// `√Σ x²`.
+/// `√Σ x²` (as `sqrt(dot(x, x))`; overflows to inf for `Σx² > MAX`).
 #[inline]
 pub fn norm2<T: Float>(x: &[T]) -> T {
     dot(x, x).sqrt()
 }
 
-/// `y = alpha A x + beta y` (row-major `m × n`, stride `lda`).
+/// In place `x = e^x`.
+#[inline]
+pub fn exp_slice<T: Float>(x: &mut [T]) {
+    for xi in x {
+        *xi = xi.exp();
+    }
+}
+
+/// `x[i] = e^(x[i] - shift)`, returning the sum (accumulated in order).
+#[inline]
+pub fn exp_shifted<T: Float>(x: &mut [T], shift: T) -> T {
+    let mut s = T::ZERO;
+    for xi in x {
+        *xi = (*xi - shift).exp();
+        s += *xi;
+    }
+    s
+}
+
+/// The scalar path's primitives for the composed kernels.
+pub(crate) struct ScalarPrims;
+
+impl<T: Float> Prims<T> for ScalarPrims {
+    #[inline(always)]
+    fn dot(a: &[T], b: &[T]) -> T {
+        dot(a, b)
+    }
+    #[inline(always)]
+    fn dot4(rows: [&[T]; 4], x: &[T]) -> [T; 4] {
+        dot4(rows, x)
+    }
+    #[inline(always)]
+    fn axpy(alpha: T, x: &[T], y: &mut [T]) {
+        axpy(alpha, x, y)
+    }
+    #[inline(always)]
+    fn scale(alpha: T, x: &mut [T]) {
+        scale(alpha, x)
+    }
+    #[inline(always)]
+    fn max(x: &[T]) -> T {
+        max(x)
+    }
+    #[inline(always)]
+    fn exp_shifted(x: &mut [T], shift: T) -> T {
+        exp_shifted(x, shift)
+    }
+}
+
+/// `y = alpha A x + beta y` (row-major `m × n`, stride `lda`); rows four at a time through
+/// [`dot4`], so row `i` of the result is `alpha·dot(A[i,:], x) (+ beta·y[i])` bit for bit.
 #[allow(clippy::too_many_arguments)]
 pub fn gemv<T: Float>(m: usize, n: usize, alpha: T, a: &[T], lda: usize, x: &[T], beta: T, y: &mut [T]) {
-    for (i, yi) in y.iter_mut().take(m).enumerate() {
-        let row = a.get(i * lda..i * lda + n).unwrap_or(&[]);
-        let acc = alpha * dot(row, x.get(..n).unwrap_or(x));
-        *yi = if beta == T::ZERO { acc } else { acc + beta * *yi };
-    }
+    compose::gemv::<T, ScalarPrims>(m, n, alpha, a, lda, x, beta, y)
 }
 
-/// `y = alpha Aᵀ x + beta y` (row-major `m × n`, stride `lda`).
+/// `y = alpha Aᵀ x + beta y` (row-major `m × n`, stride `lda`): `beta·y`, then one [`axpy`]
+/// per row of `A`.
 #[allow(clippy::too_many_arguments)]
 pub fn gemv_t<T: Float>(m: usize, n: usize, alpha: T, a: &[T], lda: usize, x: &[T], beta: T, y: &mut [T]) {
-    let y = match y.get_mut(..n) {
-        Some(y) => y,
-        None => return,
-    };
-    if beta == T::ZERO {
-        y.fill(T::ZERO);
-    } else {
-        scale(beta, y);
-    }
-    for (i, &xi) in x.iter().take(m).enumerate() {
-        if let Some(row) = a.get(i * lda..i * lda + n) {
-            axpy(alpha * xi, row, y);
-        }
-    }
+    compose::gemv_t::<T, ScalarPrims>(m, n, alpha, a, lda, x, beta, y)
 }
 
-/// `C = alpha op(A) op(B) + beta C` (row-major).
+/// `C = alpha op(A) op(B) + beta C` (row-major; loop structure in the crate-root `gemm` docs).
 #[allow(clippy::too_many_arguments)]
 pub fn gemm<T: Float>(
     ta: Trans,
@@ -239,71 +333,20 @@ pub fn gemm<T: Float>(
     c: &mut [T],
     ldc: usize,
 ) {
-    let at = |i: usize, p: usize| -> T {
-        let idx = match ta {
-            Trans::No => i * lda + p,
-            Trans::Yes => p * lda + i,
-        };
-        a.get(idx).copied().unwrap_or(T::ZERO)
-    };
-    let bt = |p: usize, j: usize| -> T {
-        let idx = match tb {
-            Trans::No => p * ldb + j,
-            Trans::Yes => j * ldb + p,
-        };
-        b.get(idx).copied().unwrap_or(T::ZERO)
-    };
-    for i in 0..m {
-        for j in 0..n {
-            let mut s = T::ZERO;
-            for p in 0..k {
-                s += at(i, p) * bt(p, j);
-            }
-            if let Some(cij) = c.get_mut(i * ldc + j) {
-                *cij = if beta == T::ZERO { alpha * s } else { alpha * s + beta * *cij };
-            }
-        }
-    }
+    compose::gemm::<T, ScalarPrims>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-/// `A += alpha x yᵀ`.
+/// `A += alpha x yᵀ` (one [`axpy`] per row).
 pub fn ger<T: Float>(alpha: T, x: &[T], y: &[T], a: &mut [T], lda: usize) {
-    for (i, &xi) in x.iter().enumerate() {
-        if let Some(row) = a.get_mut(i * lda..i * lda + y.len()) {
-            axpy(alpha * xi, y, row);
-        }
-    }
+    compose::ger::<T, ScalarPrims>(alpha, x, y, a, lda)
 }
 
-/// In place `x = e^x`.
-#[inline]
-pub fn exp_slice<T: Float>(x: &mut [T]) {
-    for xi in x {
-        *xi = xi.exp();
-    }
-}
-
-/// Stable `ln Σ e^x`.
+/// Stable `ln Σ e^x` (see the crate-root `log_sum_exp` for special values).
 pub fn log_sum_exp<T: Float>(x: &[T]) -> T {
-    let m = max(x);
-    if m.is_nan() || m == T::NEG_INFINITY {
-        return m;
-    }
-    let mut s = T::ZERO;
-    for &xi in x {
-        s += (xi - m).exp();
-    }
-    m + s.ln()
+    compose::log_sum_exp::<T, ScalarPrims>(x)
 }
 
-/// In place stable softmax.
+/// In place stable softmax (see the crate-root `softmax` for special values).
 pub fn softmax<T: Float>(x: &mut [T]) {
-    let m = max(x);
-    let mut s = T::ZERO;
-    for xi in x.iter_mut() {
-        *xi = (*xi - m).exp();
-        s += *xi;
-    }
-    let inv = T::ONE / s;
-    scale(inv, x);
+    compose::softmax::<T, ScalarPrims>(x)
 }

@@ -1,0 +1,266 @@
+//! 16-bit storage (IEEE binary16 `f16`, `bf16`) with f32 arithmetic: dot, gemv and bulk
+//! conversions. Scalar forms use the `half` crate's conversions; the vector forms widen in
+//! registers (F16C / AVX-512F `vcvtph2ps` on x86, integer bit tricks on SSE2 and NEON;
+//! bf16 → f32 is a 16-bit shift everywhere).
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+use crate::lanes::{self, Lanes};
+use crate::scalar;
+use crate::{bf16, f16, Kernels};
+use half::slice::HalfFloatSliceExt;
+
+/// `Σ a[i]·b[i]` with `a` in binary16, accumulated in f32 over `min(a.len(), b.len())`
+/// elements.
+///
+/// Tolerance between paths (all convert exactly; only the summation order and FMA differ):
+/// `|simd − scalar| ≤ 2·n·2⁻²⁴·Σ|a_i b_i|`.
+#[inline]
+#[must_use]
+pub fn dot_f16(a: &[f16], b: &[f32]) -> f32 {
+    (Kernels::active().dot_f16)(a, b)
+}
+
+/// `y = alpha·A·x + beta·y` with `A` (`m × n`, row stride `lda ≥ n`) stored as binary16;
+/// `x.len() == n`, `y.len() == m`; `beta == 0` ignores the old `y`. Each row is a
+/// [`dot_f16`] (same tolerance per row, plus the `alpha`/`beta` roundings).
+///
+/// Cost: `m·n` multiply-adds reading `2·m·n` bytes of matrix, no memory.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn gemv_f16(m: usize, n: usize, alpha: f32, a: &[f16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) {
+    (Kernels::active().gemv_f16)(m, n, alpha, a, lda, x, beta, y)
+}
+
+/// [`gemv_f16`] with `A` stored as bfloat16.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn gemv_bf16(
+    m: usize,
+    n: usize,
+    alpha: f32,
+    a: &[bf16],
+    lda: usize,
+    x: &[f32],
+    beta: f32,
+    y: &mut [f32],
+) {
+    (Kernels::active().gemv_bf16)(m, n, alpha, a, lda, x, beta, y)
+}
+
+/// `dst[i] = src[i]` as binary16, round to nearest even (overflow → ±inf, NaN stays NaN);
+/// bit-identical to `half::f16::from_f32` on every path except NaN payloads.
+/// Over `min(src.len(), dst.len())` elements.
+#[inline]
+pub fn f32_to_f16(src: &[f32], dst: &mut [f16]) {
+    (Kernels::active().f32_to_f16)(src, dst)
+}
+
+/// `dst[i] = src[i]` widened from binary16 (exact; NaN stays NaN).
+#[inline]
+pub fn f16_to_f32(src: &[f16], dst: &mut [f32]) {
+    (Kernels::active().f16_to_f32)(src, dst)
+}
+
+/// `dst[i] = src[i]` as bfloat16, round to nearest even (NaN → quiet NaN); bit-identical to
+/// `half::bf16::from_f32` on every path.
+#[inline]
+pub fn f32_to_bf16(src: &[f32], dst: &mut [bf16]) {
+    (Kernels::active().f32_to_bf16)(src, dst)
+}
+
+/// `dst[i] = src[i]` widened from bfloat16 (exact: a 16-bit shift; NaN stays NaN).
+#[inline]
+pub fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) {
+    (Kernels::active().bf16_to_f32)(src, dst)
+}
+
+// ---- scalar path ----------------------------------------------------------------------
+
+pub(crate) fn dot_f16_scalar(a: &[f16], b: &[f32]) -> f32 {
+    scalar::dot_with(a, b, f16::to_f32)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemv_f16_scalar(
+    m: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f16],
+    lda: usize,
+    x: &[f32],
+    beta: f32,
+    y: &mut [f32],
+) {
+    crate::compose::gemv_by(
+        m,
+        n,
+        alpha,
+        a,
+        lda,
+        beta,
+        y,
+        |r| scalar::dot4_with(r, x, f16::to_f32),
+        |r| scalar::dot_with(r, x, f16::to_f32),
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemv_bf16_scalar(
+    m: usize,
+    n: usize,
+    alpha: f32,
+    a: &[bf16],
+    lda: usize,
+    x: &[f32],
+    beta: f32,
+    y: &mut [f32],
+) {
+    crate::compose::gemv_by(
+        m,
+        n,
+        alpha,
+        a,
+        lda,
+        beta,
+        y,
+        |r| scalar::dot4_with(r, x, bf16::to_f32),
+        |r| scalar::dot_with(r, x, bf16::to_f32),
+    );
+}
+
+pub(crate) fn f16_to_f32_scalar(src: &[f16], dst: &mut [f32]) {
+    debug_assert_eq!(src.len(), dst.len());
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = s.to_f32();
+    }
+}
+
+pub(crate) fn f32_to_f16_scalar(src: &[f32], dst: &mut [f16]) {
+    debug_assert_eq!(src.len(), dst.len());
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = f16::from_f32(s);
+    }
+}
+
+pub(crate) fn bf16_to_f32_scalar(src: &[bf16], dst: &mut [f32]) {
+    debug_assert_eq!(src.len(), dst.len());
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = s.to_f32();
+    }
+}
+
+/// f32 → bf16 bits, round to nearest even, NaN → quiet NaN (the rule of `half::bf16`).
+#[inline(always)]
+fn bf16_bits(x: f32) -> u16 {
+    let b = x.to_bits();
+    if b & 0x7fff_ffff > 0x7f80_0000 {
+        ((b >> 16) | 0x40) as u16
+    } else {
+        ((b + 0x7fff + ((b >> 16) & 1)) >> 16) as u16
+    }
+}
+
+/// Branch-free f32 → bf16 loop; inlined into each path's `#[target_feature]` wrapper, where
+/// the compiler vectorises it for that ISA.
+#[inline(always)]
+pub(crate) fn f32_to_bf16_loop(src: &[f32], dst: &mut [bf16]) {
+    debug_assert_eq!(src.len(), dst.len());
+    for (d, &s) in dst.reinterpret_cast_mut().iter_mut().zip(src) {
+        *d = bf16_bits(s);
+    }
+}
+
+// ---- vector paths (instantiated by `simd_table!`) ----------------------------------------
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod vector {
+    use super::*;
+
+    /// f16 dot on path `L`. Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn dot_f16_lanes<L: Lanes>(a: &[f16], b: &[f32]) -> f32 {
+        // SAFETY: `dot_by` passes pointers with N valid elements; CPU support from the caller.
+        unsafe {
+            lanes::dot_by::<L, u16>(
+                a.reinterpret_cast(),
+                b,
+                |p| L::load_f16(p),
+                |&h| f16::from_bits(h).to_f32(),
+            )
+        }
+    }
+
+    /// Four f16 rows against one `x` on path `L`. Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn dot4_f16_lanes<L: Lanes>(rows: [&[f16]; 4], x: &[f32]) -> [f32; 4] {
+        // SAFETY: `dot4_by` passes pointers with N valid elements; CPU support from the caller.
+        unsafe {
+            lanes::dot4_by::<L, u16>(
+                rows.map(|r| r.reinterpret_cast()),
+                x,
+                |p| L::load_f16(p),
+                |&h| f16::from_bits(h).to_f32(),
+            )
+        }
+    }
+
+    /// Four bf16 rows against one `x` on path `L`. Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn dot4_bf16_lanes<L: Lanes>(rows: [&[bf16]; 4], x: &[f32]) -> [f32; 4] {
+        // SAFETY: as in `dot4_f16_lanes`.
+        unsafe {
+            lanes::dot4_by::<L, u16>(
+                rows.map(|r| r.reinterpret_cast()),
+                x,
+                |p| L::load_bf16(p),
+                |&h| bf16::from_bits(h).to_f32(),
+            )
+        }
+    }
+
+    /// bf16 dot on path `L`. Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn dot_bf16_lanes<L: Lanes>(a: &[bf16], b: &[f32]) -> f32 {
+        // SAFETY: as in `dot_f16_lanes`.
+        unsafe {
+            lanes::dot_by::<L, u16>(
+                a.reinterpret_cast(),
+                b,
+                |p| L::load_bf16(p),
+                |&h| bf16::from_bits(h).to_f32(),
+            )
+        }
+    }
+
+    /// Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn f16_to_f32_lanes<L: Lanes>(src: &[f16], dst: &mut [f32]) {
+        // SAFETY: `widen` passes pointers with N valid elements; CPU support from the caller.
+        unsafe {
+            lanes::widen::<L>(src.reinterpret_cast(), dst, |p| L::load_f16(p), |h| f16::from_bits(h).to_f32())
+        }
+    }
+
+    /// Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn bf16_to_f32_lanes<L: Lanes>(src: &[bf16], dst: &mut [f32]) {
+        // SAFETY: as in `f16_to_f32_lanes`.
+        unsafe {
+            lanes::widen::<L>(
+                src.reinterpret_cast(),
+                dst,
+                |p| L::load_bf16(p),
+                |h| bf16::from_bits(h).to_f32(),
+            )
+        }
+    }
+
+    /// Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn f32_to_f16_lanes<L: Lanes>(src: &[f32], dst: &mut [f16]) {
+        // SAFETY: `narrow_f16` passes pointers with N valid elements; CPU support from the caller.
+        unsafe { lanes::narrow_f16::<L>(src, dst.reinterpret_cast_mut()) }
+    }
+}
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) use vector::*;

@@ -1,0 +1,331 @@
+//! x86_64 [`Lanes`]: SSE2 (4 lanes, no FMA), AVX2+FMA+F16C (8 lanes), AVX-512F (16 lanes).
+//!
+//! All intrinsics are unaligned loads/stores; `Lanes` callers guarantee `N` valid elements
+//! behind every pointer and that the CPU has the features (see `lanes.rs`).
+
+use crate::exp::ROUND_MAGIC;
+use crate::lanes::Lanes;
+use crate::Level;
+use core::arch::x86_64::*;
+
+/// `2^112`: rescales a binary16 exponent (bias 15) placed in the f32 field (bias 127).
+const F16_REBIAS: f32 = 5.192_297e33;
+
+/// SSE2, the x86_64 baseline.
+pub(crate) struct Sse2;
+
+// SAFETY (every method of the three impls, repeated at each block): callers uphold the `Lanes` contract — the CPU
+// supports the ISA and each pointer has `N` valid elements of the accessed type.
+impl Lanes for Sse2 {
+    const N: usize = 4;
+    type V = __m128;
+    #[inline(always)]
+    unsafe fn splat(x: f32) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm_set1_ps(x) }
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f32, v: __m128) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm_storeu_ps(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn add(a: __m128, b: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm_add_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn sub(a: __m128, b: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn mul(a: __m128, b: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn fmadd(a: __m128, b: __m128, c: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm_add_ps(_mm_mul_ps(a, b), c) }
+    }
+    #[inline(always)]
+    unsafe fn max_nan(a: __m128, b: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            let unord = _mm_cmpunord_ps(a, b);
+            _mm_or_ps(_mm_andnot_ps(unord, _mm_max_ps(a, b)), _mm_and_ps(unord, _mm_add_ps(a, b)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn clamp(x: __m128, lo: __m128, hi: __m128) -> __m128 {
+        // minps/maxps return the second operand when either is NaN.
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm_max_ps(lo, _mm_min_ps(hi, x)) }
+    }
+    #[inline(always)]
+    unsafe fn hsum(v: __m128) -> f32 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            let s = _mm_add_ps(v, _mm_movehl_ps(v, v));
+            _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn exp_scales(t: __m128) -> (__m128, __m128) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            let n = _mm_sub_epi32(_mm_castps_si128(t), _mm_set1_epi32(ROUND_MAGIC.to_bits() as i32));
+            let n1 = _mm_srai_epi32::<1>(n);
+            let n2 = _mm_sub_epi32(n, n1);
+            let bias = _mm_set1_epi32(127);
+            (
+                _mm_castsi128_ps(_mm_slli_epi32::<23>(_mm_add_epi32(n1, bias))),
+                _mm_castsi128_ps(_mm_slli_epi32::<23>(_mm_add_epi32(n2, bias))),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_f16(p: *const u16) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            let h = _mm_unpacklo_epi16(_mm_loadl_epi64(p.cast()), _mm_setzero_si128());
+            let em = _mm_and_si128(h, _mm_set1_epi32(0x7fff));
+            // exponent+mantissa into the f32 fields, rebias by a multiply (exact; handles
+            // binary16 subnormals), then force the all-ones exponent for inf/NaN.
+            let f = _mm_mul_ps(_mm_castsi128_ps(_mm_slli_epi32::<13>(em)), _mm_set1_ps(F16_REBIAS));
+            let infnan =
+                _mm_and_si128(_mm_cmpgt_epi32(em, _mm_set1_epi32(0x7bff)), _mm_set1_epi32(0x7f80_0000));
+            let sign = _mm_slli_epi32::<16>(_mm_and_si128(h, _mm_set1_epi32(0x8000)));
+            _mm_or_ps(f, _mm_castsi128_ps(_mm_or_si128(infnan, sign)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_f16(p: *mut u16, v: __m128) {
+        let mut buf = [0.0f32; 4];
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            _mm_storeu_ps(buf.as_mut_ptr(), v);
+            for (k, &x) in buf.iter().enumerate() {
+                p.add(k).write_unaligned(half::f16::from_f32(x).to_bits());
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_bf16(p: *const u16) -> __m128 {
+        // interleaving zeros below each 16-bit value is the 16-bit left shift.
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), _mm_loadl_epi64(p.cast()))) }
+    }
+}
+
+/// AVX2 with FMA and F16C.
+pub(crate) struct Avx2;
+
+impl Lanes for Avx2 {
+    const N: usize = 8;
+    type V = __m256;
+    #[inline(always)]
+    unsafe fn splat(x: f32) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm256_set1_ps(x) }
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm256_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f32, v: __m256) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm256_storeu_ps(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn add(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm256_add_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn sub(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm256_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn mul(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm256_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn fmadd(a: __m256, b: __m256, c: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm256_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    unsafe fn max_nan(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            _mm256_blendv_ps(_mm256_max_ps(a, b), _mm256_add_ps(a, b), _mm256_cmp_ps::<_CMP_UNORD_Q>(a, b))
+        }
+    }
+    #[inline(always)]
+    unsafe fn clamp(x: __m256, lo: __m256, hi: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm256_max_ps(lo, _mm256_min_ps(hi, x)) }
+    }
+    #[inline(always)]
+    unsafe fn hsum(v: __m256) -> f32 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { Sse2::hsum(_mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v))) }
+    }
+    #[inline(always)]
+    unsafe fn exp_scales(t: __m256) -> (__m256, __m256) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            let n = _mm256_sub_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(ROUND_MAGIC.to_bits() as i32));
+            let n1 = _mm256_srai_epi32::<1>(n);
+            let n2 = _mm256_sub_epi32(n, n1);
+            let bias = _mm256_set1_epi32(127);
+            (
+                _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_add_epi32(n1, bias))),
+                _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_add_epi32(n2, bias))),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_f16(p: *const u16) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm256_cvtph_ps(_mm_loadu_si128(p.cast())) }
+    }
+    #[inline(always)]
+    unsafe fn store_f16(p: *mut u16, v: __m256) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm_storeu_si128(p.cast(), _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(v)) }
+    }
+    #[inline(always)]
+    unsafe fn load_bf16(p: *const u16) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(_mm_loadu_si128(p.cast()))))
+        }
+    }
+}
+
+/// AVX-512F (with AVX2, FMA and F16C, which every AVX-512F CPU has).
+pub(crate) struct Avx512;
+
+impl Lanes for Avx512 {
+    const N: usize = 16;
+    type V = __m512;
+    #[inline(always)]
+    unsafe fn splat(x: f32) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm512_set1_ps(x) }
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm512_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f32, v: __m512) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm512_storeu_ps(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn add(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm512_add_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn sub(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm512_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn mul(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm512_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn fmadd(a: __m512, b: __m512, c: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm512_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    unsafe fn max_nan(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            let unord = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(a, b);
+            _mm512_mask_blend_ps(unord, _mm512_max_ps(a, b), _mm512_add_ps(a, b))
+        }
+    }
+    #[inline(always)]
+    unsafe fn clamp(x: __m512, lo: __m512, hi: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm512_max_ps(lo, _mm512_min_ps(hi, x)) }
+    }
+    #[inline(always)]
+    unsafe fn hsum(v: __m512) -> f32 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            let lo = _mm512_castps512_ps256(v);
+            let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
+            Avx2::hsum(_mm256_add_ps(lo, hi))
+        }
+    }
+    #[inline(always)]
+    unsafe fn exp_scales(t: __m512) -> (__m512, __m512) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            let n = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_set1_epi32(ROUND_MAGIC.to_bits() as i32));
+            let n1 = _mm512_srai_epi32::<1>(n);
+            let n2 = _mm512_sub_epi32(n, n1);
+            let bias = _mm512_set1_epi32(127);
+            (
+                _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_add_epi32(n1, bias))),
+                _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_add_epi32(n2, bias))),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_f16(p: *const u16) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm512_cvtph_ps(_mm256_loadu_si256(p.cast())) }
+    }
+    #[inline(always)]
+    unsafe fn store_f16(p: *mut u16, v: __m512) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            _mm256_storeu_si256(
+                p.cast(),
+                _mm512_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(v),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_bf16(p: *const u16) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            _mm512_castsi512_ps(_mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(_mm256_loadu_si256(p.cast()))))
+        }
+    }
+}
+
+simd_table!(SSE2_TABLE, super::Sse2, "sse2", Level::Sse2);
+
+/// The AVX2 table (its own module so the generated names do not clash).
+pub(crate) mod avx2 {
+    use crate::Level;
+    simd_table!(AVX2_TABLE, super::super::Avx2, "avx2,fma,f16c", Level::Avx2);
+}
+
+/// The AVX-512 table.
+pub(crate) mod avx512 {
+    use crate::Level;
+    simd_table!(AVX512_TABLE, super::super::Avx512, "avx512f,avx2,fma,f16c", Level::Avx512);
+}
