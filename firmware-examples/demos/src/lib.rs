@@ -14,5 +14,6 @@
 mod hexout;
 mod linalg;
 
+pub use embedded_hal::delay::DelayNs;
 pub use hexout::{DemoError, HexOut, Summary};
 pub use linalg::linalg;

@@ -7,6 +7,10 @@ use ferrokern::linalg::{self, MatMut, MatRef, Trans};
 use ferrokern::rng::Pcg32;
 use ferrokern::Real;
 
+/// Kernels through `Real` explicitly: on the host a method call like `x.exp()` would pick
+/// std's inherent `f32::exp` (the platform libm) instead of ferrokern's, and break bit-identity.
+type R = f32;
+
 use crate::{DemoError, HexOut, Summary};
 
 /// Odd sizes on purpose: they exercise the remainder loops of unrolled/SIMD kernels.
@@ -59,7 +63,7 @@ fn blas<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), DemoErro
     fill(rng, 1.0, &mut u);
 
     p.scalar("dot", linalg::dot(&x, &y)?)?;
-    p.scalar("norm2", f32::norm2(&x))?;
+    p.scalar("norm2", <R as Real>::norm2(&x))?;
     linalg::axpy(0.75, &x, &mut y)?;
     p.slice("axpy", &y)?;
 
@@ -102,38 +106,41 @@ fn blas<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), DemoErro
 fn reductions<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
     let mut z = [0.0f32; 2 * N + 1];
     fill(rng, 8.0, &mut z);
-    p.scalar("log_sum_exp", f32::log_sum_exp(&z))?;
-    p.scalar("sum", f32::sum(&z))?;
-    p.scalar("max", f32::max_of(&z))?;
-    f32::softmax(&mut z);
+    p.scalar("log_sum_exp", <R as Real>::log_sum_exp(&z))?;
+    p.scalar("sum", <R as Real>::sum(&z))?;
+    p.scalar("max", <R as Real>::max_of(&z))?;
+    <R as Real>::softmax(&mut z);
     p.slice("softmax", &z)?;
     Ok(())
 }
 
 /// exp over [-87, 88] and ln over [1e-30, 6e4], the crate's own scalar forms (`Real::exp/ln`).
 fn sweeps<W: Write>(p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
+    let mut arg = [0.0f32; SWEEP];
     let mut e = [0.0f32; SWEEP];
     let mut l = [0.0f32; SWEEP];
     let step = 175.0 / (SWEEP as f32 - 1.0);
     // Geometric sweep 1e-30 · 5.5^i, i < 48: from tiny to ~6e4.
     let mut g = 1e-30f32;
-    for (i, (ei, li)) in e.iter_mut().zip(l.iter_mut()).enumerate() {
-        *ei = (-87.0 + step * i as f32).exp();
-        *li = g.ln();
+    for (i, ((ai, ei), li)) in arg.iter_mut().zip(e.iter_mut()).zip(l.iter_mut()).enumerate() {
+        *ai = -87.0 + step * i as f32;
+        *ei = <R as Real>::exp(*ai);
+        *li = <R as Real>::ln(g);
         g *= 5.5;
     }
+    p.slice("exp_arg", &arg)?;
     p.slice("exp", &e)?;
     p.slice("ln", &l)?;
     let mut s = e;
     for v in &mut s {
-        *v = (*v).ln();
+        *v = <R as Real>::ln(*v);
     }
     p.slice("ln_exp", &s)?;
     let mut x = [0.0f32; SWEEP];
     for (i, xi) in x.iter_mut().enumerate() {
         *xi = i as f32 * 0.37 - 9.0;
     }
-    f32::exp_slice(&mut x);
+    <R as Real>::exp_slice(&mut x);
     p.slice("exp_slice", &x)?;
     Ok(())
 }

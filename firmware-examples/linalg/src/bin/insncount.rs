@@ -36,10 +36,12 @@ fn insn_exp(x: &mut [f32]) {
 
 /// The semihosting command line (`-semihosting-config arg=...`), NUL-terminated in `buf`.
 fn cmdline(buf: &mut [u8; 64]) -> &str {
-    let mut block = [buf.as_mut_ptr() as usize, buf.len() - 1];
-    // SAFETY: SYS_GET_CMDLINE writes at most block[1] bytes into buf and updates block[1].
-    let rc = unsafe { syscall(nr::GET_CMDLINE, &mut block) };
-    let len = if rc == 0 { block[1].min(buf.len() - 1) } else { 0 };
+    let block = [buf.as_mut_ptr() as usize, buf.len() - 1];
+    // SAFETY: SYS_GET_CMDLINE writes at most block[1] bytes (NUL-terminated) into buf. The
+    // length it writes back into `block` is not read: the terminating NUL is used instead.
+    let rc = unsafe { syscall(nr::GET_CMDLINE, &block) };
+    let buf = core::hint::black_box(buf);
+    let len = if rc == 0 { buf.iter().position(|&b| b == 0).unwrap_or(0) } else { 0 };
     core::str::from_utf8(buf.get(..len).unwrap_or(&[])).unwrap_or("")
 }
 
