@@ -168,7 +168,7 @@ pub fn insncount() -> Result<()> {
         rows.push((k, once as f64 / (K * k.elements) as f64));
     }
     println!("\nCortex-M4F instructions (QEMU TCG plugin, exact; K={K} and {} reps double exactly)", 2 * K);
-    println!("{:<8} {:>10} {:<9} {:>14} {:>7}  {}", "kernel", "ours", "per", "CMSIS-DSP", "goal", "");
+    println!("{:<8} {:>10} {:<9} {:>14} {:>7}", "kernel", "ours", "per", "CMSIS-DSP", "goal");
     for (k, per) in rows {
         let verdict = if per <= k.goal { "meets goal" } else { "above goal" };
         println!(

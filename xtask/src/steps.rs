@@ -121,6 +121,8 @@ pub fn test(only: &[&str]) -> Result<()> {
         println!("{name:<10} {:>8}  {status}", secs(*took));
     }
     println!("{:<10} {:>8}", "total", secs(start.elapsed()));
+    let skipped = summary.iter().filter(|(_, s, _)| s.starts_with("skipped")).count();
+    println!("steps: {} passed, {failed} failed, {skipped} skipped", summary.len() - failed - skipped);
     if failed > 0 {
         return Err(format!("{failed} step(s) failed"));
     }
