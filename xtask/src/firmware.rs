@@ -222,3 +222,29 @@ pub fn size() -> Result<()> {
     println!("wrote {}", path.display());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{compare, stack_used};
+
+    const HOST: &str = "# frame 0\ndot: 3f800000\nv[0]: 00000001 40000000\nvalues 3 checksum 0badf00d\n";
+
+    #[test]
+    fn identical_outputs_count_values_and_ignore_hash_lines() {
+        let device = "# frame 0 (device)\ndot: 3f800000\nv[0]: 00000001 40000000\n# stack-used 12\nvalues 3 checksum 0badf00d\n";
+        assert_eq!(compare("t", device, HOST), Ok(3));
+        assert_eq!(stack_used(device), Some(12));
+    }
+
+    #[test]
+    fn reports_first_mismatch_and_missing_lines() {
+        let device = HOST.replace("40000000", "40000001");
+        let err = compare("t", &device, HOST).expect_err("one bit differs");
+        assert!(err.contains("line 2") && err.contains("40000001"), "{err}");
+        let short = "dot: 3f800000\n";
+        assert!(compare("t", short, HOST).is_err());
+        // A closing line whose count disagrees with the values printed is an error too.
+        let bad = HOST.replace("values 3", "values 4");
+        assert!(compare("t", &bad, &bad).is_err());
+    }
+}

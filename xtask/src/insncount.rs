@@ -76,21 +76,22 @@ fn branches(elf: &Path) -> Result<Vec<(u64, u64)>> {
     let mut c = util::cmd(objdump, &["-d", "--no-show-raw-insn"]);
     c.arg(elf);
     let text = util::capture_ok(&mut c)?;
-    Ok(text
-        .lines()
-        .filter_map(|l| {
-            let (addr, rest) = l.trim_start().split_once(":\t")?;
-            let from = u64::from_str_radix(addr, 16).ok()?;
-            let mut f = rest.split('\t');
-            let mnemonic = f.next()?.trim();
-            if !mnemonic.starts_with('b') || mnemonic.starts_with("bic") || mnemonic.starts_with("bfc") {
-                return None;
-            }
-            let op = f.next()?.split_whitespace().next()?;
-            let to = u64::from_str_radix(op.trim_start_matches("0x"), 16).ok()?;
-            Some((from, to))
-        })
-        .collect())
+    Ok(text.lines().filter_map(branch).collect())
+}
+
+/// `(from, to)` of a direct branch in one `objdump -d --no-show-raw-insn` line
+/// (`     d42:\tbeq.w\tf12 <insn_exp+0x1d2>`; llvm-objdump writes `0xf12`).
+fn branch(line: &str) -> Option<(u64, u64)> {
+    let (addr, rest) = line.trim_start().split_once(":\t")?;
+    let from = u64::from_str_radix(addr, 16).ok()?;
+    let mut f = rest.split('\t');
+    let mnemonic = f.next()?.trim();
+    if !mnemonic.starts_with('b') || mnemonic.starts_with("bic") || mnemonic.starts_with("bfc") {
+        return None;
+    }
+    let op = f.next()?.split_whitespace().next()?;
+    let to = u64::from_str_radix(op.trim_start_matches("0x"), 16).ok()?;
+    Some((from, to))
 }
 
 /// Index of the function containing `addr`.
@@ -182,4 +183,35 @@ pub fn insncount() -> Result<()> {
     }
     println!("(n = 1024 for dot/exp, 64x64 for gemv; instructions, not cycles)");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{branch, closure, Func};
+
+    #[test]
+    fn parses_direct_branches_only() {
+        assert_eq!(branch("     d42:\tbeq.w\tf12 <insn_exp+0x1d2>"), Some((0xd42, 0xf12)));
+        assert_eq!(branch("    1a4:\tbl\t0x2b0 <expf>"), Some((0x1a4, 0x2b0)));
+        assert_eq!(branch("     d34:\tpop\t{r7, pc}"), None);
+        assert_eq!(branch("     d3a:\tbx\tlr"), None);
+        assert_eq!(branch("     d50:\tbic.w\tr0, r0, #1"), None);
+        assert_eq!(branch("00000d14 <insn_dot>:"), None);
+    }
+
+    #[test]
+    fn closure_follows_calls_and_tail_calls_but_not_local_jumps() {
+        let f = |start, end, name: &str| Func { start, end, name: name.to_owned() };
+        let fs = [
+            f(0x100, 0x140, "wrapper"),
+            f(0x140, 0x180, "kernel"),
+            f(0x180, 0x1a0, "expf"),
+            f(0x1a0, 0x1c0, "other"),
+        ];
+        // wrapper: local loop jump + call to kernel; kernel: tail call to expf; other is not reached.
+        let br = [(0x110, 0x104), (0x120, 0x140), (0x150, 0x180), (0x1a4, 0x100)];
+        let set = closure(&fs, &br, "wrapper").expect("wrapper exists");
+        assert_eq!(set.into_iter().collect::<Vec<_>>(), vec![0, 1, 2]);
+        assert!(closure(&fs, &br, "missing").is_err());
+    }
 }

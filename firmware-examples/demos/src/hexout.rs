@@ -102,3 +102,33 @@ impl<'w, W: Write> HexOut<'w, W> {
         self.summary.values += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::HexOut;
+    use std::string::String;
+
+    #[test]
+    fn checksum_is_fnv1a_of_the_printed_bytes() {
+        // FNV-1a 32 of the bytes "abcd" is 0xce3479bd (reference value of the FNV test suite).
+        let x = f32::from_bits(u32::from_le_bytes(*b"abcd"));
+        let mut s = String::new();
+        let mut p = HexOut::new(&mut s);
+        p.scalar("x", x).unwrap();
+        let sum = p.finish().unwrap();
+        assert_eq!(sum.checksum, 0xce34_79bd);
+        assert_eq!(s, "x: 64636261\nvalues 1 checksum ce3479bd\n");
+    }
+
+    #[test]
+    fn slices_wrap_every_eight_values() {
+        let mut s = String::new();
+        let mut p = HexOut::new(&mut s);
+        p.slice("v", &[1.0; 9]).unwrap();
+        assert_eq!(p.finish().unwrap().values, 9);
+        let first = s.lines().next().unwrap();
+        assert!(first.starts_with("v[0]: 3f800000") && first.split(' ').count() == 9, "{first}");
+        assert!(s.lines().nth(1).unwrap() == "v[8]: 3f800000");
+    }
+}
