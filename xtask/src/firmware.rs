@@ -102,6 +102,7 @@ fn stack_used(device: &str) -> Option<u64> {
 
 /// `cargo xtask firmware`: every demo built, run on QEMU, compared bit for bit with the host.
 pub fn firmware() -> Result<()> {
+    let mut rows = Vec::new();
     for demo in DEMOS {
         println!("--- demo `{}` (package {}, bin {})", demo.name, demo.package, demo.bin);
         build(demo.package)?;
@@ -110,7 +111,9 @@ pub fn firmware() -> Result<()> {
         let n = compare(demo.name, &device, &host)?;
         let closing = device.lines().rfind(|l| l.starts_with("values ")).unwrap_or("");
         println!("{}: bit-identical: {n} values ({closing}) host x86_64 scalar vs Cortex-M4F", demo.name);
+        rows.push(footprint(demo, Some(&device))?);
     }
+    print_table(&rows);
     Ok(())
 }
 
@@ -157,34 +160,33 @@ fn pct(x: u64, budget: u64) -> f64 {
     100.0 * x as f64 / budget as f64
 }
 
-/// `cargo xtask size`: builds and runs each demo firmware (for its stack high-water mark),
-/// prints the footprint table and writes `<target>/footprint.json`.
-pub fn size() -> Result<()> {
-    let mut rows = Vec::new();
-    for demo in DEMOS {
-        build(demo.package)?;
-        let path = elf(demo.bin);
-        let secs = sections(&path)?;
-        let get = |n: &str| secs.iter().filter(|(s, _)| s == n).map(|(_, v)| v).sum::<u64>();
-        let stack = run_elf(&path).ok().as_deref().and_then(stack_used);
-        rows.push(Footprint {
-            name: demo.bin.to_owned(),
-            text: get(".text"),
-            rodata: get(".rodata"),
-            vectors: get(".vector_table"),
-            data: get(".data"),
-            bss: get(".bss") + get(".uninit"),
-            stack,
-        });
-    }
+/// Measures one demo firmware; the stack comes from its run output (run now if not given).
+fn footprint(demo: &Demo, device: Option<&str>) -> Result<Footprint> {
+    let path = elf(demo.bin);
+    let secs = sections(&path)?;
+    let get = |n: &str| secs.iter().filter(|(s, _)| s == n).map(|(_, v)| v).sum::<u64>();
+    let stack = match device {
+        Some(out) => stack_used(out),
+        None => run_elf(&path).ok().as_deref().and_then(stack_used),
+    };
+    Ok(Footprint {
+        name: demo.bin.to_owned(),
+        text: get(".text"),
+        rodata: get(".rodata"),
+        vectors: get(".vector_table"),
+        data: get(".data"),
+        bss: get(".bss") + get(".uninit"),
+        stack,
+    })
+}
+
+fn print_table(rows: &[Footprint]) {
     println!(
         "{:<12} {:>8} {:>8} {:>10} {:>7} {:>7} {:>9} {:>8} {:>8} {:>14}",
         "firmware", ".text", ".rodata", "flash*", "flash%", ".data", ".bss", "RAM", "stack", "RAM+stack%"
     );
-    let mut json = Vec::new();
-    for r in &rows {
+    for r in rows {
         let stack = r.stack.map_or("?".to_owned(), |s| s.to_string());
-        let ram_total = r.ram() + r.stack.unwrap_or(0);
         println!(
             "{:<12} {:>8} {:>8} {:>10} {:>6.2}% {:>7} {:>9} {:>8} {:>8} {:>13.2}%",
             r.name,
@@ -196,13 +198,8 @@ pub fn size() -> Result<()> {
             r.bss,
             r.ram(),
             stack,
-            pct(ram_total, RAM_BUDGET)
+            pct(r.ram() + r.stack.unwrap_or(0), RAM_BUDGET)
         );
-        json.push(serde_json::json!({
-            "firmware": r.name, "text": r.text, "rodata": r.rodata, "vector_table": r.vectors,
-            "data": r.data, "bss": r.bss, "flash": r.flash(), "ram": r.ram(), "stack_used": r.stack,
-            "flash_pct": pct(r.flash(), FLASH_BUDGET), "ram_with_stack_pct": pct(ram_total, RAM_BUDGET),
-        }));
     }
     println!(
         "* flash = .vector_table + .text + .rodata + .data load image; RAM = .data + .bss; stack = measured \
@@ -210,6 +207,28 @@ pub fn size() -> Result<()> {
         FLASH_BUDGET / 1024,
         RAM_BUDGET / 1024
     );
+}
+
+/// `cargo xtask size`: builds and runs each demo firmware (for its stack high-water mark),
+/// prints the footprint table and writes `<target>/footprint.json`.
+pub fn size() -> Result<()> {
+    let mut rows = Vec::new();
+    for demo in DEMOS {
+        build(demo.package)?;
+        rows.push(footprint(demo, None)?);
+    }
+    print_table(&rows);
+    let json: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "firmware": r.name, "text": r.text, "rodata": r.rodata, "vector_table": r.vectors,
+                "data": r.data, "bss": r.bss, "flash": r.flash(), "ram": r.ram(), "stack_used": r.stack,
+                "flash_pct": pct(r.flash(), FLASH_BUDGET),
+                "ram_with_stack_pct": pct(r.ram() + r.stack.unwrap_or(0), RAM_BUDGET),
+            })
+        })
+        .collect();
     let doc = serde_json::json!({
         "target": TARGET, "profile": PROFILE,
         "budget": { "flash": FLASH_BUDGET, "ram": RAM_BUDGET },
