@@ -90,6 +90,7 @@ impl DelayNs for SysTickDelay {
 }
 
 /// Stack high-water mark: paints free stack with a pattern before a run, measures after.
+#[cfg(target_os = "none")]
 pub mod stack {
     const PAINT: u32 = 0x5A5A_A5A5;
 
