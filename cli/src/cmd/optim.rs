@@ -195,22 +195,22 @@ pub struct OptimizerArgs {
     #[arg(long, value_enum, default_value_t = OptimizerKind::Diffgrad)]
     pub optimizer: OptimizerKind,
     /// β1 of diffGrad/Adam (default 0.9; `optim trace`: 0.95, the spec protocol).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub beta1: Option<f64>,
     /// β2 of diffGrad/Adam.
-    #[arg(long, default_value_t = 0.999)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.999)]
     pub beta2: f64,
     /// ε of diffGrad/Adam.
-    #[arg(long, default_value_t = 1e-8)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1e-8)]
     pub eps: f64,
     /// ε placement (diffGrad only; default torch).
     #[arg(long, value_enum)]
     pub eps_mode: Option<EpsModeArg>,
     /// Coupled L2 weight decay.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0)]
     pub weight_decay: f64,
     /// Momentum of SGD.
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.9)]
     pub momentum: f64,
 }
 
@@ -287,7 +287,7 @@ pub struct TraceArgs {
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true, value_name = "V[,V]")]
     x0: Option<Vec<f64>>,
     /// Learning rate.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.1)]
     lr: f64,
     /// Optimizer steps (the output has steps + 1 points, step 0 included).
     #[arg(long, default_value_t = 299)]

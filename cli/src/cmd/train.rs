@@ -80,7 +80,7 @@ pub struct MlpArgs {
     #[arg(long, default_value_t = 15)]
     epochs: usize,
     /// Learning rate.
-    #[arg(long, default_value_t = 3e-3)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 3e-3)]
     lr: f64,
     /// Minibatch rows.
     #[arg(long, default_value_t = 32)]
