@@ -256,8 +256,13 @@ fn standardize_f32(split: &mut Split, enabled: bool) -> Standardizer {
     } else {
         Standardizer::identity(split.train.features)
     };
-    for v in stats.mean.iter_mut().chain(stats.std.iter_mut()) {
+    for v in stats.mean.iter_mut() {
         *v = f64::from(*v as f32);
+    }
+    for s in stats.std.iter_mut() {
+        let r = f64::from(*s as f32);
+        // A std below f32's range would divide by 0: treat the feature as constant.
+        *s = if r > 0.0 && r.is_finite() { r } else { 1.0 };
     }
     stats.apply(&mut split.train.x);
     if let Some(t) = split.test.as_mut() {
