@@ -27,6 +27,12 @@ enum Command {
     Tour(cmd::tour::Args),
     /// Load a data set as training commands do and describe it (rows, columns, task, classes).
     Inspect(cmd::inspect::Args),
+    /// Optimizer experiments: `optim trace` (iterates on the diffGrad paper's test functions).
+    Optim(cmd::optim::Args),
+    /// Train a model on a CSV file: `train mlp` (diffGrad, Adam or SGD).
+    Train(cmd::train::Args),
+    /// Predictions (and accuracy/RMSE when the file has a target) of a saved model file.
+    Predict(cmd::predict::Args),
     /// Panic on purpose (tests the one-line internal-error handler).
     #[command(hide = true)]
     InternalPanic,
@@ -38,6 +44,9 @@ impl Command {
             Command::Info(a) => cmd::info::run(a, ctx),
             Command::Tour(a) => cmd::tour::run(a, ctx),
             Command::Inspect(a) => cmd::inspect::run(a, ctx),
+            Command::Optim(a) => cmd::optim::run(a, ctx),
+            Command::Train(a) => cmd::train::run(a, ctx),
+            Command::Predict(a) => cmd::predict::run(a, ctx),
             Command::InternalPanic => panic!("deliberate panic (internal-panic)"),
         }
     }

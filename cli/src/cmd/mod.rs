@@ -32,4 +32,7 @@
 
 pub mod info;
 pub mod inspect;
+pub mod optim;
+pub mod predict;
 pub mod tour;
+pub mod train;

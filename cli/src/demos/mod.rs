@@ -9,9 +9,10 @@ use crate::error::Result;
 use crate::output::Progress;
 
 pub mod linalg;
+pub mod optim;
 
 /// Every registered demo, in tour order.
-pub const DEMOS: &[Demo] = &[linalg::DEMO];
+pub const DEMOS: &[Demo] = &[linalg::DEMO, optim::DEMO];
 
 /// One tour entry.
 pub struct Demo {

@@ -12,6 +12,9 @@
 //!   [`count_correct_batched`], data preparation [`column_stats`], [`standardize`],
 //!   [`gather_rows`], [`gather`].
 //!
+//! - Model files: [`save_mlp`] (feature `std`), [`mlp_layers`], [`load_mlp_params`],
+//!   [`load_standardization`] (kind `"mlp"`).
+//!
 //! Gradients are checked against central finite differences in f64
 //! (`host-tests/tests/nn_gradcheck.rs`).
 
@@ -19,11 +22,15 @@ mod activation;
 mod data;
 mod loss;
 mod mlp;
+mod persist;
 mod spec;
 mod train;
 
 pub use data::{column_stats, column_stats_all, gather, gather_rows, standardize};
 pub use loss::{argmax_rows, count_correct, mse, softmax_cross_entropy};
 pub use mlp::Mlp;
+#[cfg(feature = "std")]
+pub use persist::save_mlp;
+pub use persist::{load_mlp_params, load_standardization, mlp_layers, MAX_LAYERS, MLP_KIND};
 pub use spec::{activations_len, max_width, params_len, scratch_len, Activation, LayerSpec};
 pub use train::{count_correct_batched, loss_and_grad, train_buffer_len, train_step, Target, TrainBuffers};

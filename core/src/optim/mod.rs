@@ -10,6 +10,8 @@
 //! - A step scans the gradients read-only (finiteness; global norm when clipping) and then runs
 //!   one fused pass per [`ParamGroup`] (`ferrokern_simd::optim`): params, gradients and state
 //!   are each read once and written once. On any error nothing has been written.
+//! - [`save_state`] / [`load_state`]: the state and step count in a model file (resume after a
+//!   reset, bit-identical).
 //! - [`StepControl`]: [`LrSchedule`] (constant, step, cosine), linear warm-up, clipping by
 //!   global norm.
 //! - Feature `f16`: moments in `half::bf16`/`half::f16` ([`Moment`]), and f16 parameters with an
@@ -46,6 +48,7 @@
 mod adam_family;
 mod driver;
 mod lbfgs;
+mod persist;
 mod schedule;
 mod sgd;
 mod storage;
@@ -54,6 +57,9 @@ pub use adam_family::{Adam, AdamConfig, DiffGrad, DiffGradConfig, EpsMode};
 pub use driver::{Optimizer, Owned, ParamGroup, StateParts};
 pub use ferrokern_simd::optim::{AdamRule, Rule, SgdRule};
 pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsReport, LbfgsStatus};
+#[cfg(feature = "std")]
+pub use persist::save_state;
+pub use persist::{load_state, PersistentOptimizer, StateElement, PREFIX_MAX};
 pub(crate) use schedule::check_range;
 pub use schedule::{LrSchedule, StepControl};
 pub use sgd::{SgdConfig, SgdMomentum};
