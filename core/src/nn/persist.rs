@@ -28,15 +28,23 @@ impl Activation {
             Activation::Tanh => "tanh",
             Activation::Silu => "silu",
             Activation::Gelu => "gelu",
+            Activation::Sigmoid => "sigmoid",
         }
     }
 
     /// The activation called `name` ([`Activation::name`]).
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        [Activation::Identity, Activation::Relu, Activation::Tanh, Activation::Silu, Activation::Gelu]
-            .into_iter()
-            .find(|a| a.name() == name)
+        [
+            Activation::Identity,
+            Activation::Relu,
+            Activation::Tanh,
+            Activation::Silu,
+            Activation::Gelu,
+            Activation::Sigmoid,
+        ]
+        .into_iter()
+        .find(|a| a.name() == name)
     }
 }
 
