@@ -15,6 +15,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod denoise;
 pub mod error;
 pub mod linalg;
 pub mod model;
