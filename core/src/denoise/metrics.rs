@@ -357,3 +357,15 @@ pub fn precision_recall<T: Real>(
         recall: manifold_coverage(fake, fake_radii2, real, dim)?,
     })
 }
+
+/// Fraction of elements outside `[−1, 1]` (pixels a sampler would have to clip; the
+/// oversaturation measure of APG vs CFG). O(len).
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for an empty slice.
+pub fn clipped_fraction<T: Real>(x: &[T]) -> Result<f64> {
+    if x.is_empty() {
+        return Err(Error::InvalidParameter { name: "x", reason: "must be non-empty" });
+    }
+    Ok(x.iter().filter(|v| !(v.abs() <= T::ONE)).count() as f64 / x.len() as f64)
+}
