@@ -164,6 +164,7 @@ struct ReferenceApg {
 }
 
 impl ReferenceApg {
+    #[allow(clippy::too_many_arguments)]
     fn call(&mut self, c: &[f64], u: &[f64], per: usize, w: f64, beta: f64, eta: f64, r: f64) -> Vec<f64> {
         let diff: Vec<f64> = c.iter().zip(u).map(|(a, b)| a - b).collect();
         self.running = diff.iter().zip(&self.running).map(|(d, run)| d + beta * run).collect();

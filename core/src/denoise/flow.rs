@@ -101,7 +101,7 @@ impl CondLayout {
         if label > self.classes {
             return Err(Error::InvalidParameter { name: "label", reason: "must be <= classes (null)" });
         }
-        if self.time_features % 2 != 0 {
+        if !self.time_features.is_multiple_of(2) {
             return Err(Error::InvalidParameter { name: "time_features", reason: "must be even" });
         }
         let rest = row.get_mut(self.pixels..).ok_or(Error::SizeOverflow)?;

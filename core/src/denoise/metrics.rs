@@ -367,5 +367,7 @@ pub fn clipped_fraction<T: Real>(x: &[T]) -> Result<f64> {
     if x.is_empty() {
         return Err(Error::InvalidParameter { name: "x", reason: "must be non-empty" });
     }
-    Ok(x.iter().filter(|v| !(v.abs() <= T::ONE)).count() as f64 / x.len() as f64)
+    // NaN counts as clipped.
+    let inside = x.iter().filter(|v| v.abs() <= T::ONE).count();
+    Ok((x.len() - inside) as f64 / x.len() as f64)
 }

@@ -45,7 +45,7 @@ pub const fn euler_buffer_len(layers: &[LayerSpec], layout: CondLayout, batch: u
         .saturating_add(layout.pixels.saturating_mul(3))
 }
 
-fn split<'b, T>(buf: &'b mut [T], n: usize) -> Result<(&'b mut [T], &'b mut [T])> {
+fn split<T>(buf: &mut [T], n: usize) -> Result<(&mut [T], &mut [T])> {
     let found = buf.len();
     buf.split_at_mut_checked(n).ok_or(Error::WorkspaceTooSmall { needed: n, given: found })
 }
@@ -266,15 +266,17 @@ pub fn ddim_step<T: Real>(x: &mut [T], eps: &[T], alpha_bar: f64, alpha_bar_prev
 /// the next level (1 after the last). `eps`: scratch of `x.len()`. O(levels · model).
 ///
 /// ```
-/// // Data N(0, 1): the exact ε(x_t) = √(1−ā)·x_t, so every level is N(0, 1) and x is kept.
-/// let levels = [0.01, 0.1, 0.5, 0.9];
-/// let mut x = [0.7f64];
+/// // Data = the single point μ: the exact ε(x_t) = (x_t − √ā·μ)/√(1−ā), so x̂0 = μ at every
+/// // level and DDIM lands on μ exactly.
+/// let (mu, levels) = (0.3f64, [0.01, 0.1, 0.5, 0.9]);
+/// let mut x = [1.7f64];
 /// let mut eps = [0.0f64];
 /// ferrokern::denoise::ddim_sample(&mut x, &levels, &mut eps, |x, i, e| {
-///     e[0] = (1.0f64 - levels[i]).sqrt() * x[0];
+///     let a: f64 = levels[i];
+///     e[0] = (x[0] - a.sqrt() * mu) / (1.0 - a).sqrt();
 ///     Ok(())
 /// })?;
-/// assert!((x[0] - 0.7).abs() < 1e-12);
+/// assert!((x[0] - mu).abs() < 1e-12);
 /// # Ok::<(), ferrokern::Error>(())
 /// ```
 ///
