@@ -346,3 +346,43 @@ fn nasa_matches_reference_and_reduces() {
         Err(Error::WorkspaceTooSmall { needed: 7, given: 6 })
     ));
 }
+
+// ---- Properties ----
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn vecs() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
+        (1usize..40).prop_flat_map(|n| {
+            (prop::collection::vec(-10.0f64..10.0, n), prop::collection::vec(-10.0f64..10.0, n))
+        })
+    }
+
+    proptest! {
+        /// APG with η = 0 never adds anything along D_c, in every mode, for any momentum and
+        /// threshold; and η = 1 with r, β off in paper mode is CFG up to rounding.
+        #[test]
+        fn apg_eta0_orthogonal((c, u) in vecs(), w in -5.0f64..10.0, r in 0.0f64..20.0, beta in -0.9f64..0.0) {
+            prop_assume!(norm(&c) > 1e-3 && (w - 1.0).abs() > 1e-6);
+            let n = c.len();
+            for mode in [ApgMode::Paper, ApgMode::Diffusers] {
+                let mut run = vec![0.0; n];
+                let mut m = MomentumBuffer::new(&mut run);
+                let mut out = vec![0.0; n];
+                apg(&c, &u, &ApgConfig { w, eta: 0.0, norm_threshold: r, momentum: beta, mode }, &mut m, &mut out).unwrap();
+                let base = if mode == ApgMode::Diffusers { &u } else { &c };
+                let upd: Vec<f64> = out.iter().zip(base).map(|(o, b)| o - b).collect();
+                prop_assert!(dot(&upd, &c).abs() <= 1e-9 * (1.0 + norm(&upd) * norm(&c)));
+            }
+            let mut run = vec![0.0; n];
+            let mut m = MomentumBuffer::new(&mut run);
+            let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
+            apg(&c, &u, &ApgConfig { w, eta: 1.0, norm_threshold: 0.0, momentum: 0.0, mode: ApgMode::Paper }, &mut m, &mut a).unwrap();
+            cfg(&c, &u, w, &mut b).unwrap();
+            for (x, y) in a.iter().zip(&b) {
+                prop_assert!((x - y).abs() <= 1e-10 * (1.0 + y.abs()));
+            }
+        }
+    }
+}

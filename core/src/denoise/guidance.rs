@@ -55,6 +55,14 @@ pub fn cfg<T: Real>(cond: &[T], uncond: &[T], w: f64, out: &mut [T]) -> Result<(
 /// negative label *instead of* the null label (the Stable-Diffusion "negative prompt" form),
 /// call [`cfg`]`(cond, neg, w, out)`. O(d), no memory.
 ///
+/// ```
+/// let (c, u, n) = ([1.0f64, 2.0], [0.0f64, 0.0], [1.0f64, -1.0]);
+/// let mut out = [0.0f64; 2];
+/// ferrokern::denoise::cfg_negative(&c, &u, &n, 2.0, 0.5, &mut out)?; // 2c − 0.5n
+/// assert_eq!(out, [1.5, 4.5]);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] if the lengths differ, [`Error::InvalidParameter`] for
 /// non-finite scales.

@@ -17,6 +17,14 @@ const MAX_SWEEPS: usize = 64;
 /// `rows = x.len()/dim ≥ 2`) into `mean` (`dim`) and `cov` (`dim × dim`, row-major).
 /// Two passes, O(rows·dim²) time, no extra memory.
 ///
+/// ```
+/// let x = [0.0f32, 0.0, 2.0, 4.0]; // rows (0, 0), (2, 4)
+/// let (mut m, mut c) = ([0.0f64; 2], [0.0f64; 4]);
+/// ferrokern::denoise::mean_covariance(&x, 2, &mut m, &mut c)?;
+/// assert_eq!((m, c), ([1.0, 2.0], [2.0, 4.0, 4.0, 8.0]));
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::InvalidParameter`] for `dim == 0` or fewer than 2 rows,
 /// [`Error::DimensionMismatch`] for lengths, [`Error::NonFinite`] for NaN/inf input.

@@ -11,6 +11,47 @@
 //! - Network: [`CondLayout`] (`[x ‖ t-emb ‖ one-hot incl. null ‖ w]`), [`TEACHER_NET`],
 //!   [`STUDENT_NET`]; training [`flow_matching_batch`], [`train_flow_epoch`]; sampling
 //!   [`euler_sample`] with [`GuidanceKind`], [`student_generate`], [`ddim_step`]/[`ddim_sample`].
+//!
+//! Measured on digits (spec split; `host-tests/tests/denoise_*.rs`): FD_pix real-test vs
+//! real-train 0.2907 (spec 0.291), precision/recall (k = 3) 0.8963/0.9212 (spec 0.896/0.921);
+//! test + N(0, 0.5²) noise: precision 0.050, recall 0.994 (spec 0.046/0.994). FD_feat uses our
+//! judge (MLP(32, ReLU), Adam, test accuracy 0.9704), re-calibrated: real 0.485, noisy 8.89
+//! (the spec's MLP: 0.375, 7.16).
+//!
+//! A conditional flow trained for one epoch and sampled with CFG (a toy network and data):
+//!
+//! ```
+//! use ferrokern::denoise::*;
+//! use ferrokern::nn::{Activation, LayerSpec, Mlp};
+//! use ferrokern::optim::{Adam, AdamConfig};
+//! use ferrokern::rng::Pcg32;
+//! const L: CondLayout = CondLayout { pixels: 2, time_features: 4, classes: 2, guidance_input: false };
+//! const NET: [LayerSpec; 2] =
+//!     [LayerSpec::new(L.input_len(), 16, Activation::Silu), LayerSpec::new(16, 2, Activation::Identity)];
+//! let mlp = Mlp::new(&NET)?;
+//! let mut rng = Pcg32::seed(1);
+//! let mut params = [0.0f32; ferrokern::nn::params_len(&NET)];
+//! mlp.init(&mut params, &mut rng)?;
+//! let mut state = [0.0f32; Adam::state_len(ferrokern::nn::params_len(&NET))];
+//! let mut opt = Adam::new(AdamConfig::default());
+//! let data = [0.5f32, 0.5, -0.5, -0.5, 0.4, 0.6, -0.6, -0.4]; // 4 points, 2 classes
+//! let labels = [0usize, 1, 0, 1];
+//! let mut buf = [0.0f32; flow_train_buffer_len(&NET, L, 4)];
+//! let mut lab = [0usize; 4];
+//! let mut bufs = FlowTrainBuffers::split(&mut buf, &mut lab, &mlp, &L, 4)?;
+//! let config = FlowTrainConfig { batch: 4, label_dropout: 0.1 };
+//! let loss = train_flow_epoch(
+//!     &mlp, &L, &mut opt, &mut params, &mut state, &data, &labels, &[0, 1, 2, 3], &config, &mut rng, &mut bufs,
+//! )?;
+//! assert!(loss > 0.0);
+//! // Two samples of class 1 with CFG w = 2, 8 Euler steps.
+//! let mut x = [0.1f32, -0.3, 0.8, 0.2]; // initial noise
+//! let mut sbuf = [0.0f32; euler_buffer_len(&NET, L, 2)];
+//! let mut ag = [AdaptiveGuidance::new(1.0); 2];
+//! let stats = euler_sample(&mlp, &params, &L, &GuidanceKind::Cfg, &[1, 1], &[2.0, 2.0], 8, &mut x, &mut ag, &mut sbuf)?;
+//! assert_eq!(stats.evaluations, 8 * 4); // cond + uncond rows per step
+//! # Ok::<(), ferrokern::Error>(())
+//! ```
 
 mod flow;
 mod guidance;

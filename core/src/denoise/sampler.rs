@@ -183,6 +183,23 @@ pub fn euler_sample<T: Real>(
 /// (`batch × pixels`). `inputs`: `batch × input_len`, `acts`: `mlp.activations_len(batch)`.
 /// O(batch · params).
 ///
+/// ```
+/// use ferrokern::denoise::{student_generate, CondLayout};
+/// use ferrokern::nn::{Activation, LayerSpec, Mlp};
+/// const L: CondLayout = CondLayout { pixels: 2, time_features: 2, classes: 3, guidance_input: true };
+/// const NET: [LayerSpec; 1] = [LayerSpec::new(L.input_len(), 2, Activation::Identity)];
+/// let mlp = Mlp::new(&NET)?;
+/// let mut params = [0.0f32; ferrokern::nn::params_len(&NET)];
+/// mlp.init(&mut params, &mut ferrokern::rng::Pcg32::seed(1))?;
+/// let mut inputs = [0.0f32; 2 * L.input_len()];
+/// let mut acts = [0.0f32; ferrokern::nn::activations_len(&NET, 2)];
+/// let mut out = [0.0f32; 4];
+/// // Two samples: class 0 at w = 1, class 2 at w = 3, one network call.
+/// student_generate(&mlp, &params, &L, &[0.1, 0.2, -0.3, 0.4], &[0, 2], &[1.0, 3.0], &mut inputs, &mut acts, &mut out)?;
+/// assert_eq!(inputs[L.input_len() - 1], 1.0); // the w slot of row 0
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] for lengths, [`Error::InvalidParameter`] for a layout without
 /// the `w` input, a bad label or empty batch.
