@@ -359,3 +359,62 @@ fn train_student(z: &[f32], y: &[usize], w: &[f64], x0: &[f32], epochs: usize, s
     }
     params
 }
+
+/// The conditioning layout and bad inputs.
+#[test]
+fn layout_and_errors() {
+    use ferrokern::Error;
+    assert_eq!((TEACHER_LAYOUT.input_len(), STUDENT_LAYOUT.input_len()), (91, 92));
+    assert_eq!(
+        Mlp::new(&TEACHER_NET).unwrap().params_len(),
+        91 * 256 + 256 + 256 * 256 + 256 + 256 * 64 + 64
+    );
+    let mut row = vec![9.0f32; 92];
+    let x = [0.5f32; 64];
+    STUDENT_LAYOUT.write_input(&x, 0.0, 10, 2.5, &mut row).unwrap();
+    assert_eq!(&row[..64], &x[..]);
+    // t = 0: sin = 0, cos = 1 at every frequency.
+    assert!(row[64..80].chunks(2).all(|p| p[0] == 0.0 && p[1] == 1.0));
+    assert_eq!(&row[80..91], &[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]); // null class
+    assert_eq!(row[91], 2.5);
+    assert!(matches!(
+        STUDENT_LAYOUT.write_input(&x, 0.0, 11, 1.0, &mut row),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        TEACHER_LAYOUT.write_input(&x, 0.0, 1, 1.0, &mut row),
+        Err(Error::DimensionMismatch { .. })
+    ));
+
+    let mlp = Mlp::new(&TEACHER_NET).unwrap();
+    let params = vec![0.0f32; mlp.params_len()];
+    let mut buf = vec![0.0f32; euler_buffer_len(&TEACHER_NET, TEACHER_LAYOUT, 2)];
+    let mut xs = vec![0.0f32; 128];
+    let mut ag = [AdaptiveGuidance::new(1.0); 2];
+    let run = |steps, labels: &[usize], buf: &mut [f32], xs: &mut [f32], ag: &mut [AdaptiveGuidance]| {
+        euler_sample(
+            &mlp,
+            &params,
+            &TEACHER_LAYOUT,
+            &GuidanceKind::Cfg,
+            labels,
+            &[2.0, 2.0],
+            steps,
+            xs,
+            ag,
+            buf,
+        )
+    };
+    assert!(matches!(run(0, &[0, 1], &mut buf, &mut xs, &mut ag), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(run(4, &[0, 12], &mut buf, &mut xs, &mut ag), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(
+        run(4, &[0, 1], &mut buf[..100], &mut xs, &mut ag),
+        Err(Error::WorkspaceTooSmall { .. })
+    ));
+    assert_eq!(xs, vec![0.0f32; 128], "nothing written on a rejected call");
+    // A zero network predicts v = 0: samples stay at their noise.
+    xs.iter_mut().enumerate().for_each(|(i, v)| *v = i as f32 / 128.0);
+    let before = xs.clone();
+    run(4, &[0, 1], &mut buf, &mut xs, &mut ag).unwrap();
+    assert_eq!(xs, before);
+}

@@ -278,15 +278,17 @@ pub fn train_flow_epoch<T: Real, O: Optimizer, S: Moment<T>>(
     if rows.is_empty() || config.batch == 0 {
         return Err(Error::InvalidParameter { name: "rows/batch", reason: "must be non-empty" });
     }
+    if config.batch > bufs.labels.len() {
+        return Err(Error::WorkspaceTooSmall { needed: config.batch, given: bufs.labels.len() });
+    }
     let mut total = T::ZERO;
     let mut count = 0usize;
     for chunk in rows.chunks(config.batch) {
         let b = chunk.len();
         let nx = mul_size(b, layout.pixels)?;
-        let x0 =
-            bufs.x0.get_mut(..nx).ok_or(Error::WorkspaceTooSmall { needed: b, given: bufs.labels.len() })?;
+        let x0 = bufs.x0.get_mut(..nx).ok_or(Error::SizeOverflow)?;
         gather_rows(data, layout.pixels, chunk, x0)?;
-        let lab = bufs.labels.get_mut(..b).ok_or(Error::WorkspaceTooSmall { needed: b, given: 0 })?;
+        let lab = bufs.labels.get_mut(..b).ok_or(Error::SizeOverflow)?;
         gather(labels, chunk, lab)?;
         let inputs = bufs.inputs.get_mut(..mul_size(b, layout.input_len())?).ok_or(Error::SizeOverflow)?;
         let targets = bufs.targets.get_mut(..nx).ok_or(Error::SizeOverflow)?;
