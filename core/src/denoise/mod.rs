@@ -23,6 +23,20 @@
 //! judge (MLP(32, ReLU), Adam, test accuracy 0.9704), re-calibrated: real 0.485, noisy 8.89
 //! (the spec's MLP: 0.375, 7.16).
 //!
+//! Teacher/student on digits (`checks_6_7_teacher_and_student`, ignored; Adam 1e-3, batch
+//! 128, label dropout 0.1, seed 42; 64-step Euler, 1000 samples; metrics on clipped samples):
+//!
+//! | run | accuracy w=1 / w=2 | FD_feat w=2 | precision / recall w=2 |
+//! |---|---|---|---|
+//! | teacher, 1000 steps (173 s) | 0.946 / 1.000 | 5.87 | 0.499 / 0.198 |
+//! | student (3000 pairs, 40 epochs, 316 s) | 0.997 / 0.999 | 6.21 | 0.510 / 0.099 |
+//!
+//! Student endpoint MSE to the teacher on held-out z at w = 2: 0.0387; accuracy rises and
+//! recall falls monotonically for w = 1…4. At w = 6 the fraction of pixels outside [−1, 1] is
+//! 0.624 with CFG and 0.302 with APG (η = 0, r = 5, β = −0.5, paper mode). The spec's FD_feat
+//! (≤ 3× real-test = 1.46) and precision (≥ 0.5) targets of check 6 are not met by this
+//! short-trained teacher (the spec suggests ~20k steps).
+//!
 //! A conditional flow trained for one epoch and sampled with CFG (a toy network and data):
 //!
 //! ```
