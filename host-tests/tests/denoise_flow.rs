@@ -201,7 +201,7 @@ fn checks_6_7_teacher_and_student() {
     let judge = train_judge(&d);
     let fd_real = judge.fd_feat(&d.x_test, &d.x_train);
     println!("judge accuracy {:.4}, FD_feat real-test {fd_real:.4}", judge.test_accuracy);
-    let epochs: usize = std::env::var("FK_TEACHER_EPOCHS").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
+    let epochs: usize = std::env::var("FK_TEACHER_EPOCHS").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
     let t0 = Instant::now();
     let (teacher, first, last) = train_flow(&TEACHER_NET, &d, epochs, 128, 1e-3, 42);
     println!(
