@@ -17,6 +17,7 @@ extern crate std;
 
 pub mod bcd;
 pub mod boost;
+pub mod denoise;
 pub mod error;
 pub mod linalg;
 pub mod model;
