@@ -18,6 +18,7 @@ extern crate std;
 pub mod error;
 pub mod linalg;
 pub mod model;
+pub mod ot;
 pub mod real;
 pub mod rng;
 
