@@ -72,19 +72,23 @@ impl<T: Real> CostSource<T> for DenseCost<'_, T> {
     }
 }
 
-/// Ground metric between two points of a [`PointCloudCost`].
-#[derive(Clone, Copy, Debug)]
-pub enum Metric<F> {
+/// Built-in ground metric between two points of a [`PointCloudCost`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
     /// `Σ_k (x_k − y_k)²`.
     SqEuclidean,
     /// `√Σ_k (x_k − y_k)²`.
     Euclidean,
-    /// A user function `c(x_i, y_j)` of two `d`-vectors; must return finite values ≥ 0.
-    Custom(F),
 }
 
-/// The function type of [`Metric::Custom`] when no closure is used.
+/// The cost-function type of a [`PointCloudCost`] built with a [`Metric`].
 pub type MetricFn<T> = fn(&[T], &[T]) -> T;
+
+#[derive(Clone, Copy, Debug)]
+enum PairCost<F> {
+    Builtin(Metric),
+    Custom(F),
+}
 
 /// Cost `C_ij = c(x_i, y_j) / divisor` evaluated on the fly from two point clouds.
 ///
@@ -97,17 +101,33 @@ pub struct PointCloudCost<'a, T, F = MetricFn<T>> {
     d: usize,
     n: usize,
     m: usize,
-    metric: Metric<F>,
+    metric: PairCost<F>,
     divisor: T,
 }
 
-impl<'a, T: Real, F: Fn(&[T], &[T]) -> T> PointCloudCost<'a, T, F> {
-    /// Two clouds of dimension `d`; `x.len()` and `y.len()` must be non-zero multiples of `d`.
+impl<'a, T: Real> PointCloudCost<'a, T> {
+    /// Two clouds of dimension `d` with a built-in metric; `x.len()` and `y.len()` must be
+    /// non-zero multiples of `d`.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for `d == 0`, empty clouds or lengths not divisible by `d`;
     /// [`Error::NonFinite`] for NaN/inf coordinates.
-    pub fn new(x: &'a [T], y: &'a [T], d: usize, metric: Metric<F>) -> Result<Self> {
+    pub fn new(x: &'a [T], y: &'a [T], d: usize, metric: Metric) -> Result<Self> {
+        Self::build(x, y, d, PairCost::Builtin(metric))
+    }
+}
+
+impl<'a, T: Real, F: Fn(&[T], &[T]) -> T> PointCloudCost<'a, T, F> {
+    /// Two clouds of dimension `d` with a user cost `c(x_i, y_j)` of two `d`-vectors (must
+    /// return finite values ≥ 0).
+    ///
+    /// # Errors
+    /// As [`PointCloudCost::new`].
+    pub fn with_cost_fn(x: &'a [T], y: &'a [T], d: usize, c: F) -> Result<Self> {
+        Self::build(x, y, d, PairCost::Custom(c))
+    }
+
+    fn build(x: &'a [T], y: &'a [T], d: usize, metric: PairCost<F>) -> Result<Self> {
         if d == 0 || x.is_empty() || y.is_empty() || x.len() % d != 0 || y.len() % d != 0 {
             return Err(Error::InvalidParameter {
                 name: "point clouds",
@@ -154,9 +174,9 @@ impl<'a, T: Real, F: Fn(&[T], &[T]) -> T> PointCloudCost<'a, T, F> {
 
     fn pair(&self, xi: &[T], yj: &[T]) -> T {
         let raw = match &self.metric {
-            Metric::SqEuclidean => sq_dist(xi, yj),
-            Metric::Euclidean => sq_dist(xi, yj).sqrt(),
-            Metric::Custom(c) => c(xi, yj),
+            PairCost::Builtin(Metric::SqEuclidean) => sq_dist(xi, yj),
+            PairCost::Builtin(Metric::Euclidean) => sq_dist(xi, yj).sqrt(),
+            PairCost::Custom(c) => c(xi, yj),
         };
         raw / self.divisor
     }
