@@ -109,6 +109,20 @@ fn not_converged_is_ok_with_flag_and_into_result_errs() {
     assert!(matches!(rep.into_result(), Err(Error::NotConverged { iterations: 2, .. })));
 }
 
+fn transport_cost<C: CostSource<f32>>(
+    cost: &C,
+    a: &[f32],
+    cfg: &SinkhornConfig<f32>,
+    store: KernelStore<'_, f32>,
+) -> f32 {
+    let n = a.len();
+    let (mut f, mut g) = (vec![0.0f32; n], vec![0.0f32; n]);
+    let mut work = vec![0.0f32; workspace_len(n, n)];
+    let rep = sinkhorn_scaling(cost, a, a, cfg, store, &mut f, &mut g, &mut work).unwrap();
+    assert!(rep.converged);
+    rep.transport_cost
+}
+
 /// Dense, on-the-fly and bf16 kernel stores; point clouds with a closure metric.
 #[test]
 fn kernel_stores_and_cost_sources_agree() {
@@ -127,28 +141,12 @@ fn kernel_stores_and_cost_sources_agree() {
     let dcost = DenseCost::new(&dense, n, n).unwrap();
     let a = vec![1.0 / n as f32; n];
     let cfg = SinkhornConfig { tol: 1e-6, ..SinkhornConfig::new(0.05f32) };
-    let mut work = vec![0.0f32; workspace_len(n, n)];
-    let run = |store: KernelStore<'_, f32>,
-               cost: &dyn Fn(&mut [f32], &mut [f32], KernelStore<'_, f32>, &mut [f32]) -> f32,
-               work: &mut [f32]| {
-        let (mut f, mut g) = (vec![0.0f32; n], vec![0.0f32; n]);
-        cost(&mut f, &mut g, store, work)
-    };
-    let on_sq = |f: &mut [f32], g: &mut [f32], s: KernelStore<'_, f32>, w: &mut [f32]| {
-        sinkhorn_scaling(&sq, &a, &a, &cfg, s, f, g, w).unwrap().transport_cost
-    };
-    let on_dense = |f: &mut [f32], g: &mut [f32], s: KernelStore<'_, f32>, w: &mut [f32]| {
-        sinkhorn_scaling(&dcost, &a, &a, &cfg, s, f, g, w).unwrap().transport_cost
-    };
-    let on_custom = |f: &mut [f32], g: &mut [f32], s: KernelStore<'_, f32>, w: &mut [f32]| {
-        sinkhorn_scaling(&custom, &a, &a, &cfg, s, f, g, w).unwrap().transport_cost
-    };
     let mut k = vec![0.0f32; n * n];
-    let reference = run(KernelStore::Dense(&mut k), &on_dense, &mut work);
-    let fly = run(KernelStore::OnTheFly, &on_sq, &mut work);
-    let cust = run(KernelStore::OnTheFly, &on_custom, &mut work);
+    let reference = transport_cost(&dcost, &a, &cfg, KernelStore::Dense(&mut k));
+    let fly = transport_cost(&sq, &a, &cfg, KernelStore::OnTheFly);
+    let cust = transport_cost(&custom, &a, &cfg, KernelStore::OnTheFly);
     let mut kb = vec![ferrokern::ot::bf16::ZERO; n * n];
-    let b16 = run(KernelStore::Bf16(&mut kb), &on_sq, &mut work);
+    let b16 = transport_cost(&sq, &a, &cfg, KernelStore::Bf16(&mut kb));
     assert!((fly / reference - 1.0).abs() < 1e-5, "{fly} {reference}");
     assert!((cust / reference - 1.0).abs() < 1e-5);
     // bf16 keeps 8 mantissa bits: the kernel is off by up to 2^-9 relative per entry; the

@@ -32,10 +32,10 @@ enum Method {
     Stabilized,
 }
 
-fn run(
-    method: Method,
-    cfg: &SinkhornConfig<f64>,
-) -> Result<(SinkhornReport<f64>, Vec<f64>, Vec<f64>), Error> {
+/// Report, f, g.
+type Solved = (SinkhornReport<f64>, Vec<f64>, Vec<f64>);
+
+fn run(method: Method, cfg: &SinkhornConfig<f64>) -> Result<Solved, Error> {
     let (a, b, c) = problem();
     let cost = DenseCost::new(&c, N, N)?;
     let (mut f, mut g, mut k) = (vec![0.0; N], vec![0.0; N], vec![0.0; N * N]);

@@ -128,7 +128,8 @@ impl<'a, T: Real, F: Fn(&[T], &[T]) -> T> PointCloudCost<'a, T, F> {
     }
 
     fn build(x: &'a [T], y: &'a [T], d: usize, metric: PairCost<F>) -> Result<Self> {
-        if d == 0 || x.is_empty() || y.is_empty() || x.len() % d != 0 || y.len() % d != 0 {
+        if d == 0 || x.is_empty() || y.is_empty() || !x.len().is_multiple_of(d) || !y.len().is_multiple_of(d)
+        {
             return Err(Error::InvalidParameter {
                 name: "point clouds",
                 reason: "need d > 0 and non-empty x, y whose lengths are multiples of d",
@@ -167,7 +168,7 @@ impl<'a, T: Real, F: Fn(&[T], &[T]) -> T> PointCloudCost<'a, T, F> {
         self.divisor
     }
 
-    fn point<'p>(cloud: &'p [T], d: usize, i: usize) -> &'p [T] {
+    fn point(cloud: &[T], d: usize, i: usize) -> &[T] {
         let start = i.saturating_mul(d);
         cloud.get(start..start.saturating_add(d)).unwrap_or(&[])
     }

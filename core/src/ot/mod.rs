@@ -238,7 +238,7 @@ fn final_report<T: Real, C: CostSource<T>>(
 
 /// Splits `work` into `K` slices of the given lengths (lengths must sum to ≤ `work.len()`,
 /// which callers check first; shorter pieces are returned otherwise).
-fn carve<'w, T, const K: usize>(mut work: &'w mut [T], lens: [usize; K]) -> [&'w mut [T]; K] {
+fn carve<T, const K: usize>(mut work: &mut [T], lens: [usize; K]) -> [&mut [T]; K] {
     lens.map(|len| {
         let take = len.min(work.len());
         let (head, tail) = core::mem::take(&mut work).split_at_mut(take);

@@ -368,7 +368,7 @@ fn conjugate_gradient<T: Real>(
         }
         sparse_mul(w.r, w.c, entries, w.p, w.ap);
         let pap = T::dot(w.p, w.ap);
-        if !(pap > T::ZERO) {
+        if pap.partial_cmp(&T::ZERO) != Some(core::cmp::Ordering::Greater) {
             return it;
         }
         let alpha = rz / pap;
@@ -401,7 +401,7 @@ fn cholesky_solve<T: Real>(mat: &mut [T], dim: usize, rhs: &mut [T]) -> bool {
         for k in 0..j {
             d -= mat[j * dim + k] * mat[j * dim + k];
         }
-        if !(d > T::ZERO) {
+        if d.partial_cmp(&T::ZERO) != Some(core::cmp::Ordering::Greater) {
             return false;
         }
         let d = d.sqrt();

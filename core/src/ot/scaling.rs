@@ -146,6 +146,7 @@ pub(crate) fn scaling_loop<T: Real, C: CostSource<T>>(
 }
 
 /// Checks everything, carves the workspace (shared by the scaling-form solvers).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn prepare<'w, T: Real, C: CostSource<T>>(
     cost: &C,
     a: &[T],
@@ -164,6 +165,7 @@ pub(crate) fn prepare<'w, T: Real, C: CostSource<T>>(
 }
 
 /// Writes α, β into `f`, `g` and builds the report.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn finish<T: Real, C: CostSource<T>>(
     cost: &C,
     b: &[T],
@@ -285,7 +287,7 @@ pub fn sinkhorn_scaling<T: Real, C: CostSource<T>>(
 /// ```
 /// use ferrokern::ot::{sinkhorn_stabilized, workspace_len, KernelStore, Metric, PointCloudCost, SinkhornConfig};
 /// // Three points on a line, transported onto shifted copies; ε small for f32.
-/// let (x, y) = ([0.0_f32, 1.0, 2.0], [0.5_f32, 1.5, 2.5]);
+/// let (x, y) = ([0.0_f32, 1.0, 2.0], [0.25_f32, 1.25, 2.25]);
 /// let cost = PointCloudCost::new(&x, &y, 1, Metric::SqEuclidean)?;
 /// let a = [1.0 / 3.0; 3];
 /// let (mut f, mut g) = ([0.0; 3], [0.0; 3]);
@@ -293,7 +295,7 @@ pub fn sinkhorn_scaling<T: Real, C: CostSource<T>>(
 /// let cfg = SinkhornConfig { tol: 1e-6, ..SinkhornConfig::new(0.005) };
 /// let rep = sinkhorn_stabilized(&cost, &a, &a, &cfg, 1e3, KernelStore::OnTheFly, &mut f, &mut g, &mut work)?;
 /// assert!(rep.converged);
-/// assert!((rep.transport_cost - 0.25).abs() < 1e-5); // each point moves by 0.5
+/// assert!((rep.transport_cost - 0.0625).abs() < 1e-5); // each point moves by 0.25
 /// # Ok::<(), ferrokern::Error>(())
 /// ```
 #[allow(clippy::too_many_arguments)]
