@@ -183,14 +183,20 @@ fn check5_stability_tiny_eps() {
 #[test]
 fn check5_f32_log_domain_at_eps_1e3() {
     let (a, b, c) = problem();
-    let (a, b, c): (Vec<f32>, Vec<f32>, Vec<f32>) = (
-        a.iter().map(|&x| x as f32).collect(),
-        b.iter().map(|&x| x as f32).collect(),
-        c.iter().map(|&x| x as f32).collect(),
-    );
-    let cost = DenseCost::new(&c, N, N).unwrap();
-    let (mut f, mut g) = (vec![0.0f32; N], vec![0.0f32; N]);
-    let mut work = vec![0.0f32; workspace_len(N, N)];
+    // Spec §1: drop zero-mass atoms — the Gaussian tails underflow to 0 in f32.
+    let rows: Vec<usize> = (0..N).filter(|&i| a[i] as f32 > 0.0).collect();
+    let cols: Vec<usize> = (0..N).filter(|&j| b[j] as f32 > 0.0).collect();
+    let a: Vec<f32> = rows.iter().map(|&i| a[i] as f32).collect();
+    let b: Vec<f32> = cols.iter().map(|&j| b[j] as f32).collect();
+    let c: Vec<f32> = rows
+        .iter()
+        .flat_map(|&i| cols.iter().map(move |&j| (i, j)))
+        .map(|(i, j)| c[i * N + j] as f32)
+        .collect();
+    let (n, m) = (rows.len(), cols.len());
+    let cost = DenseCost::new(&c, n, m).unwrap();
+    let (mut f, mut g) = (vec![0.0f32; n], vec![0.0f32; m]);
+    let mut work = vec![0.0f32; workspace_len(n, m)];
     let cfg = SinkhornConfig { tol: 1e-5, max_iter: 10_000, ..SinkhornConfig::new(1e-3f32) };
     let rep = sinkhorn_log(&cost, &a, &b, &cfg, &mut f, &mut g, &mut work).unwrap();
     println!(
@@ -198,8 +204,17 @@ fn check5_f32_log_domain_at_eps_1e3() {
         rep.iterations, rep.marginal_error, rep.transport_cost
     );
     assert!(rep.converged && rep.marginal_error <= 1e-5);
-    // f32 tolerance on the cost (spec §4): 1e-5 relative to the f64 value of check 1.
-    assert!((f64::from(rep.transport_cost) / 0.1662680523 - 1.0).abs() < 1e-5);
+    // f32 cost tolerance at this stopping threshold: 1e-4 relative to check 1's f64 value.
+    assert!((f64::from(rep.transport_cost) / 0.1662680523 - 1.0).abs() < 1e-4);
+    // With tol = 1e-6 (spec §4's f32 floor) the cost is within 1e-5 relative.
+    let cfg = SinkhornConfig { tol: 1e-6, ..cfg };
+    let rep = sinkhorn_log(&cost, &a, &b, &cfg, &mut f, &mut g, &mut work).unwrap();
+    let rel = (f64::from(rep.transport_cost) / 0.1662680523 - 1.0).abs();
+    println!(
+        "f32 log eps 1e-3 tol 1e-6: iterations {} err {:e} cost rel err {rel:e}",
+        rep.iterations, rep.marginal_error
+    );
+    assert!(rep.converged && rel < 1e-5);
 }
 
 fn newton_dense(eps: f64, max_newton: usize) -> ferrokern::ot::NewtonReport<f64> {
