@@ -135,7 +135,9 @@ pub struct SinkhornReport<T> {
     /// Iterations done (POT's `log['niter']` is this minus one); ε-scaling: outer stages.
     pub iterations: usize,
     /// Column-marginal violation of the returned potentials' plan, in `marginal_error_norm`
-    /// (ε-scaling: POT's `‖Pᵀ1 − b‖₂² + ‖P1 − a‖₂²`).
+    /// (ε-scaling: POT's `‖Pᵀ1 − b‖₂² + ‖P1 − a‖₂²`). Recomputed from `f`, `g`, so in f32 at
+    /// small ε it can exceed the in-loop value `converged` refers to (the plan from potentials
+    /// carries ≈ `ulp(|f|)/ε` relative rounding per entry).
     pub marginal_error: T,
     /// Norm of `marginal_error`.
     pub marginal_error_norm: StopRule,

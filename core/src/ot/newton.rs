@@ -108,10 +108,10 @@ pub struct SparseEntry<T> {
     pub value: T,
 }
 
-/// Workspace of [`sinkhorn_newton_sparse`]: `9n + 11m` elements (saturating).
+/// Workspace of [`sinkhorn_newton_sparse`]: `8n + 10m` elements (saturating).
 #[must_use]
 pub const fn newton_workspace_len(n: usize, m: usize) -> usize {
-    n.saturating_mul(9).saturating_add(m.saturating_mul(11))
+    n.saturating_mul(8).saturating_add(m.saturating_mul(10))
 }
 
 /// Workspace of [`sinkhorn_newton_dense`]: [`newton_workspace_len`] plus `(n + m − 1)²`.
@@ -122,7 +122,7 @@ pub const fn newton_dense_workspace_len(n: usize, m: usize) -> usize {
 }
 
 fn checked_newton_len(n: usize, m: usize) -> Result<usize> {
-    add_size(mul_size(n, 9)?, mul_size(m, 11)?)
+    add_size(mul_size(n, 8)?, mul_size(m, 10)?)
 }
 
 fn checked_dense_len(n: usize, m: usize) -> Result<usize> {
