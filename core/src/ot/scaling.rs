@@ -275,6 +275,9 @@ pub fn sinkhorn_scaling<T: Real, C: CostSource<T>>(
 /// `K̃ = exp((α ⊕ β − C)/ε)`; whenever `max u` or `max v` exceeds `tau` (POT: 1e3) they are
 /// absorbed into α, β and `K̃` is rebuilt. Potentials `f = α + ε ln u`, `g = β + ε ln v`.
 ///
+/// Choose `tau ≫ max(n, m)`: after an absorption `u = 1/n`, `v = 1/m` (as POT), so the next
+/// `v` is ≈ n; with `tau ≈ n` absorption fires every iteration and the error check sees the
+/// freshly reset iterate forever (e.g. n = 1000 with POT's τ = 1e3; τ = 1e6 works in f32).
 /// For POT parity use `cfg.check_every = 20` (POT's `print_period`). Stable at small ε in f32
 /// and f64 (entries of `K̃` far from the support underflow harmlessly). Cost per iteration as
 /// [`sinkhorn_scaling`] plus a kernel rebuild (n·m exps) per absorption.
