@@ -5,7 +5,7 @@
 //! ε = 0.001; stopThr 1e-9).
 //!
 //! f32 (the shipped path), method per ε as spec §2.1/§4 prescribe for f32: plain scaling where
-//! ε ≥ max C/50 (ε = 0.1), absorption (stabilised, τ = 1e3) below (ε = 0.01, 0.001) — f32 plain
+//! ε ≥ max C/50 (ε = 0.1), absorption (stabilised, τ = 1e3; 1e6 at n = 1000) below (ε = 0.01, 0.001) — f32 plain
 //! scaling underflows there. Tolerances: transport cost within 1e-5 relative, potentials equal
 //! up to the additive constant within 1e-4 (cost units; max C = 1).
 //! f64 parity: same iteration count as POT, cost within 1e-9 relative, potentials within 1e-8
@@ -110,7 +110,7 @@ fn solve<T: Real>(
             &a,
             &b,
             cfg,
-            T::from_f64(1e3),
+            T::from_f64(tau),
             KernelStore::Dense(&mut k),
             &mut f,
             &mut g,
