@@ -23,6 +23,7 @@ pub mod linalg;
 pub mod model;
 pub mod nn;
 pub mod optim;
+pub mod ot;
 pub mod real;
 pub mod rng;
 

@@ -1,0 +1,156 @@
+//! Where the Gibbs kernel `K̃_ij = exp((α_i + β_j − C_ij)/ε)` of the scaling solvers lives.
+
+use super::cost::CostSource;
+use super::rows::log_kernel_row;
+use crate::error::{check_len, mul_size};
+use crate::{Real, Result};
+
+#[cfg(feature = "f16")]
+pub use ferrokern_simd::bf16;
+
+/// Storage of the Gibbs kernel for [`sinkhorn_scaling`](super::sinkhorn_scaling) and the
+/// stabilised solvers.
+///
+/// - `Dense(buf)`: `n·m` elements of `T`, filled by the solver; matrix-vector products run
+///   through `Real::gemv`/`gemv_t` (SIMD for f32). Fastest; O(n·m) memory.
+/// - `Bf16(buf)` (feature `f16`): `n·m` bf16 values, half the memory of f32. bf16 keeps f32's
+///   exponent range, so `exp(−C/ε)` does not flush to zero as it would in f16; products
+///   accumulate in `T`.
+/// - `OnTheFly`: nothing stored; every product re-evaluates `exp((α_i + β_j − C_ij)/ε)` row by
+///   row (one exp per entry per product). O(n + m) memory.
+#[derive(Debug)]
+pub enum KernelStore<'a, T> {
+    /// Caller buffer of `n·m` elements.
+    Dense(&'a mut [T]),
+    /// Caller buffer of `n·m` bf16 values.
+    #[cfg(feature = "f16")]
+    Bf16(&'a mut [bf16]),
+    /// Re-evaluated on every product.
+    OnTheFly,
+}
+
+impl<T: Real> KernelStore<'_, T> {
+    /// Elements the storage must hold for an `n × m` problem (0 for `OnTheFly`).
+    ///
+    /// # Errors
+    /// [`crate::Error::SizeOverflow`].
+    pub fn required_len(&self, n: usize, m: usize) -> Result<usize> {
+        match self {
+            KernelStore::OnTheFly => Ok(0),
+            _ => mul_size(n, m),
+        }
+    }
+
+    pub(crate) fn check(&self, n: usize, m: usize) -> Result<()> {
+        let need = self.required_len(n, m)?;
+        match self {
+            KernelStore::Dense(k) => check_len("kernel buffer", need, k.len()),
+            #[cfg(feature = "f16")]
+            KernelStore::Bf16(k) => check_len("kernel buffer", need, k.len()),
+            KernelStore::OnTheFly => Ok(()),
+        }
+    }
+}
+
+/// Scratch rows for kernel products: a cost row and a kernel row (each length `m`).
+pub(crate) struct RowBufs<'w, T> {
+    pub(crate) cost: &'w mut [T],
+    pub(crate) kern: &'w mut [T],
+}
+
+/// The Gibbs kernel of one cost, ε and absorbed potentials (α, β).
+pub(crate) struct Gibbs<'k, 'c, T, C> {
+    pub(crate) cost: &'c C,
+    pub(crate) store: KernelStore<'k, T>,
+    pub(crate) eps: T,
+}
+
+impl<T: Real, C: CostSource<T>> Gibbs<'_, '_, T, C> {
+    fn m(&self) -> usize {
+        self.cost.m()
+    }
+
+    /// Re-evaluates stored kernels for new (α, β, ε); no-op for `OnTheFly`.
+    pub(crate) fn refresh(&mut self, alpha: &[T], beta: &[T], bufs: &mut RowBufs<'_, T>) {
+        let m = self.m();
+        let (cost, eps) = (self.cost, self.eps);
+        match &mut self.store {
+            KernelStore::Dense(k) => {
+                for (row, (i, &ai)) in k.chunks_exact_mut(m).zip(alpha.iter().enumerate()) {
+                    log_kernel_row(cost.row(i, bufs.cost), ai, Some(beta), eps, row);
+                    T::exp_slice(row);
+                }
+            }
+            #[cfg(feature = "f16")]
+            KernelStore::Bf16(k) => {
+                for (row, (i, &ai)) in k.chunks_exact_mut(m).zip(alpha.iter().enumerate()) {
+                    log_kernel_row(cost.row(i, bufs.cost), ai, Some(beta), eps, bufs.kern);
+                    T::exp_slice(bufs.kern);
+                    for (o, &x) in row.iter_mut().zip(bufs.kern.iter()) {
+                        *o = bf16::from_f32(x.to_f32());
+                    }
+                }
+            }
+            KernelStore::OnTheFly => {}
+        }
+    }
+
+    /// Calls `visit(i, K̃_i·)` for every row (stored, widened or evaluated).
+    fn for_each_row(
+        &self,
+        alpha: &[T],
+        beta: &[T],
+        bufs: &mut RowBufs<'_, T>,
+        mut visit: impl FnMut(usize, &[T]),
+    ) {
+        let m = self.m();
+        match &self.store {
+            KernelStore::Dense(k) => {
+                for (i, row) in k.chunks_exact(m).enumerate() {
+                    visit(i, row);
+                }
+            }
+            #[cfg(feature = "f16")]
+            KernelStore::Bf16(k) => {
+                for (i, row) in k.chunks_exact(m).enumerate() {
+                    for (o, x) in bufs.kern.iter_mut().zip(row) {
+                        *o = T::from_f32(x.to_f32());
+                    }
+                    visit(i, bufs.kern);
+                }
+            }
+            KernelStore::OnTheFly => {
+                for (i, &ai) in alpha.iter().enumerate() {
+                    log_kernel_row(self.cost.row(i, bufs.cost), ai, Some(beta), self.eps, bufs.kern);
+                    T::exp_slice(bufs.kern);
+                    visit(i, bufs.kern);
+                }
+            }
+        }
+    }
+
+    /// `out = K̃ v`.
+    pub(crate) fn mul(&self, alpha: &[T], beta: &[T], v: &[T], out: &mut [T], bufs: &mut RowBufs<'_, T>) {
+        if let KernelStore::Dense(k) = &self.store {
+            T::gemv(out.len(), v.len(), T::ONE, k, v.len(), v, T::ZERO, out);
+            return;
+        }
+        self.for_each_row(alpha, beta, bufs, |i, row| {
+            if let Some(o) = out.get_mut(i) {
+                *o = T::dot(row, v);
+            }
+        });
+    }
+
+    /// `out = K̃ᵀ u`.
+    pub(crate) fn mul_t(&self, alpha: &[T], beta: &[T], u: &[T], out: &mut [T], bufs: &mut RowBufs<'_, T>) {
+        if let KernelStore::Dense(k) = &self.store {
+            T::gemv_t(u.len(), out.len(), T::ONE, k, out.len(), u, T::ZERO, out);
+            return;
+        }
+        out.iter_mut().for_each(|x| *x = T::ZERO);
+        self.for_each_row(alpha, beta, bufs, |i, row| {
+            T::axpy(u.get(i).copied().unwrap_or(T::ZERO), row, out);
+        });
+    }
+}
