@@ -1,0 +1,157 @@
+//! The linalg demo: the BLAS-like kernels, softmax/log-sum-exp and exp/ln on fixed inputs.
+
+use core::fmt::Write;
+
+use embedded_hal::delay::DelayNs;
+use ferrokern::linalg::{self, MatMut, MatRef, Trans};
+use ferrokern::rng::Pcg32;
+use ferrokern::Real;
+
+/// Kernels through `Real` explicitly: on the host a method call like `x.exp()` would pick
+/// std's inherent `f32::exp` (the platform libm) instead of ferrokern's, and break bit-identity.
+type R = f32;
+
+use crate::{DemoError, HexOut, Summary};
+
+/// Odd sizes on purpose: they exercise the remainder loops of unrolled/SIMD kernels.
+const M: usize = 13;
+const N: usize = 19;
+const K: usize = 7;
+/// Input frames processed, as a sensor loop would.
+const FRAMES: usize = 2;
+/// Pause between frames (the "sample period"), through the embedded-hal delay.
+const FRAME_PERIOD_US: u32 = 200;
+/// Points of the exp/ln sweeps.
+const SWEEP: usize = 48;
+
+/// Fills `xs` with uniform values in `[-scale, scale)` (exact: 24-bit grid times a power of 2).
+fn fill(rng: &mut Pcg32, scale: f32, xs: &mut [f32]) {
+    for x in xs {
+        *x = (2.0 * rng.next_f32() - 1.0) * scale;
+    }
+}
+
+/// Runs the linalg kernels on fixed pseudo-random inputs (PCG32, seed 2026) and prints every
+/// result as hex bit patterns. `delay` paces the frames (an embedded-hal `DelayNs`: SysTick on
+/// the device, a sleep on the host); it does not change any value.
+///
+/// Stack use is about 4 KB (all buffers are local arrays); no heap.
+pub fn linalg<W: Write>(out: &mut W, delay: &mut impl DelayNs) -> Result<Summary, DemoError> {
+    let mut p = HexOut::new(out);
+    let mut rng = Pcg32::seed(2026);
+    for frame in 0..FRAMES {
+        if frame > 0 {
+            delay.delay_us(FRAME_PERIOD_US);
+        }
+        p.note(format_args!("frame {frame}"))?;
+        blas(&mut rng, &mut p)?;
+        reductions(&mut rng, &mut p)?;
+    }
+    sweeps(&mut p)?;
+    Ok(p.finish()?)
+}
+
+/// dot, axpy, gemv, gemv_t, gemm (all transpose combinations), ger, norm2.
+fn blas<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
+    let mut a = [0.0f32; M * N];
+    let mut x = [0.0f32; N];
+    let mut y = [0.0f32; N];
+    let mut u = [0.0f32; M];
+    fill(rng, 1.0, &mut a);
+    fill(rng, 1.0, &mut x);
+    fill(rng, 2.0, &mut y);
+    fill(rng, 1.0, &mut u);
+
+    p.scalar("dot", linalg::dot(&x, &y)?)?;
+    p.scalar("norm2", <R as Real>::norm2(&x))?;
+    linalg::axpy(0.75, &x, &mut y)?;
+    p.slice("axpy", &y)?;
+
+    let am = MatRef::new(&a, M, N)?;
+    let mut v = u;
+    am.gemv(1.5, &x, 0.5, &mut v)?;
+    p.slice("gemv", &v)?;
+    let mut w = [0.0f32; N];
+    am.gemv_t(-0.5, &u, 0.0, &mut w)?;
+    p.slice("gemv_t", &w)?;
+
+    // C (M×K) = op(A1)·op(B1) with inner dimension N, for each transpose combination.
+    let mut b = [0.0f32; N * K];
+    fill(rng, 1.0, &mut b);
+    let mut at = [0.0f32; N * M];
+    transpose(&a, M, N, &mut at);
+    let mut bt = [0.0f32; K * N];
+    transpose(&b, N, K, &mut bt);
+    let ops = [
+        ("gemm_nn", MatRef::new(&a, M, N)?, Trans::No, MatRef::new(&b, N, K)?, Trans::No),
+        ("gemm_tn", MatRef::new(&at, N, M)?, Trans::Yes, MatRef::new(&b, N, K)?, Trans::No),
+        ("gemm_nt", MatRef::new(&a, M, N)?, Trans::No, MatRef::new(&bt, K, N)?, Trans::Yes),
+        ("gemm_tt", MatRef::new(&at, N, M)?, Trans::Yes, MatRef::new(&bt, K, N)?, Trans::Yes),
+    ];
+    let mut c0 = [0.0f32; M * K];
+    fill(rng, 1.0, &mut c0);
+    for (label, lhs, ta, rhs, tb) in ops {
+        let mut c = c0;
+        MatMut::new(&mut c, M, K)?.gemm(0.5, lhs, ta, rhs, tb, -1.25)?;
+        p.slice(label, &c)?;
+    }
+
+    let mut g = a;
+    MatMut::new(&mut g, M, N)?.ger(-0.25, &u, &x)?;
+    p.slice("ger", &g)?;
+    Ok(())
+}
+
+/// softmax, log-sum-exp, sum, max on wider-range inputs.
+fn reductions<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
+    let mut z = [0.0f32; 2 * N + 1];
+    fill(rng, 8.0, &mut z);
+    p.scalar("log_sum_exp", <R as Real>::log_sum_exp(&z))?;
+    p.scalar("sum", <R as Real>::sum(&z))?;
+    p.scalar("max", <R as Real>::max_of(&z))?;
+    <R as Real>::softmax(&mut z);
+    p.slice("softmax", &z)?;
+    Ok(())
+}
+
+/// exp over [-87, 88] and ln over [1e-30, 6e4], the crate's own scalar forms (`Real::exp/ln`).
+fn sweeps<W: Write>(p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
+    let mut arg = [0.0f32; SWEEP];
+    let mut e = [0.0f32; SWEEP];
+    let mut l = [0.0f32; SWEEP];
+    let step = 175.0 / (SWEEP as f32 - 1.0);
+    // Geometric sweep 1e-30 · 5.5^i, i < 48: from tiny to ~6e4.
+    let mut g = 1e-30f32;
+    for (i, ((ai, ei), li)) in arg.iter_mut().zip(e.iter_mut()).zip(l.iter_mut()).enumerate() {
+        *ai = -87.0 + step * i as f32;
+        *ei = <R as Real>::exp(*ai);
+        *li = <R as Real>::ln(g);
+        g *= 5.5;
+    }
+    p.slice("exp_arg", &arg)?;
+    p.slice("exp", &e)?;
+    p.slice("ln", &l)?;
+    let mut s = e;
+    for v in &mut s {
+        *v = <R as Real>::ln(*v);
+    }
+    p.slice("ln_exp", &s)?;
+    let mut x = [0.0f32; SWEEP];
+    for (i, xi) in x.iter_mut().enumerate() {
+        *xi = i as f32 * 0.37 - 9.0;
+    }
+    <R as Real>::exp_slice(&mut x);
+    p.slice("exp_slice", &x)?;
+    Ok(())
+}
+
+/// `dst` (cols × rows) = transpose of row-major `src` (rows × cols).
+fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
+    for (i, row) in src.chunks_exact(cols).take(rows).enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            if let Some(d) = dst.get_mut(j * rows + i) {
+                *d = v;
+            }
+        }
+    }
+}

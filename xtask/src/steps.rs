@@ -1,0 +1,262 @@
+//! `cargo xtask test`: the steps CI runs, each with a header, a status and its time.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::util::{self, Result};
+use crate::{firmware, insncount, tools};
+
+/// What a step ended with when it did not fail.
+enum Done {
+    Passed,
+    Skipped(String),
+}
+
+struct Step {
+    name: &'static str,
+    what: &'static str,
+    /// Informational steps report failures without failing the run.
+    informational: bool,
+    run: fn() -> Result<Done>,
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        name: "tools",
+        what: "install missing targets/packages/cargo-fuzz",
+        informational: false,
+        run: step_tools,
+    },
+    Step { name: "fmt", what: "cargo fmt --all -- --check", informational: false, run: step_fmt },
+    Step {
+        name: "clippy",
+        what: "clippy -D warnings (host members + firmware)",
+        informational: false,
+        run: step_clippy,
+    },
+    Step {
+        name: "test",
+        what: "cargo test (host) + simd tests per forced path",
+        informational: false,
+        run: step_test,
+    },
+    Step {
+        name: "neon",
+        what: "simd tests on aarch64 under qemu-aarch64",
+        informational: false,
+        run: step_neon,
+    },
+    Step {
+        name: "cross",
+        what: "no_std builds: M4F, M0, RISC-V (+f16)",
+        informational: false,
+        run: step_cross,
+    },
+    Step {
+        name: "firmware",
+        what: "firmware in QEMU, bit-identical to host",
+        informational: false,
+        run: step_firmware,
+    },
+    Step {
+        name: "miri",
+        what: "cargo +nightly miri test -p ferrokern-simd",
+        informational: false,
+        run: step_miri,
+    },
+    Step { name: "fuzz", what: "each fuzz target for 10 s", informational: false, run: step_fuzz },
+    Step {
+        name: "size",
+        what: "footprint table -> target/footprint.json",
+        informational: false,
+        run: step_size,
+    },
+    Step {
+        name: "insncount",
+        what: "M4F instruction counts (informational)",
+        informational: true,
+        run: step_insncount,
+    },
+];
+
+/// `cargo xtask steps`.
+pub fn list() {
+    for s in STEPS {
+        println!("{:<10} {}", s.name, s.what);
+    }
+}
+
+/// Runs all steps (or those named in `only`), printing a summary of statuses and timings.
+pub fn test(only: &[&str]) -> Result<()> {
+    if let Some(bad) = only.iter().find(|n| !STEPS.iter().any(|s| s.name == **n)) {
+        return Err(format!("unknown step {bad} (see `cargo xtask steps`)"));
+    }
+    let chosen: Vec<&Step> = STEPS.iter().filter(|s| only.is_empty() || only.contains(&s.name)).collect();
+    let start = Instant::now();
+    let mut summary = Vec::new();
+    let mut failed = 0;
+    for (i, step) in chosen.iter().enumerate() {
+        println!("\n==== [{}/{}] {}: {}", i + 1, chosen.len(), step.name, step.what);
+        let t = Instant::now();
+        let status = match (step.run)() {
+            Ok(Done::Passed) => "ok".to_owned(),
+            Ok(Done::Skipped(why)) => {
+                println!("NOTICE: skipped: {why}");
+                format!("skipped ({why})")
+            }
+            Err(e) if step.informational => {
+                println!("WARNING (informational step, not failing): {e}");
+                "warning".to_owned()
+            }
+            Err(e) => {
+                println!("FAILED: {e}");
+                failed += 1;
+                "FAILED".to_owned()
+            }
+        };
+        summary.push((step.name, status, t.elapsed()));
+    }
+    println!("\n==== summary");
+    for (name, status, took) in &summary {
+        println!("{name:<10} {:>8}  {status}", secs(*took));
+    }
+    println!("{:<10} {:>8}", "total", secs(start.elapsed()));
+    let skipped = summary.iter().filter(|(_, s, _)| s.starts_with("skipped")).count();
+    // Last line, in the plain `N passed, N failed` form CI summaries recognise.
+    println!("steps: {} passed, {failed} failed, {skipped} skipped", summary.len() - failed - skipped);
+    if failed > 0 {
+        return Err(format!("{failed} step(s) failed"));
+    }
+    Ok(())
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+fn ok(r: Result<()>) -> Result<Done> {
+    r.map(|()| Done::Passed)
+}
+
+fn step_tools() -> Result<Done> {
+    ok(tools::ensure())
+}
+
+fn step_fmt() -> Result<Done> {
+    ok(util::run(&mut util::cargo(&["fmt", "--all", "--", "--check"])))
+}
+
+fn step_clippy() -> Result<Done> {
+    util::run(&mut util::cargo(&["clippy", "--all-targets", "--", "-D", "warnings"]))?;
+    // The firmware packages are not default members: lint them for their own target.
+    let mut packages = vec!["clippy"];
+    for d in crate::demos::DEMOS {
+        packages.extend(["-p", d.package]);
+    }
+    packages.extend(["--target", firmware::TARGET, "--", "-D", "warnings"]);
+    ok(util::run(&mut util::cargo(&packages)))
+}
+
+/// SIMD paths this CPU can run, by `FERROKERN_SIMD` name.
+fn host_simd_paths() -> Vec<&'static str> {
+    let mut paths = vec!["scalar"];
+    if cfg!(target_arch = "x86_64") {
+        let flags = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let flags: Vec<&str> = flags
+            .lines()
+            .find(|l| l.starts_with("flags"))
+            .map(|l| l.split_whitespace().collect())
+            .unwrap_or_default();
+        paths.push("sse2");
+        if flags.contains(&"avx2") && flags.contains(&"fma") {
+            paths.push("avx2");
+        }
+        if flags.contains(&"avx512f") {
+            paths.push("avx512");
+        }
+    }
+    paths
+}
+
+fn step_test() -> Result<Done> {
+    util::run(&mut util::cargo(&["test"]))?;
+    for path in host_simd_paths() {
+        println!("-- ferrokern-simd tests forced to FERROKERN_SIMD={path}");
+        util::run(
+            util::cargo(&["test", "-p", "ferrokern-simd", "--features", "std"]).env("FERROKERN_SIMD", path),
+        )?;
+    }
+    Ok(Done::Passed)
+}
+
+fn step_neon() -> Result<Done> {
+    ok(util::run(&mut util::cargo(&[
+        "test",
+        "-p",
+        "ferrokern-simd",
+        "--target",
+        "aarch64-unknown-linux-gnu",
+    ])))
+}
+
+fn step_cross() -> Result<Done> {
+    for target in ["thumbv7em-none-eabihf", "thumbv6m-none-eabi", "riscv32imac-unknown-none-elf"] {
+        util::run(&mut util::cargo(&["build", "-p", "ferrokern", "--target", target]))?;
+        util::run(&mut util::cargo(&["build", "-p", "ferrokern", "--target", target, "--features", "f16"]))?;
+    }
+    Ok(Done::Passed)
+}
+
+fn step_firmware() -> Result<Done> {
+    ok(firmware::firmware())
+}
+
+/// Whether `cargo +nightly <sub> --version` works (nightly and the subcommand installed).
+fn nightly_has(sub: &str) -> bool {
+    util::have_toolchain("nightly")
+        && util::cargo(&["+nightly", sub, "--version"]).output().map(|o| o.status.success()).unwrap_or(false)
+}
+
+fn step_miri() -> Result<Done> {
+    if !nightly_has("miri") {
+        return Ok(Done::Skipped("nightly toolchain or its miri component not installed".into()));
+    }
+    // Host target only: the aarch64 qemu runner in .cargo/config.toml does not apply.
+    ok(util::run(&mut util::cargo(&["+nightly", "miri", "test", "-p", "ferrokern-simd"])))
+}
+
+fn step_fuzz() -> Result<Done> {
+    let dir = util::root().join("fuzz");
+    let targets = fuzz_targets(&dir.join("fuzz_targets"));
+    if targets.is_empty() {
+        return Ok(Done::Skipped("no fuzz/fuzz_targets/*.rs yet".into()));
+    }
+    if !nightly_has("fuzz") {
+        return Ok(Done::Skipped("nightly toolchain or cargo-fuzz not installed".into()));
+    }
+    for t in &targets {
+        let mut c = util::cargo(&["+nightly", "fuzz", "run", t, "--", "-max_total_time=10"]);
+        util::run(c.current_dir(&dir))?;
+    }
+    Ok(Done::Passed)
+}
+
+fn fuzz_targets(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str()?.strip_suffix(".rs").map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+fn step_size() -> Result<Done> {
+    ok(firmware::size())
+}
+
+fn step_insncount() -> Result<Done> {
+    ok(insncount::insncount())
+}
