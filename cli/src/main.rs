@@ -27,6 +27,8 @@ enum Command {
     Tour(cmd::tour::Args),
     /// Load a data set as training commands do and describe it (rows, columns, task, classes).
     Inspect(cmd::inspect::Args),
+    /// Block coordinate descent: lasso, least squares, logistic, softmax, label propagation.
+    Bcd(cmd::bcd::Args),
     /// Panic on purpose (tests the one-line internal-error handler).
     #[command(hide = true)]
     InternalPanic,
@@ -38,6 +40,7 @@ impl Command {
             Command::Info(a) => cmd::info::run(a, ctx),
             Command::Tour(a) => cmd::tour::run(a, ctx),
             Command::Inspect(a) => cmd::inspect::run(a, ctx),
+            Command::Bcd(a) => cmd::bcd::run(a, ctx),
             Command::InternalPanic => panic!("deliberate panic (internal-panic)"),
         }
     }
