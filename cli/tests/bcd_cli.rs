@@ -79,12 +79,26 @@ fn lasso_matches_sklearn_f64_and_f32() {
         }
         let name = case["dataset"].as_str().unwrap();
         let f_ref = case["objective"].as_f64().unwrap();
-        let supp_ref: Vec<u64> = case["support"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        let supp_ref: Vec<u64> =
+            case["support"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
         let file = data(&format!("{name}.csv"));
         for (precision, tol, bound) in [("f64", "1e-14", 1e-9), ("f32", "1e-6", 1e-5)] {
             let v = json_ok(&run(&[
-                "bcd", "--data", &file, "--problem", "lasso", "--lambda-ratio", "0.1", "--no-standardize",
-                "--precision", precision, "--tol", tol, "--max-iter", "200000", "--json",
+                "bcd",
+                "--data",
+                &file,
+                "--problem",
+                "lasso",
+                "--lambda-ratio",
+                "0.1",
+                "--no-standardize",
+                "--precision",
+                precision,
+                "--tol",
+                tol,
+                "--max-iter",
+                "200000",
+                "--json",
             ]));
             let lam = v["lambda"].as_f64().unwrap();
             assert!((lam - case["lambda"].as_f64().unwrap()).abs() <= 1e-12 * lam, "{name}: λ {lam}");
@@ -102,8 +116,23 @@ fn lasso_greedy_rule_and_explicit_lambda_agree_with_reference() {
     let case = refs["lasso"].as_array().unwrap().iter().find(|c| c["dataset"] == "diabetes_std").unwrap();
     let lam = case["lambda"].as_f64().unwrap().to_string();
     let v = json_ok(&run(&[
-        "bcd", "--data", &data("diabetes_std.csv"), "--problem", "lasso", "--lambda", &lam, "--rule", "gsl",
-        "--blocks", "variable", "--block-size", "2", "--no-standardize", "--tol", "1e-14", "--json",
+        "bcd",
+        "--data",
+        &data("diabetes_std.csv"),
+        "--problem",
+        "lasso",
+        "--lambda",
+        &lam,
+        "--rule",
+        "gsl",
+        "--blocks",
+        "variable",
+        "--block-size",
+        "2",
+        "--no-standardize",
+        "--tol",
+        "1e-14",
+        "--json",
     ]));
     let f_ref = case["objective"].as_f64().unwrap();
     assert!(((v["objective"].as_f64().unwrap() - f_ref) / f_ref).abs() <= 1e-9, "{v}");
@@ -116,8 +145,17 @@ fn logistic_matches_lbfgs_reference() {
     let lam = r["lambda"].as_f64().unwrap().to_string();
     let f_ref = r["objective"].as_f64().unwrap();
     let v = json_ok(&run(&[
-        "bcd", "--data", &data("breast_cancer_std.csv"), "--problem", "logistic", "--lambda", &lam,
-        "--no-standardize", "--tol", "1e-14", "--json",
+        "bcd",
+        "--data",
+        &data("breast_cancer_std.csv"),
+        "--problem",
+        "logistic",
+        "--lambda",
+        &lam,
+        "--no-standardize",
+        "--tol",
+        "1e-14",
+        "--json",
     ]));
     let e = (v["objective"].as_f64().unwrap() - f_ref) / f_ref;
     assert!(e.abs() <= 1e-9, "{e:e}");
@@ -127,8 +165,23 @@ fn logistic_matches_lbfgs_reference() {
     assert!(dw <= 1e-6, "max |w − w_ref| = {dw:e}");
     // coordinate-wise with GSL on fixed blocks of 5 and matrix updates
     let v = json_ok(&run(&[
-        "bcd", "--data", &data("breast_cancer_std.csv"), "--problem", "logistic", "--lambda", &lam,
-        "--no-standardize", "--rule", "gsl", "--block-size", "5", "--update", "matrix", "--tol", "1e-13", "--json",
+        "bcd",
+        "--data",
+        &data("breast_cancer_std.csv"),
+        "--problem",
+        "logistic",
+        "--lambda",
+        &lam,
+        "--no-standardize",
+        "--rule",
+        "gsl",
+        "--block-size",
+        "5",
+        "--update",
+        "matrix",
+        "--tol",
+        "1e-13",
+        "--json",
     ]));
     let e = (v["objective"].as_f64().unwrap() - f_ref) / f_ref;
     assert!(e.abs() <= 1e-9, "GSL-FB matrix: {e:e}");
@@ -153,8 +206,18 @@ fn label_propagation_matches_sparse_solve() {
     let lab = dir.path("labels.csv");
     std::fs::write(&lab, labels).unwrap();
     let v = json_ok(&run(&[
-        "bcd", "--problem", "label-propagation", "--graph", &data("reference/bcd/digits_knn10_edges.csv"),
-        "--labels", &lab, "--lambda", "0", "--tol", "1e-10", "--json",
+        "bcd",
+        "--problem",
+        "label-propagation",
+        "--graph",
+        &data("reference/bcd/digits_knn10_edges.csv"),
+        "--labels",
+        &lab,
+        "--lambda",
+        "0",
+        "--tol",
+        "1e-10",
+        "--json",
     ]));
     let got = floats(&v["objective_per_class"]);
     assert_eq!(got.len(), 10);
@@ -170,8 +233,21 @@ fn plot_compares_rules_and_writes_a_png() {
     let dir = TempDir::new("plot");
     let png = dir.path("rules.png");
     let v = json_ok(&run(&[
-        "bcd", "--data", &data("diabetes_std.csv"), "--problem", "lasso", "--lambda-ratio", "0.1",
-        "--no-standardize", "--plot", &png, "--compare-rules", "cyclic,random,gsl", "--tol", "1e-10", "--json",
+        "bcd",
+        "--data",
+        &data("diabetes_std.csv"),
+        "--problem",
+        "lasso",
+        "--lambda-ratio",
+        "0.1",
+        "--no-standardize",
+        "--plot",
+        &png,
+        "--compare-rules",
+        "cyclic,random,gsl",
+        "--tol",
+        "1e-10",
+        "--json",
     ]));
     assert_eq!(v["compared"].as_array().unwrap().len(), 3);
     let bytes = std::fs::read(&png).unwrap();
@@ -190,8 +266,18 @@ fn intercept_is_exact_for_least_squares() {
     let f = dir.path("d.csv");
     std::fs::write(&f, csv).unwrap();
     let v = json_ok(&run(&[
-        "bcd", "--data", &f, "--problem", "least-squares", "--lambda", "0", "--intercept", "--no-standardize",
-        "--tol", "1e-15", "--json",
+        "bcd",
+        "--data",
+        &f,
+        "--problem",
+        "least-squares",
+        "--lambda",
+        "0",
+        "--intercept",
+        "--no-standardize",
+        "--tol",
+        "1e-15",
+        "--json",
     ]));
     let w = floats(&v["coefficients"]);
     assert!((w[0] - 2.0).abs() < 1e-6 && w[1].abs() < 1e-6, "{w:?}");
@@ -209,7 +295,10 @@ fn bad_inputs_give_one_error_line() {
         (&["--data", &d, "--problem", "lasso"], "--lambda"),
         (&["--data", &d, "--problem", "least-squares", "--lambda-ratio", "0.1"], "lambda-ratio"),
         (&["--data", &d, "--problem", "logistic", "--lambda", "1", "--intercept"], "--intercept"),
-        (&["--data", &d, "--problem", "lasso", "--lambda", "1", "--rule", "gsq", "--blocks", "variable"], "gsq"),
+        (
+            &["--data", &d, "--problem", "lasso", "--lambda", "1", "--rule", "gsq", "--blocks", "variable"],
+            "gsq",
+        ),
         (&["--data", &d, "--problem", "lasso", "--lambda", "1", "--tol", "-1"], "--tol"),
     ];
     for (args, needle) in cases {

@@ -315,7 +315,13 @@ pub fn lambda_max(kind: ProblemKind, d: &Dense) -> Result<f64> {
 }
 
 /// Solves a dense problem in precision `T` (`classes` for softmax).
-pub fn fit_dense<T: Real>(kind: ProblemKind, d: &Dense, lambda: f64, s: &Settings, trace: bool) -> Result<Fit> {
+pub fn fit_dense<T: Real>(
+    kind: ProblemKind,
+    d: &Dense,
+    lambda: f64,
+    s: &Settings,
+    trace: bool,
+) -> Result<Fit> {
     let (n, p) = (d.n, d.p);
     let x: Vec<T> = d.x.iter().map(|&v| T::from_f64(v)).collect();
     let y: Vec<T> = d.y.iter().map(|&v| T::from_f64(v)).collect();
@@ -391,7 +397,10 @@ fn settings(a: &Args, kind: ProblemKind, p: usize, dim: usize) -> Result<Setting
     let rule = a.rule.unwrap_or(RuleArg::Cyclic);
     let partition = match (a.blocks, rule) {
         (BlocksArg::Variable, RuleArg::Gsq) => {
-            return Err(CliError::param("rule", "gsq needs --blocks fixed (variable-block GSQ is not implemented)"))
+            return Err(CliError::param(
+                "rule",
+                "gsq needs --blocks fixed (variable-block GSQ is not implemented)",
+            ))
         }
         (BlocksArg::Variable, _) => Partition::Variable,
         (BlocksArg::Fixed, RuleArg::Cyclic) => Partition::Order,
@@ -531,7 +540,8 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         }
         plot_traces(plot, &traces)?;
     }
-    let intercept_value = intercept.as_ref().map(|(xm, ym)| ym - xm.iter().zip(&fit.w).map(|(m, w)| m * w).sum::<f64>());
+    let intercept_value =
+        intercept.as_ref().map(|(xm, ym)| ym - xm.iter().zip(&fit.w).map(|(m, w)| m * w).sum::<f64>());
     if !fit.converged {
         ctx.status(&format!(
             "warning: tolerance {} not reached in {} iterations (relative gap {:.3e})",
@@ -621,7 +631,10 @@ fn node_id(t: &Table, i: usize, j: usize) -> Result<usize> {
     if v >= 0.0 && v.fract() == 0.0 && v < 1e9 {
         Ok(v as usize)
     } else {
-        Err(CliError::file(&t.source, format!("row {i}, {}: {v} is not a node id (integer >= 0)", t.column_name(j))))
+        Err(CliError::file(
+            &t.source,
+            format!("row {i}, {}: {v} is not a node id (integer >= 0)", t.column_name(j)),
+        ))
     }
 }
 
@@ -686,8 +699,9 @@ pub fn fit_graph<T: Real>(g: &Graph, a: &Args) -> Result<Vec<Fit>> {
         let y: Vec<T> = g.class.iter().map(|&k| if k == Some(c) { T::ONE } else { T::ZERO }).collect();
         let mut values = vec![T::ZERO; nodes];
         let mut vars = vec![0usize; nodes];
-        let mut prob = LabelPropagation::new(&g.row_ptr, &g.cols, &weights, &y, &labelled, &mut values, &mut vars)
-            .map_err(kerr)?;
+        let mut prob =
+            LabelPropagation::new(&g.row_ptr, &g.cols, &weights, &y, &labelled, &mut values, &mut vars)
+                .map_err(kerr)?;
         if a.rule.is_some() {
             let s = settings(a, ProblemKind::LabelPropagation, prob.dim(), prob.dim())?;
             fits.push(run_solver(&mut prob, &s, false)?);
@@ -703,11 +717,12 @@ pub fn fit_graph<T: Real>(g: &Graph, a: &Args) -> Result<Vec<Fit>> {
             seed: a.seed,
         };
         let f0 = prob.objective_at_zero().to_f64();
-        let (iterations, gap, converged) = match solve_forest(&mut prob, &mut w, &config, &mut ts, &mut us, |_, _| true) {
-            Ok(s) => (s.iterations, s.gap.to_f64(), true),
-            Err(Error::NotConverged { iterations, residual }) => (iterations, residual, false),
-            Err(e) => return Err(kerr(e)),
-        };
+        let (iterations, gap, converged) =
+            match solve_forest(&mut prob, &mut w, &config, &mut ts, &mut us, |_, _| true) {
+                Ok(s) => (s.iterations, s.gap.to_f64(), true),
+                Err(Error::NotConverged { iterations, residual }) => (iterations, residual, false),
+                Err(e) => return Err(kerr(e)),
+            };
         let f = prob.objective(&w).to_f64();
         fits.push(Fit {
             objective: f,
@@ -723,8 +738,10 @@ pub fn fit_graph<T: Real>(g: &Graph, a: &Args) -> Result<Vec<Fit>> {
 }
 
 fn run_label_propagation(a: &Args, ctx: &Ctx) -> Result<()> {
-    let graph = a.graph.as_deref().ok_or_else(|| CliError::param("graph", "required for label-propagation"))?;
-    let labels = a.labels.as_deref().ok_or_else(|| CliError::param("labels", "required for label-propagation"))?;
+    let graph =
+        a.graph.as_deref().ok_or_else(|| CliError::param("graph", "required for label-propagation"))?;
+    let labels =
+        a.labels.as_deref().ok_or_else(|| CliError::param("labels", "required for label-propagation"))?;
     if a.data.is_some() {
         return Err(CliError::param("data", "not used by label-propagation (give --graph and --labels)"));
     }
