@@ -8,10 +8,11 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::output::Progress;
 
+pub mod bcd;
 pub mod linalg;
 
 /// Every registered demo, in tour order.
-pub const DEMOS: &[Demo] = &[linalg::DEMO];
+pub const DEMOS: &[Demo] = &[linalg::DEMO, bcd::DEMO];
 
 /// One tour entry.
 pub struct Demo {
