@@ -24,6 +24,9 @@ use crate::error::{CliError, Result};
 use crate::output::{Ctx, Stopwatch};
 use crate::plot::{line_plot, PALETTE};
 
+/// Largest p for which greedy least-squares rules precompute the Gram matrix.
+pub const GRAM_MAX_P: usize = 128;
+
 /// Largest block size (the solver's fixed `B × B` block buffers).
 pub const MAX_BLOCK: usize = 64;
 
@@ -335,8 +338,9 @@ pub fn fit_dense<T: Real>(
                 LeastSquares::ridge(&x, &y, n, p, lam, &mut r)
             }
             .map_err(kerr)?;
-            // greedy rules: keep XᵀX/n so the gradient refresh costs O(p·τ) (when p² is modest)
-            if s.rule.is_greedy() && p <= 2048 {
+            // greedy rules: keep XᵀX/n so the gradient refresh costs O(p·τ). Building it costs n·p²
+            // (one Xᵀr per iteration costs n·p), so only for small p.
+            if s.rule.is_greedy() && p <= GRAM_MAX_P {
                 let mut g = vec![T::ZERO; p * p];
                 gram(&x, n, p, &mut g).map_err(kerr)?;
                 let mut prob = prob.with_gram(&g).map_err(kerr)?;
