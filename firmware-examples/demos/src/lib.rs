@@ -12,8 +12,10 @@
 #![warn(missing_docs)]
 
 mod hexout;
+mod lasso;
 mod linalg;
 
 pub use embedded_hal::delay::DelayNs;
 pub use hexout::{DemoError, HexOut, Summary};
+pub use lasso::{lasso, Sensor, SimulatedSensor};
 pub use linalg::linalg;
