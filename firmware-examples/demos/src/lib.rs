@@ -12,8 +12,10 @@
 #![warn(missing_docs)]
 
 mod hexout;
+mod finetune;
 mod linalg;
 
 pub use embedded_hal::delay::DelayNs;
 pub use hexout::{DemoError, HexOut, Summary};
+pub use finetune::finetune;
 pub use linalg::linalg;
