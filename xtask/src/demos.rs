@@ -29,7 +29,12 @@ impl ferrokern_demos::DelayNs for HostDelay {
 
 /// Every registered demo.
 pub const DEMOS: &[Demo] = &[
-    Demo { name: "linalg", package: "fw-linalg", bin: "fw-linalg", host: |out| ferrokern_demos::linalg(out, &mut HostDelay) },
+    Demo {
+        name: "linalg",
+        package: "fw-linalg",
+        bin: "fw-linalg",
+        host: |out| ferrokern_demos::linalg(out, &mut HostDelay),
+    },
     Demo { name: "finetune", package: "fw-finetune", bin: "fw-finetune", host: ferrokern_demos::finetune },
 ];
 

@@ -11,11 +11,11 @@
 #![no_std]
 #![warn(missing_docs)]
 
-mod hexout;
 mod finetune;
+mod hexout;
 mod linalg;
 
 pub use embedded_hal::delay::DelayNs;
-pub use hexout::{DemoError, HexOut, Summary};
 pub use finetune::finetune;
+pub use hexout::{DemoError, HexOut, Summary};
 pub use linalg::linalg;

@@ -32,6 +32,8 @@ mod device {
 
 #[cfg(not(target_os = "none"))]
 fn main() {
-    eprintln!("fw-finetune is Cortex-M4F firmware: build it for thumbv7em-none-eabihf (cargo xtask firmware)");
+    eprintln!(
+        "fw-finetune is Cortex-M4F firmware: build it for thumbv7em-none-eabihf (cargo xtask firmware)"
+    );
     std::process::exit(2);
 }
