@@ -132,6 +132,46 @@ fn abs<T: Float>(x: T) -> T {
     }
 }
 
+/// First half of the Adam-family element update: the gradient with coupled decay, the new
+/// moments (stored), and for diffGrad `−|prev − g|` (prev updated; 0 for Adam). Returns
+/// `(m_t, √v_t + ε_eff, −|Δg|)`.
+#[inline(always)]
+fn adam_moments<T: Float, S: Storage<T>>(
+    c: &AdamRule<T>,
+    theta: T,
+    grad: T,
+    m: &mut S,
+    v: &mut S,
+    prev: Option<&mut S>,
+) -> (T, T, T) {
+    let g = c.grad_scale * grad + c.weight_decay * theta;
+    let mt = c.beta1 * m.load() + c.one_minus_beta1 * g;
+    let vt = c.beta2 * v.load() + c.one_minus_beta2 * (g * g);
+    *m = S::store(mt);
+    *v = S::store(vt);
+    let neg_a = match prev {
+        Some(q) => {
+            let a = abs(q.load() - g);
+            *q = S::store(g);
+            T::ZERO - a
+        }
+        None => T::ZERO,
+    };
+    (mt, vt.sqrt() + c.eps, neg_a)
+}
+
+/// ξ = σ(a) = 1/(1 + e^(−a)) from `e = e^(−a)`; a = |Δg| ≥ 0 so e ≤ 1, no overflow (spec §1).
+#[inline(always)]
+fn friction<T: Float>(e: T) -> T {
+    T::ONE / (T::ONE + e)
+}
+
+/// Second half: `θ = decay·θ − step_size·ξ·m_t/denom`.
+#[inline(always)]
+fn adam_apply<T: Float>(c: &AdamRule<T>, theta: T, mt: T, denom: T, xi: T) -> T {
+    c.decay * theta - c.step_size * xi * mt / denom
+}
+
 /// The Adam-family element update; `prev` is `Some` for diffGrad.
 #[inline(always)]
 fn adam_element<T: Float, S: Storage<T>>(
@@ -142,22 +182,52 @@ fn adam_element<T: Float, S: Storage<T>>(
     v: &mut S,
     prev: Option<&mut S>,
 ) {
-    let theta = *p;
-    let g = c.grad_scale * grad + c.weight_decay * theta;
-    let mt = c.beta1 * m.load() + c.one_minus_beta1 * g;
-    let vt = c.beta2 * v.load() + c.one_minus_beta2 * (g * g);
-    *m = S::store(mt);
-    *v = S::store(vt);
-    let xi = match prev {
-        // σ(a) with a = |Δg| ≥ 0: e^(−a) ≤ 1, so no overflow (spec §1).
-        Some(q) => {
-            let a = abs(q.load() - g);
-            *q = S::store(g);
-            T::ONE / (T::ONE + (T::ZERO - a).exp())
+    let diffgrad = prev.is_some();
+    let (mt, denom, neg_a) = adam_moments(c, *p, grad, m, v, prev);
+    let xi = if diffgrad { friction(neg_a.exp()) } else { T::ONE };
+    *p = adam_apply(c, *p, mt, denom, xi);
+}
+
+/// Elements per block of [`diffgrad_blocked`] (three stack buffers of this length).
+const BLOCK: usize = 64;
+
+/// diffGrad in blocks of [`BLOCK`] elements: moments and `−|Δg|` for the block, then
+/// `exp_slice` over the block's `−|Δg|` (a vectorised exp), then the parameter update. The same
+/// arithmetic as [`step`]'s element loop (the same helpers); with an `exp_slice` that equals
+/// [`Float::exp`] element-wise it gives the same bits.
+pub fn diffgrad_blocked<T: Float, S: Storage<T>>(
+    c: &AdamRule<T>,
+    params: &mut [T],
+    grads: &[T],
+    m: &mut [S],
+    v: &mut [S],
+    prev: &mut [S],
+    exp_slice: impl Fn(&mut [T]),
+) {
+    debug_assert_eq!(params.len(), grads.len());
+    debug_assert_eq!(params.len(), m.len());
+    debug_assert_eq!(params.len(), v.len());
+    debug_assert_eq!(params.len(), prev.len());
+    let (mut mts, mut dens, mut es) = ([T::ZERO; BLOCK], [T::ZERO; BLOCK], [T::ZERO; BLOCK]);
+    let blocks = params
+        .chunks_mut(BLOCK)
+        .zip(grads.chunks(BLOCK))
+        .zip(m.chunks_mut(BLOCK))
+        .zip(v.chunks_mut(BLOCK))
+        .zip(prev.chunks_mut(BLOCK));
+    for ((((pb, gb), mb), vb), qb) in blocks {
+        let n = pb.len().min(gb.len()).min(mb.len()).min(vb.len()).min(qb.len());
+        let outs = mts.iter_mut().zip(dens.iter_mut()).zip(es.iter_mut());
+        let ins = pb.iter().zip(gb).zip(mb.iter_mut()).zip(vb.iter_mut()).zip(qb.iter_mut());
+        for (((((&p, &g), mi), vi), qi), ((mo, d), e)) in ins.zip(outs) {
+            (*mo, *d, *e) = adam_moments(c, p, g, mi, vi, Some(qi));
         }
-        None => T::ONE,
-    };
-    *p = c.decay * theta - c.step_size * xi * mt / (vt.sqrt() + c.eps);
+        let Some(eb) = es.get_mut(..n) else { return };
+        exp_slice(eb);
+        for (((p, &mt), &d), &e) in pb.iter_mut().zip(&mts).zip(&dens).zip(eb.iter()) {
+            *p = adam_apply(c, *p, mt, d, friction(e));
+        }
+    }
 }
 
 /// Applies one step of `rule` to `params` in place: the fused pass.
@@ -203,9 +273,10 @@ pub fn step<T: Float, S: Storage<T>>(
     }
 }
 
-/// f32 fused step on the active SIMD level. Every level currently runs [`step`], whose
-/// iterator form LLVM auto-vectorises except for the diffGrad `exp`; kept as the single
-/// entry point so an intrinsic path can be added per [`crate::Level`] without changing callers.
+/// f32 fused step on the active SIMD level. The scalar level (Cortex-M, forced scalar) runs
+/// [`step`]; SIMD levels run diffGrad through [`diffgrad_blocked`] with the level's vectorised
+/// [`crate::exp_slice`] (so ξ differs from the scalar path by that exp's error, a few ulp), and
+/// Adam/SGD through [`step`] (auto-vectorised).
 #[inline]
 pub fn step_f32<S: Storage<f32>>(
     rule: &Rule<f32>,
@@ -215,8 +286,12 @@ pub fn step_f32<S: Storage<f32>>(
     v: &mut [S],
     prev: &mut [S],
 ) {
-    // All levels (see `crate::active_level`) share the auto-vectorised generic loop for now.
-    step(rule, params, grads, m, v, prev)
+    match rule {
+        Rule::DiffGrad(c) if crate::active_level() != crate::Level::Scalar => {
+            diffgrad_blocked(c, params, grads, m, v, prev, crate::exp_slice)
+        }
+        _ => step(rule, params, grads, m, v, prev),
+    }
 }
 
 /// f64 fused step (scalar path).
