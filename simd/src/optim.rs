@@ -134,7 +134,7 @@ fn abs<T: Float>(x: T) -> T {
 
 /// First half of the Adam-family element update: the gradient with coupled decay, the new
 /// moments (stored), and for diffGrad `−|prev − g|` (prev updated; 0 for Adam). Returns
-/// `(m_t, √v_t + ε_eff, −|Δg|)`.
+/// `(m_t, v_t, −|Δg|)`.
 #[inline(always)]
 fn adam_moments<T: Float, S: Storage<T>>(
     c: &AdamRule<T>,
@@ -157,7 +157,7 @@ fn adam_moments<T: Float, S: Storage<T>>(
         }
         None => T::ZERO,
     };
-    (mt, vt.sqrt() + c.eps, neg_a)
+    (mt, vt, neg_a)
 }
 
 /// ξ = σ(a) = 1/(1 + e^(−a)) from `e = e^(−a)`; a = |Δg| ≥ 0 so e ≤ 1, no overflow (spec §1).
@@ -183,49 +183,74 @@ fn adam_element<T: Float, S: Storage<T>>(
     prev: Option<&mut S>,
 ) {
     let diffgrad = prev.is_some();
-    let (mt, denom, neg_a) = adam_moments(c, *p, grad, m, v, prev);
+    let (mt, vt, neg_a) = adam_moments(c, *p, grad, m, v, prev);
     let xi = if diffgrad { friction(neg_a.exp()) } else { T::ONE };
-    *p = adam_apply(c, *p, mt, denom, xi);
+    *p = adam_apply(c, *p, mt, vt.sqrt() + c.eps, xi);
 }
 
-/// Elements per block of [`diffgrad_blocked`] (three stack buffers of this length).
+/// Elements per block of [`adam_blocked`] (three stack buffers of this length).
 const BLOCK: usize = 64;
 
-/// diffGrad in blocks of [`BLOCK`] elements: moments and `−|Δg|` for the block, then
-/// `exp_slice` over the block's `−|Δg|` (a vectorised exp), then the parameter update. The same
-/// arithmetic as [`step`]'s element loop (the same helpers); with an `exp_slice` that equals
-/// [`Float::exp`] element-wise it gives the same bits.
-pub fn diffgrad_blocked<T: Float, S: Storage<T>>(
+/// The slice functions [`adam_blocked`] applies to a block: `x = √x` and `x = e^x`.
+#[derive(Clone, Copy, Debug)]
+pub struct BlockOps<T> {
+    /// In place square root.
+    pub sqrt: fn(&mut [T]),
+    /// In place exponential.
+    pub exp: fn(&mut [T]),
+}
+
+/// Adam (`prev` empty) or diffGrad (`prev` of length n) in blocks of [`BLOCK`] elements:
+/// moments and `−|Δg|` for the block (a loop without calls, which LLVM vectorises), then
+/// `ops.sqrt` over the block's `v_t` and `ops.exp` over its `−|Δg|` (vectorised slice
+/// kernels), then the parameter update (vectorisable). The same arithmetic as [`step`]'s element
+/// loop through the same helpers: with `ops` equal to [`Float::sqrt`]/[`Float::exp`]
+/// element-wise it gives the same bits. O(n) time, 3·[`BLOCK`] elements of stack.
+pub fn adam_blocked<T: Float, S: Storage<T>>(
     c: &AdamRule<T>,
     params: &mut [T],
     grads: &[T],
     m: &mut [S],
     v: &mut [S],
     prev: &mut [S],
-    exp_slice: impl Fn(&mut [T]),
+    ops: BlockOps<T>,
 ) {
     debug_assert_eq!(params.len(), grads.len());
     debug_assert_eq!(params.len(), m.len());
     debug_assert_eq!(params.len(), v.len());
-    debug_assert_eq!(params.len(), prev.len());
-    let (mut mts, mut dens, mut es) = ([T::ZERO; BLOCK], [T::ZERO; BLOCK], [T::ZERO; BLOCK]);
-    let blocks = params
-        .chunks_mut(BLOCK)
-        .zip(grads.chunks(BLOCK))
-        .zip(m.chunks_mut(BLOCK))
-        .zip(v.chunks_mut(BLOCK))
-        .zip(prev.chunks_mut(BLOCK));
-    for ((((pb, gb), mb), vb), qb) in blocks {
-        let n = pb.len().min(gb.len()).min(mb.len()).min(vb.len()).min(qb.len());
-        let outs = mts.iter_mut().zip(dens.iter_mut()).zip(es.iter_mut());
-        let ins = pb.iter().zip(gb).zip(mb.iter_mut()).zip(vb.iter_mut()).zip(qb.iter_mut());
-        for (((((&p, &g), mi), vi), qi), ((mo, d), e)) in ins.zip(outs) {
-            (*mo, *d, *e) = adam_moments(c, p, g, mi, vi, Some(qi));
+    let diffgrad = !prev.is_empty();
+    debug_assert!(!diffgrad || params.len() == prev.len());
+    let n = params.len().min(grads.len()).min(m.len()).min(v.len());
+    let (mut mts, mut vts, mut es) = ([T::ZERO; BLOCK], [T::ZERO; BLOCK], [T::ZERO; BLOCK]);
+    for start in (0..n).step_by(BLOCK) {
+        let r = start..(start + BLOCK).min(n);
+        let len = r.len();
+        let (Some(pb), Some(gb), Some(mb), Some(vb)) =
+            (params.get_mut(r.clone()), grads.get(r.clone()), m.get_mut(r.clone()), v.get_mut(r.clone()))
+        else {
+            return;
+        };
+        let (Some(mts), Some(vts), Some(es)) = (mts.get_mut(..len), vts.get_mut(..len), es.get_mut(..len))
+        else {
+            return;
+        };
+        let outs = mts.iter_mut().zip(vts.iter_mut()).zip(es.iter_mut());
+        let ins = pb.iter().zip(gb).zip(mb.iter_mut()).zip(vb.iter_mut());
+        if diffgrad {
+            let Some(qb) = prev.get_mut(r) else { return };
+            for (((((&p, &g), mi), vi), qi), ((mo, vo), e)) in ins.zip(qb.iter_mut()).zip(outs) {
+                (*mo, *vo, *e) = adam_moments(c, p, g, mi, vi, Some(qi));
+            }
+            (ops.exp)(es);
+        } else {
+            for ((((&p, &g), mi), vi), ((mo, vo), _)) in ins.zip(outs) {
+                (*mo, *vo, _) = adam_moments(c, p, g, mi, vi, None);
+            }
         }
-        let Some(eb) = es.get_mut(..n) else { return };
-        exp_slice(eb);
-        for (((p, &mt), &d), &e) in pb.iter_mut().zip(&mts).zip(&dens).zip(eb.iter()) {
-            *p = adam_apply(c, *p, mt, d, friction(e));
+        (ops.sqrt)(vts);
+        for (((p, &mt), &vt), &e) in pb.iter_mut().zip(mts.iter()).zip(vts.iter()).zip(es.iter()) {
+            let xi = if diffgrad { friction(e) } else { T::ONE };
+            *p = adam_apply(c, *p, mt, vt + c.eps, xi);
         }
     }
 }
@@ -274,9 +299,9 @@ pub fn step<T: Float, S: Storage<T>>(
 }
 
 /// f32 fused step on the active SIMD level. The scalar level (Cortex-M, forced scalar) runs
-/// [`step`]; SIMD levels run diffGrad through [`diffgrad_blocked`] with the level's vectorised
-/// [`crate::exp_slice`] (so ξ differs from the scalar path by that exp's error, a few ulp), and
-/// Adam/SGD through [`step`] (auto-vectorised).
+/// [`step`]; SIMD levels run Adam and diffGrad through [`adam_blocked`] with the level's
+/// vectorised `sqrt_slice` (correctly rounded: same bits) and `exp_slice` (diffGrad's ξ then
+/// differs from the scalar path by that exp's error, a few ulp), and SGD through [`step`].
 #[inline]
 pub fn step_f32<S: Storage<f32>>(
     rule: &Rule<f32>,
@@ -286,9 +311,14 @@ pub fn step_f32<S: Storage<f32>>(
     v: &mut [S],
     prev: &mut [S],
 ) {
+    let k = crate::Kernels::active();
+    let ops = BlockOps { sqrt: k.sqrt_slice, exp: k.exp_slice };
     match rule {
-        Rule::DiffGrad(c) if crate::active_level() != crate::Level::Scalar => {
-            diffgrad_blocked(c, params, grads, m, v, prev, crate::exp_slice)
+        Rule::DiffGrad(c) if k.level != crate::Level::Scalar => {
+            adam_blocked(c, params, grads, m, v, prev, ops)
+        }
+        Rule::Adam(c) if k.level != crate::Level::Scalar => {
+            adam_blocked(c, params, grads, m, v, &mut [], ops)
         }
         _ => step(rule, params, grads, m, v, prev),
     }
