@@ -130,6 +130,8 @@ pub struct Kernels {
     pub gemm: GemmFn,
     pub ger: fn(f32, &[f32], &[f32], &mut [f32], usize),
     pub exp_slice: fn(&mut [f32]),
+    /// In place `x = √x` (correctly rounded on every path).
+    pub sqrt_slice: fn(&mut [f32]),
     pub log_sum_exp: fn(&[f32]) -> f32,
     pub softmax: fn(&mut [f32]),
     pub dot_f16: fn(&[f16], &[f32]) -> f32,
@@ -157,6 +159,7 @@ const SCALAR: Kernels = Kernels {
     gemm: scalar::gemm::<f32>,
     ger: scalar::ger::<f32>,
     exp_slice: scalar::exp_slice::<f32>,
+    sqrt_slice: scalar::sqrt_slice::<f32>,
     log_sum_exp: scalar::log_sum_exp::<f32>,
     softmax: scalar::softmax::<f32>,
     dot_f16: lowp::dot_f16_scalar,

@@ -31,6 +31,8 @@ pub(crate) trait Lanes {
     unsafe fn fmadd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// Lanewise maximum; NaN in either operand gives NaN.
     unsafe fn max_nan(a: Self::V, b: Self::V) -> Self::V;
+    /// Correctly rounded IEEE square root per lane (same bits as scalar `sqrt`).
+    unsafe fn sqrt(x: Self::V) -> Self::V;
     /// Clamp to `[lo, hi]`, NaN lanes stay NaN.
     unsafe fn clamp(x: Self::V, lo: Self::V, hi: Self::V) -> Self::V;
     /// Sum of the lanes.
@@ -301,6 +303,13 @@ pub(crate) unsafe fn exp_shifted<L: Lanes>(x: &mut [f32], shift: f32) -> f32 {
         let e = with_padded::<L>(c.into_remainder(), f32::NEG_INFINITY, |v| exp_v::<L>(L::sub(v, sv)));
         L::hsum(L::add(acc, e))
     }
+}
+
+/// In place `x = √x` (correctly rounded: the same bits as the scalar path).
+#[inline(always)]
+pub(crate) unsafe fn sqrt_slice<L: Lanes>(x: &mut [f32]) {
+    // SAFETY: CPU support from the caller.
+    unsafe { map::<L>(x, 0.0, |v| L::sqrt(v)) }
 }
 
 /// In place `x = e^x`.

@@ -58,6 +58,11 @@ impl Lanes for Neon {
         unsafe { fmax(a, b) }
     }
     #[inline(always)]
+    unsafe fn sqrt(x: float32x4_t) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { vsqrtq_f32(x) }
+    }
+    #[inline(always)]
     unsafe fn clamp(x: float32x4_t, lo: float32x4_t, hi: float32x4_t) -> float32x4_t {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { fmax(lo, fmin(hi, x)) }

@@ -132,6 +132,46 @@ fn abs<T: Float>(x: T) -> T {
     }
 }
 
+/// First half of the Adam-family element update: the gradient with coupled decay, the new
+/// moments (stored), and for diffGrad `−|prev − g|` (prev updated; 0 for Adam). Returns
+/// `(m_t, v_t, −|Δg|)`.
+#[inline(always)]
+fn adam_moments<T: Float, S: Storage<T>>(
+    c: &AdamRule<T>,
+    theta: T,
+    grad: T,
+    m: &mut S,
+    v: &mut S,
+    prev: Option<&mut S>,
+) -> (T, T, T) {
+    let g = c.grad_scale * grad + c.weight_decay * theta;
+    let mt = c.beta1 * m.load() + c.one_minus_beta1 * g;
+    let vt = c.beta2 * v.load() + c.one_minus_beta2 * (g * g);
+    *m = S::store(mt);
+    *v = S::store(vt);
+    let neg_a = match prev {
+        Some(q) => {
+            let a = abs(q.load() - g);
+            *q = S::store(g);
+            T::ZERO - a
+        }
+        None => T::ZERO,
+    };
+    (mt, vt, neg_a)
+}
+
+/// ξ = σ(a) = 1/(1 + e^(−a)) from `e = e^(−a)`; a = |Δg| ≥ 0 so e ≤ 1, no overflow (spec §1).
+#[inline(always)]
+fn friction<T: Float>(e: T) -> T {
+    T::ONE / (T::ONE + e)
+}
+
+/// Second half: `θ = decay·θ − step_size·ξ·m_t/denom`.
+#[inline(always)]
+fn adam_apply<T: Float>(c: &AdamRule<T>, theta: T, mt: T, denom: T, xi: T) -> T {
+    c.decay * theta - c.step_size * xi * mt / denom
+}
+
 /// The Adam-family element update; `prev` is `Some` for diffGrad.
 #[inline(always)]
 fn adam_element<T: Float, S: Storage<T>>(
@@ -142,22 +182,77 @@ fn adam_element<T: Float, S: Storage<T>>(
     v: &mut S,
     prev: Option<&mut S>,
 ) {
-    let theta = *p;
-    let g = c.grad_scale * grad + c.weight_decay * theta;
-    let mt = c.beta1 * m.load() + c.one_minus_beta1 * g;
-    let vt = c.beta2 * v.load() + c.one_minus_beta2 * (g * g);
-    *m = S::store(mt);
-    *v = S::store(vt);
-    let xi = match prev {
-        // σ(a) with a = |Δg| ≥ 0: e^(−a) ≤ 1, so no overflow (spec §1).
-        Some(q) => {
-            let a = abs(q.load() - g);
-            *q = S::store(g);
-            T::ONE / (T::ONE + (T::ZERO - a).exp())
+    let diffgrad = prev.is_some();
+    let (mt, vt, neg_a) = adam_moments(c, *p, grad, m, v, prev);
+    let xi = if diffgrad { friction(neg_a.exp()) } else { T::ONE };
+    *p = adam_apply(c, *p, mt, vt.sqrt() + c.eps, xi);
+}
+
+/// Elements per block of [`adam_blocked`] (three stack buffers of this length).
+const BLOCK: usize = 64;
+
+/// The slice functions [`adam_blocked`] applies to a block: `x = √x` and `x = e^x`.
+#[derive(Clone, Copy, Debug)]
+pub struct BlockOps<T> {
+    /// In place square root.
+    pub sqrt: fn(&mut [T]),
+    /// In place exponential.
+    pub exp: fn(&mut [T]),
+}
+
+/// Adam (`prev` empty) or diffGrad (`prev` of length n) in blocks of [`BLOCK`] elements:
+/// moments and `−|Δg|` for the block (a loop without calls, which LLVM vectorises), then
+/// `ops.sqrt` over the block's `v_t` and `ops.exp` over its `−|Δg|` (vectorised slice
+/// kernels), then the parameter update (vectorisable). The same arithmetic as [`step`]'s element
+/// loop through the same helpers: with `ops` equal to [`Float::sqrt`]/[`Float::exp`]
+/// element-wise it gives the same bits. O(n) time, 3·[`BLOCK`] elements of stack.
+pub fn adam_blocked<T: Float, S: Storage<T>>(
+    c: &AdamRule<T>,
+    params: &mut [T],
+    grads: &[T],
+    m: &mut [S],
+    v: &mut [S],
+    prev: &mut [S],
+    ops: BlockOps<T>,
+) {
+    debug_assert_eq!(params.len(), grads.len());
+    debug_assert_eq!(params.len(), m.len());
+    debug_assert_eq!(params.len(), v.len());
+    let diffgrad = !prev.is_empty();
+    debug_assert!(!diffgrad || params.len() == prev.len());
+    let n = params.len().min(grads.len()).min(m.len()).min(v.len());
+    let (mut mts, mut vts, mut es) = ([T::ZERO; BLOCK], [T::ZERO; BLOCK], [T::ZERO; BLOCK]);
+    for start in (0..n).step_by(BLOCK) {
+        let r = start..(start + BLOCK).min(n);
+        let len = r.len();
+        let (Some(pb), Some(gb), Some(mb), Some(vb)) =
+            (params.get_mut(r.clone()), grads.get(r.clone()), m.get_mut(r.clone()), v.get_mut(r.clone()))
+        else {
+            return;
+        };
+        let (Some(mts), Some(vts), Some(es)) = (mts.get_mut(..len), vts.get_mut(..len), es.get_mut(..len))
+        else {
+            return;
+        };
+        let outs = mts.iter_mut().zip(vts.iter_mut()).zip(es.iter_mut());
+        let ins = pb.iter().zip(gb).zip(mb.iter_mut()).zip(vb.iter_mut());
+        if diffgrad {
+            let Some(qb) = prev.get_mut(r) else { return };
+            for (((((&p, &g), mi), vi), qi), ((mo, vo), e)) in ins.zip(qb.iter_mut()).zip(outs) {
+                (*mo, *vo, *e) = adam_moments(c, p, g, mi, vi, Some(qi));
+            }
+            (ops.exp)(es);
+        } else {
+            for ((((&p, &g), mi), vi), ((mo, vo), _)) in ins.zip(outs) {
+                (*mo, *vo, _) = adam_moments(c, p, g, mi, vi, None);
+            }
         }
-        None => T::ONE,
-    };
-    *p = c.decay * theta - c.step_size * xi * mt / (vt.sqrt() + c.eps);
+        (ops.sqrt)(vts);
+        for (((p, &mt), &vt), &e) in pb.iter_mut().zip(mts.iter()).zip(vts.iter()).zip(es.iter()) {
+            let xi = if diffgrad { friction(e) } else { T::ONE };
+            *p = adam_apply(c, *p, mt, vt + c.eps, xi);
+        }
+    }
 }
 
 /// Applies one step of `rule` to `params` in place: the fused pass.
@@ -203,9 +298,10 @@ pub fn step<T: Float, S: Storage<T>>(
     }
 }
 
-/// f32 fused step on the active SIMD level. Every level currently runs [`step`], whose
-/// iterator form LLVM auto-vectorises except for the diffGrad `exp`; kept as the single
-/// entry point so an intrinsic path can be added per [`crate::Level`] without changing callers.
+/// f32 fused step on the active SIMD level. The scalar level (Cortex-M, forced scalar) runs
+/// [`step`]; SIMD levels run Adam and diffGrad through [`adam_blocked`] with the level's
+/// vectorised `sqrt_slice` (correctly rounded: same bits) and `exp_slice` (diffGrad's ξ then
+/// differs from the scalar path by that exp's error, a few ulp), and SGD through [`step`].
 #[inline]
 pub fn step_f32<S: Storage<f32>>(
     rule: &Rule<f32>,
@@ -215,8 +311,17 @@ pub fn step_f32<S: Storage<f32>>(
     v: &mut [S],
     prev: &mut [S],
 ) {
-    // All levels (see `crate::active_level`) share the auto-vectorised generic loop for now.
-    step(rule, params, grads, m, v, prev)
+    let k = crate::Kernels::active();
+    let ops = BlockOps { sqrt: k.sqrt_slice, exp: k.exp_slice };
+    match rule {
+        Rule::DiffGrad(c) if k.level != crate::Level::Scalar => {
+            adam_blocked(c, params, grads, m, v, prev, ops)
+        }
+        Rule::Adam(c) if k.level != crate::Level::Scalar => {
+            adam_blocked(c, params, grads, m, v, &mut [], ops)
+        }
+        _ => step(rule, params, grads, m, v, prev),
+    }
 }
 
 /// f64 fused step (scalar path).

@@ -253,6 +253,14 @@ pub fn norm2<T: Float>(x: &[T]) -> T {
     dot(x, x).sqrt()
 }
 
+/// In place `x = √x`.
+#[inline]
+pub fn sqrt_slice<T: Float>(x: &mut [T]) {
+    for xi in x {
+        *xi = xi.sqrt();
+    }
+}
+
 /// In place `x = e^x`.
 #[inline]
 pub fn exp_slice<T: Float>(x: &mut [T]) {

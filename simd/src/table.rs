@@ -61,6 +61,7 @@ macro_rules! simd_table {
                 fn ger(alpha: f32, x: &[f32], y: &[f32], a: &mut [f32], lda: usize) =
                     compose::ger::<f32, P>(alpha, x, y, a, lda);
                 fn exp_slice(x: &mut [f32]) = lanes::exp_slice::<L>(x);
+                fn sqrt_slice(x: &mut [f32]) = lanes::sqrt_slice::<L>(x);
                 fn log_sum_exp(x: &[f32]) -> f32 = compose::log_sum_exp::<f32, P>(x);
                 fn softmax(x: &mut [f32]) = compose::softmax::<f32, P>(x);
                 fn dot_f16(a: &[f16], b: &[f32]) -> f32 = lowp::dot_f16_lanes::<L>(a, b);
@@ -81,7 +82,7 @@ macro_rules! simd_table {
             pub(crate) static TABLE: Kernels = Kernels {
                 level: $level,
                 dot, axpy, scale, add, sub, mul, sum, max, norm2, gemv, gemv_t, gemm, ger,
-                exp_slice, log_sum_exp, softmax,
+                exp_slice, sqrt_slice, log_sum_exp, softmax,
                 dot_f16, gemv_f16, gemv_bf16, f16_to_f32, f32_to_f16, bf16_to_f32, f32_to_bf16,
             };
         }

@@ -63,6 +63,11 @@ impl Lanes for Sse2 {
         }
     }
     #[inline(always)]
+    unsafe fn sqrt(x: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { _mm_sqrt_ps(x) }
+    }
+    #[inline(always)]
     unsafe fn clamp(x: __m128, lo: __m128, hi: __m128) -> __m128 {
         // minps/maxps return the second operand when either is NaN.
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
@@ -173,6 +178,11 @@ impl Lanes for Avx2 {
         }
     }
     #[inline(always)]
+    unsafe fn sqrt(x: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { _mm256_sqrt_ps(x) }
+    }
+    #[inline(always)]
     unsafe fn clamp(x: __m256, lo: __m256, hi: __m256) -> __m256 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_max_ps(lo, _mm256_min_ps(hi, x)) }
@@ -263,6 +273,11 @@ impl Lanes for Avx512 {
             let unord = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(a, b);
             _mm512_mask_blend_ps(unord, _mm512_max_ps(a, b), _mm512_add_ps(a, b))
         }
+    }
+    #[inline(always)]
+    unsafe fn sqrt(x: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { _mm512_sqrt_ps(x) }
     }
     #[inline(always)]
     unsafe fn clamp(x: __m512, lo: __m512, hi: __m512) -> __m512 {

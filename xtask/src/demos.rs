@@ -41,6 +41,7 @@ pub const DEMOS: &[Demo] = &[
         bin: "fw-lasso",
         host: |out| ferrokern_demos::lasso(out, &mut HostDelay),
     },
+    Demo { name: "finetune", package: "fw-finetune", bin: "fw-finetune", host: ferrokern_demos::finetune },
 ];
 
 /// Looks a demo up by name.

@@ -11,11 +11,13 @@
 #![no_std]
 #![warn(missing_docs)]
 
+mod finetune;
 mod hexout;
 mod lasso;
 mod linalg;
 
 pub use embedded_hal::delay::DelayNs;
+pub use finetune::finetune;
 pub use hexout::{DemoError, HexOut, Summary};
 pub use lasso::{lasso, Sensor, SimulatedSensor};
 pub use linalg::linalg;
