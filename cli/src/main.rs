@@ -33,6 +33,10 @@ enum Command {
     Train(cmd::train::Args),
     /// Predictions (and accuracy/RMSE when the file has a target) of a saved model file.
     Predict(cmd::predict::Args),
+    /// Gradient-boosted networks: `gbnn train` (boost T steps of J units), `gbnn eval` (prune to K units).
+    Gbnn(cmd::gbnn::Args),
+    /// Write a model file as Rust or C source (static aligned byte array) for firmware.
+    Export(cmd::export::Args),
     /// Panic on purpose (tests the one-line internal-error handler).
     #[command(hide = true)]
     InternalPanic,
@@ -47,6 +51,8 @@ impl Command {
             Command::Optim(a) => cmd::optim::run(a, ctx),
             Command::Train(a) => cmd::train::run(a, ctx),
             Command::Predict(a) => cmd::predict::run(a, ctx),
+            Command::Gbnn(a) => cmd::gbnn::run(a, ctx),
+            Command::Export(a) => cmd::export::run(a, ctx),
             Command::InternalPanic => panic!("deliberate panic (internal-panic)"),
         }
     }

@@ -30,6 +30,8 @@
 //!    `enum Command`, and the arm `Command::FitFoo(a) => cmd::fit_foo::run(a, ctx)`.
 //! 4. Tests in `cli/tests/` running the binary: JSON keys, and bad parameters → `error:` + 2.
 
+pub mod export;
+pub mod gbnn;
 pub mod info;
 pub mod inspect;
 pub mod optim;
