@@ -11,9 +11,12 @@
 #![no_std]
 #![warn(missing_docs)]
 
+mod gbnn;
+mod gbnn_data;
 mod hexout;
 mod linalg;
 
 pub use embedded_hal::delay::DelayNs;
+pub use gbnn::gbnn;
 pub use hexout::{DemoError, HexOut, Summary};
 pub use linalg::linalg;
