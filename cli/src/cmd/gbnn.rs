@@ -201,8 +201,8 @@ fn check_params(a: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// Trains in precision `T`; returns the merged model rounded to f32 and the final train loss.
-fn fit<T: Real>(
+/// Trains in precision `T`; returns the merged model (as f64) and the final train loss.
+pub fn fit<T: Real>(
     trainer: &GbnnTrainer,
     data: &Supervised,
     labels: &[usize],

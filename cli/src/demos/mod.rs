@@ -8,11 +8,12 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::output::Progress;
 
+pub mod gbnn;
 pub mod linalg;
 pub mod optim;
 
 /// Every registered demo, in tour order.
-pub const DEMOS: &[Demo] = &[linalg::DEMO, optim::DEMO];
+pub const DEMOS: &[Demo] = &[linalg::DEMO, optim::DEMO, gbnn::DEMO];
 
 /// One tour entry.
 pub struct Demo {
