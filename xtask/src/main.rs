@@ -6,6 +6,7 @@
 mod demos;
 mod firmware;
 mod insncount;
+mod retrain;
 mod steps;
 mod tools;
 mod util;
@@ -21,7 +22,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   firmware    build the Cortex-M4F demos, run them in QEMU, compare bit for bit with the host
   size        footprint table (flash/RAM/stack per firmware) -> <target>/footprint.json
   insncount   instruction counts of scalar kernels on Cortex-M4F (QEMU TCG plugin)
-  retrain     retrain the shipped models (none yet)";
+  retrain     retrain the shipped models (firmware-examples/gbnn/model/breast_cancer.fkm)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,10 +36,7 @@ fn main() -> ExitCode {
         ["firmware"] => firmware::firmware(),
         ["size"] => firmware::size(),
         ["insncount"] => insncount::insncount(),
-        ["retrain"] => {
-            println!("no trained models yet");
-            Ok(())
-        }
+        ["retrain"] => retrain::retrain(),
         ["host-demo", name] => host_demo(name),
         _ => {
             eprintln!("{USAGE}");
