@@ -54,7 +54,8 @@ fn train<T: Real>(data: &Split, task: Task) -> Vec<T> {
     let mut model = vec![T::ZERO; trainer.shape(data.features).model_len()];
     let ws = GbnnTrainer::workspace_len(y.len(), data.features, 1, k, trainer.config.inner.history);
     let mut work = vec![T::ZERO; ws];
-    trainer.train(&x, data.features, labels, &mut model, &mut work, |_| {}).unwrap();
+    let report = trainer.train(&x, data.features, labels, &mut model, &mut work, |_| {}).unwrap();
+    assert_eq!(report.steps, 200);
     model
 }
 
