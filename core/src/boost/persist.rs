@@ -53,22 +53,7 @@ pub fn gbnn_shape(model: &Model<'_>) -> Result<GbnnShape> {
 
 /// Reads a `"gbnn"` model into `buf_out[..shape.model_len()]` (layout [`ModelParts`]) and
 /// returns its shape; a longer buffer is allowed (firmware sizes a static one for the largest
-/// model), the tail is left untouched. O(model size).
-///
-/// ```
-/// use ferrokern::boost::{load_gbnn, model_len, save_gbnn, GbnnShape, Loss};
-/// use ferrokern::model::{Model, ModelWriter};
-/// use ferrokern::nn::Activation;
-/// let shape = GbnnShape { features: 2, steps: 3, units: 1, loss: Loss::LogExponential, activation: Activation::Sigmoid };
-/// let buf: Vec<f32> = (0..shape.model_len()).map(|i| 1.0 + i as f32 / 8.0).collect();
-/// let mut w = ModelWriter::new("gbnn")?;
-/// save_gbnn(&mut w, &shape, &buf, 0.1)?;
-/// let bytes = w.to_bytes()?;
-/// let mut back = [0.0f32; model_len(2, 3, 1, 1)];
-/// assert_eq!(load_gbnn(&Model::parse(&bytes)?, &mut back)?, shape);
-/// assert_eq!(&back[..], &buf[..]);
-/// # Ok::<(), ferrokern::Error>(())
-/// ```
+/// model), the tail is left untouched. O(model size). Example: at `save_gbnn` (feature `std`).
 ///
 /// # Errors
 /// As [`gbnn_shape`]; [`Error::WorkspaceTooSmall`] if `buf_out` is too short;
@@ -109,6 +94,21 @@ pub fn load_gbnn<T: Real>(model: &Model<'_>, buf_out: &mut [T]) -> Result<GbnnSh
 
 /// Adds a merged model (`buf`, layout [`ModelParts`], rounded to f32) with its shape and the
 /// shrinkage `learning_rate` to `writer`, whose kind should be [`GBNN_KIND`]. O(model size).
+///
+/// ```
+/// use ferrokern::boost::{load_gbnn, model_len, save_gbnn, GbnnShape, Loss};
+/// use ferrokern::model::{Model, ModelWriter};
+/// use ferrokern::nn::Activation;
+/// let shape = GbnnShape { features: 2, steps: 3, units: 1, loss: Loss::LogExponential, activation: Activation::Sigmoid };
+/// let buf: Vec<f32> = (0..shape.model_len()).map(|i| 1.0 + i as f32 / 8.0).collect();
+/// let mut w = ModelWriter::new("gbnn")?;
+/// save_gbnn(&mut w, &shape, &buf, 0.1)?;
+/// let bytes = w.to_bytes()?;
+/// let mut back = [0.0f32; model_len(2, 3, 1, 1)];
+/// assert_eq!(load_gbnn(&Model::parse(&bytes)?, &mut back)?, shape);
+/// assert_eq!(&back[..], &buf[..]);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 ///
 /// # Errors
 /// As [`ModelParts::split`]; [`Error::InvalidParameter`] for names already in the writer;
