@@ -35,6 +35,10 @@ enum Command {
     Predict(cmd::predict::Args),
     /// Block coordinate descent: lasso, least squares, logistic, softmax, label propagation.
     Bcd(cmd::bcd::Args),
+    /// Gradient-boosted networks: `gbnn train` (boost T steps of J units), `gbnn eval` (prune to K units).
+    Gbnn(cmd::gbnn::Args),
+    /// Write a model file as Rust or C source (static aligned byte array) for firmware.
+    Export(cmd::export::Args),
     /// Panic on purpose (tests the one-line internal-error handler).
     #[command(hide = true)]
     InternalPanic,
@@ -50,6 +54,8 @@ impl Command {
             Command::Train(a) => cmd::train::run(a, ctx),
             Command::Predict(a) => cmd::predict::run(a, ctx),
             Command::Bcd(a) => cmd::bcd::run(a, ctx),
+            Command::Gbnn(a) => cmd::gbnn::run(a, ctx),
+            Command::Export(a) => cmd::export::run(a, ctx),
             Command::InternalPanic => panic!("deliberate panic (internal-panic)"),
         }
     }

@@ -42,6 +42,12 @@ pub const DEMOS: &[Demo] = &[
         host: |out| ferrokern_demos::lasso(out, &mut HostDelay),
     },
     Demo { name: "finetune", package: "fw-finetune", bin: "fw-finetune", host: ferrokern_demos::finetune },
+    Demo {
+        name: "gbnn",
+        package: "fw-gbnn",
+        bin: "fw-gbnn",
+        host: |out| ferrokern_demos::gbnn(out, &mut HostDelay),
+    },
 ];
 
 /// Looks a demo up by name.

@@ -6,6 +6,7 @@
 mod demos;
 mod firmware;
 mod insncount;
+mod retrain;
 mod steps;
 mod tools;
 mod util;
@@ -21,7 +22,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   firmware    build the Cortex-M4F demos, run them in QEMU, compare bit for bit with the host
   size        footprint table (flash/RAM/stack per firmware) -> <target>/footprint.json
   insncount   instruction counts of scalar kernels on Cortex-M4F (QEMU TCG plugin)
-  retrain     retrain the shipped models (fw-finetune's pretrained digits MLP)";
+  retrain     retrain the shipped models (see xtask/src/retrain.rs)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
         ["firmware"] => firmware::firmware(),
         ["size"] => firmware::size(),
         ["insncount"] => insncount::insncount(),
-        ["retrain"] => retrain(),
+        ["retrain"] => retrain::retrain(),
         ["host-demo", name] => host_demo(name),
         _ => {
             eprintln!("{USAGE}");
@@ -49,16 +50,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// `cargo xtask retrain`: rebuilds `firmware-examples/finetune/model/digits-64-32-10.fkm` with
-/// the CLI (command documented in `firmware-examples/finetune/README.md`; deterministic seed).
-fn retrain() -> util::Result<()> {
-    let args = "run --release -q -p ferrokern-cli -- train mlp --data host-tests/data/digits.csv \
-                --test-rows host-tests/data/splits/digits_test.txt --hidden 32 --epochs 20 --lr 0.003 \
-                --seed 7 --out firmware-examples/finetune/model/digits-64-32-10.fkm";
-    let args: Vec<&str> = args.split_whitespace().collect();
-    util::run(&mut util::cmd(env!("CARGO"), &args))
 }
 
 /// Prints the host computation of demo `name` (run with `FERROKERN_SIMD=scalar` by `firmware`).

@@ -31,6 +31,8 @@
 //! 4. Tests in `cli/tests/` running the binary: JSON keys, and bad parameters → `error:` + 2.
 
 pub mod bcd;
+pub mod export;
+pub mod gbnn;
 pub mod info;
 pub mod inspect;
 pub mod optim;

@@ -40,7 +40,8 @@ pub trait Predictor {
 pub type Loader = fn(&Model<'_>) -> std::result::Result<Box<dyn Predictor>, ferrokern::Error>;
 
 /// Model kinds `predict` reads, with their loaders.
-pub const KINDS: &[(&str, Loader)] = &[(MLP_KIND, load_mlp)];
+pub const KINDS: &[(&str, Loader)] =
+    &[(MLP_KIND, load_mlp), (ferrokern::boost::GBNN_KIND, super::gbnn::load_predictor)];
 
 /// A saved MLP: layers, f32 weights, input standardisation, task.
 struct MlpPredictor {

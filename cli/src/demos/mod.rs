@@ -9,11 +9,12 @@ use crate::error::Result;
 use crate::output::Progress;
 
 pub mod bcd;
+pub mod gbnn;
 pub mod linalg;
 pub mod optim;
 
 /// Every registered demo, in tour order.
-pub const DEMOS: &[Demo] = &[linalg::DEMO, optim::DEMO, bcd::DEMO];
+pub const DEMOS: &[Demo] = &[linalg::DEMO, optim::DEMO, bcd::DEMO, gbnn::DEMO];
 
 /// One tour entry.
 pub struct Demo {

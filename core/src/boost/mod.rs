@@ -41,10 +41,14 @@
 mod inner;
 mod loss;
 mod model;
+mod persist;
 mod train;
 
 pub use loss::Loss;
 pub use model::{model_len, GbnnShape, MergedModel, ModelParts};
+#[cfg(feature = "std")]
+pub use persist::save_gbnn;
+pub use persist::{gbnn_shape, load_gbnn, GBNN_KIND};
 pub use train::{GbnnConfig, GbnnReport, GbnnTrainer, StepReport};
 
 /// What is learned.

@@ -12,12 +12,15 @@
 #![warn(missing_docs)]
 
 mod finetune;
+mod gbnn;
+mod gbnn_data;
 mod hexout;
 mod lasso;
 mod linalg;
 
 pub use embedded_hal::delay::DelayNs;
 pub use finetune::finetune;
+pub use gbnn::gbnn;
 pub use hexout::{DemoError, HexOut, Summary};
 pub use lasso::{lasso, Sensor, SimulatedSensor};
 pub use linalg::linalg;
