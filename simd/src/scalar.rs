@@ -98,6 +98,20 @@ pub fn dot<T: Float>(a: &[T], b: &[T]) -> T {
     dot_with(a, b, |x| x)
 }
 
+/// `acc[k] += conv(a[k])·x[k]` for one full chunk of four, written out so that the
+/// accumulators stay in registers even at `opt-level = "s"` (the firmware profile): a loop over
+/// the chunk is not unrolled there and spills them (≈ 10 instead of ≈ 3.4 Cortex-M4F
+/// instructions per element). Same operation order as the loop it replaces.
+#[inline(always)]
+fn mac4<A: Copy, T: Float>(acc: &mut [T; 4], a: &[A], x: &[T], conv: &impl Fn(A) -> T) {
+    if let (&[a0, a1, a2, a3], &[x0, x1, x2, x3]) = (a, x) {
+        acc[0] += conv(a0) * x0;
+        acc[1] += conv(a1) * x1;
+        acc[2] += conv(a2) * x2;
+        acc[3] += conv(a3) * x3;
+    }
+}
+
 /// [`dot`] with the elements of `a` converted by `conv` (e.g. f16 → f32) as they are read.
 #[inline]
 pub fn dot_with<A: Copy, T: Float>(a: &[A], b: &[T], conv: impl Fn(A) -> T) -> T {
@@ -108,9 +122,7 @@ pub fn dot_with<A: Copy, T: Float>(a: &[A], b: &[T], conv: impl Fn(A) -> T) -> T
     let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
     let (ar, br) = (ac.remainder(), bc.remainder());
     for (x, y) in ac.zip(bc) {
-        for ((sk, &xk), &yk) in s.iter_mut().zip(x).zip(y) {
-            *sk += conv(xk) * yk;
-        }
+        mac4(&mut s, x, y, &conv);
     }
     for ((sk, &xk), &yk) in s.iter_mut().zip(ar).zip(br) {
         *sk += conv(xk) * yk;
@@ -144,10 +156,10 @@ pub fn dot4_with<A: Copy, T: Float>(rows: [&[A]; 4], x: &[T], conv: impl Fn(A) -
     let xt = xc.remainder();
     for ((((xk, a0), a1), a2), a3) in xc.zip(c0).zip(c1).zip(c2).zip(c3) {
         let [s0, s1, s2, s3] = &mut s;
-        mac(s0, a0, xk);
-        mac(s1, a1, xk);
-        mac(s2, a2, xk);
-        mac(s3, a3, xk);
+        mac4(s0, a0, xk, &conv);
+        mac4(s1, a1, xk, &conv);
+        mac4(s2, a2, xk, &conv);
+        mac4(s3, a3, xk, &conv);
     }
     for (sr, t) in s.iter_mut().zip(tails) {
         mac(sr, t, xt);
