@@ -33,6 +33,8 @@ enum Command {
     Train(cmd::train::Args),
     /// Predictions (and accuracy/RMSE when the file has a target) of a saved model file.
     Predict(cmd::predict::Args),
+    /// Entropic optimal transport between two point clouds (Sinkhorn; plan, cost, potentials).
+    Sinkhorn(cmd::sinkhorn::Args),
     /// Panic on purpose (tests the one-line internal-error handler).
     #[command(hide = true)]
     InternalPanic,
@@ -47,6 +49,7 @@ impl Command {
             Command::Optim(a) => cmd::optim::run(a, ctx),
             Command::Train(a) => cmd::train::run(a, ctx),
             Command::Predict(a) => cmd::predict::run(a, ctx),
+            Command::Sinkhorn(a) => cmd::sinkhorn::run(a, ctx),
             Command::InternalPanic => panic!("deliberate panic (internal-panic)"),
         }
     }
