@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use ferrokern::ot::{
-    apply_plan_t, newton_workspace_len, plan_into, sinkhorn_eps_scaling, sinkhorn_log, sinkhorn_newton_sparse,
-    sinkhorn_scaling, sinkhorn_stabilized, workspace_len, CostSource, DenseCost, EpsScalingConfig, Fallback,
-    KernelStore, Metric, NewtonConfig, PointCloudCost, SinkhornConfig, SparseEntry,
+    apply_plan_t, newton_workspace_len, plan_into, sinkhorn_eps_scaling, sinkhorn_log,
+    sinkhorn_newton_sparse, sinkhorn_scaling, sinkhorn_stabilized, workspace_len, CostSource, DenseCost,
+    EpsScalingConfig, Fallback, KernelStore, Metric, NewtonConfig, PointCloudCost, SinkhornConfig,
+    SparseEntry,
 };
 use ferrokern::Real;
 use serde_json::json;
@@ -244,7 +245,8 @@ fn solve_with<T: Real, C: CostSource<T>>(cost: &C, p: &Problem, s: &Settings) ->
     let mut work = vec![T::ZERO; workspace_len(n, m)];
     let (iterations, transport_cost, entropic_objective, converged) = match s.method {
         Method::Sns => {
-            let ncfg = NewtonConfig { max_newton: s.max_iter, tol: T::from_f64(s.tol), ..NewtonConfig::new(eps) };
+            let ncfg =
+                NewtonConfig { max_newton: s.max_iter, tol: T::from_f64(s.tol), ..NewtonConfig::new(eps) };
             let mut sparse = vec![SparseEntry::<T>::default(); nm];
             let mut nwork = vec![T::ZERO; newton_workspace_len(n, m)];
             let r = sinkhorn_newton_sparse(cost, &a, &b, &ncfg, &mut f, &mut g, &mut sparse, &mut nwork)
@@ -276,8 +278,7 @@ fn solve_with<T: Real, C: CostSource<T>>(cost: &C, p: &Problem, s: &Settings) ->
     let ones = vec![T::ONE; n];
     let mut pwork = vec![T::ZERO; 2 * m];
     apply_plan_t(cost, &f, &g, eps, &ones, &mut colsum, &mut pwork).map_err(kerr)?;
-    let marginal_error =
-        colsum.iter().zip(&b).map(|(&c, &bj)| (c - bj).to_f64().powi(2)).sum::<f64>().sqrt();
+    let marginal_error = colsum.iter().zip(&b).map(|(&c, &bj)| (c - bj).to_f64().powi(2)).sum::<f64>().sqrt();
     let plan = if s.want_plan {
         let mut out = vec![T::ZERO; nm];
         let mut cbuf = vec![T::ZERO; m];
