@@ -10,9 +10,10 @@ use crate::output::Progress;
 
 pub mod linalg;
 pub mod optim;
+pub mod ot;
 
 /// Every registered demo, in tour order.
-pub const DEMOS: &[Demo] = &[linalg::DEMO, optim::DEMO];
+pub const DEMOS: &[Demo] = &[linalg::DEMO, optim::DEMO, ot::DEMO];
 
 /// One tour entry.
 pub struct Demo {
