@@ -28,12 +28,20 @@ impl ferrokern_demos::DelayNs for HostDelay {
 }
 
 /// Every registered demo.
-pub const DEMOS: &[Demo] = &[Demo {
-    name: "linalg",
-    package: "fw-linalg",
-    bin: "fw-linalg",
-    host: |out| ferrokern_demos::linalg(out, &mut HostDelay),
-}];
+pub const DEMOS: &[Demo] = &[
+    Demo {
+        name: "linalg",
+        package: "fw-linalg",
+        bin: "fw-linalg",
+        host: |out| ferrokern_demos::linalg(out, &mut HostDelay),
+    },
+    Demo {
+        name: "sinkhorn",
+        package: "fw-sinkhorn",
+        bin: "fw-sinkhorn",
+        host: |out| ferrokern_demos::sinkhorn(out, &mut HostDelay),
+    },
+];
 
 /// Looks a demo up by name.
 pub fn find(name: &str) -> Option<&'static Demo> {

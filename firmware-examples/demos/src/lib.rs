@@ -13,7 +13,9 @@
 
 mod hexout;
 mod linalg;
+mod sinkhorn;
 
 pub use embedded_hal::delay::DelayNs;
 pub use hexout::{DemoError, HexOut, Summary};
 pub use linalg::linalg;
+pub use sinkhorn::sinkhorn;
