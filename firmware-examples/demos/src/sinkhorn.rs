@@ -20,7 +20,8 @@ const EPS: f32 = 0.05;
 /// Generates two clouds on the device (PCG32, seed 5): `x` uniform in [0, 1)², `y` the same
 /// grid shifted by (0.5, 0.25) with a different draw, then matches them with `sinkhorn_log` and
 /// prints the potentials' bit patterns and the report. Memory: the clouds (2·128·2 f32), the
-/// potentials and `workspace_len(128, 128)` = 1408 f32 of workspace, ≈ 8.7 KB of stack in all;
+/// potentials and `workspace_len(128, 128)` = 1408 f32 of workspace (`cargo xtask firmware`
+/// measured a 10 244 B stack high-water mark, 30 328 B flash);
 /// no heap, no n×m buffer. `delay` is unused between stages but kept for the common signature.
 pub fn sinkhorn<W: Write>(out: &mut W, delay: &mut impl DelayNs) -> Result<Summary, DemoError> {
     let mut p = HexOut::new(out);
