@@ -205,14 +205,12 @@ pub fn solve<T: Real>(p: &Problem, s: &Settings) -> Result<Solution> {
     let kerr = |e| CliError::kernel("sinkhorn", e);
     match &p.cost_matrix {
         Some(c) => {
-            let mut c = cv(c);
-            if p.normalize {
-                let max = T::max_of(&c);
-                if !(max > T::ZERO) {
-                    return Err(CliError::param("normalize-cost", "largest cost must be > 0"));
-                }
-                c.iter_mut().for_each(|v| *v = *v / max);
+            let max = c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let divisor = if p.normalize { max } else { 1.0 };
+            if divisor.is_nan() || divisor <= 0.0 {
+                return Err(CliError::param("normalize-cost", "largest cost must be > 0"));
             }
+            let c: Vec<T> = c.iter().map(|&v| T::from_f64(v / divisor)).collect();
             let cost = DenseCost::new(&c, n, m).map_err(kerr)?;
             solve_with(&cost, p, s)
         }
