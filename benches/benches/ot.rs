@@ -6,6 +6,7 @@
 //!   `iters` = 10 and 20 with no stopping check inside the run; the per-iteration time is
 //!   (t(20) − t(10)) / 10, which cancels the kernel build and the final report.
 //! - `log`: `sinkhorn_log` (streaming cost), same protocol.
+//!
 //! Figures: `benches/README-ot.md`.
 
 use std::hint::black_box;
