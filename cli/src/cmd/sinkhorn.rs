@@ -245,7 +245,9 @@ fn solve_with<T: Real, C: CostSource<T>>(cost: &C, p: &Problem, s: &Settings) ->
         Method::Sns => {
             let ncfg =
                 NewtonConfig { max_newton: s.max_iter, tol: T::from_f64(s.tol), ..NewtonConfig::new(eps) };
-            let mut sparse = vec![SparseEntry::<T>::default(); nm];
+            // Sparse Hessian capacity: the whole plan for small problems, capped at 2^22 entries
+            // (the dense fallback then keeps the largest entries that fit).
+            let mut sparse = vec![SparseEntry::<T>::default(); nm.min(1 << 22)];
             let mut nwork = vec![T::ZERO; newton_workspace_len(n, m)];
             let r = sinkhorn_newton_sparse(cost, &a, &b, &ncfg, &mut f, &mut g, &mut sparse, &mut nwork)
                 .map_err(kerr)?;
