@@ -39,6 +39,8 @@ enum Command {
     Gbnn(cmd::gbnn::Args),
     /// Write a model file as Rust or C source (static aligned byte array) for firmware.
     Export(cmd::export::Args),
+    /// Entropic optimal transport between two point clouds (Sinkhorn; plan, cost, potentials).
+    Sinkhorn(cmd::sinkhorn::Args),
     /// Panic on purpose (tests the one-line internal-error handler).
     #[command(hide = true)]
     InternalPanic,
@@ -56,6 +58,7 @@ impl Command {
             Command::Bcd(a) => cmd::bcd::run(a, ctx),
             Command::Gbnn(a) => cmd::gbnn::run(a, ctx),
             Command::Export(a) => cmd::export::run(a, ctx),
+            Command::Sinkhorn(a) => cmd::sinkhorn::run(a, ctx),
             Command::InternalPanic => panic!("deliberate panic (internal-panic)"),
         }
     }

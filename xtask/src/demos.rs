@@ -48,6 +48,12 @@ pub const DEMOS: &[Demo] = &[
         bin: "fw-gbnn",
         host: |out| ferrokern_demos::gbnn(out, &mut HostDelay),
     },
+    Demo {
+        name: "sinkhorn",
+        package: "fw-sinkhorn",
+        bin: "fw-sinkhorn",
+        host: |out| ferrokern_demos::sinkhorn(out, &mut HostDelay),
+    },
 ];
 
 /// Looks a demo up by name.

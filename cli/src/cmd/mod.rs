@@ -37,5 +37,6 @@ pub mod info;
 pub mod inspect;
 pub mod optim;
 pub mod predict;
+pub mod sinkhorn;
 pub mod tour;
 pub mod train;

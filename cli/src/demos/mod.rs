@@ -12,9 +12,10 @@ pub mod bcd;
 pub mod gbnn;
 pub mod linalg;
 pub mod optim;
+pub mod ot;
 
 /// Every registered demo, in tour order.
-pub const DEMOS: &[Demo] = &[linalg::DEMO, optim::DEMO, bcd::DEMO, gbnn::DEMO];
+pub const DEMOS: &[Demo] = &[linalg::DEMO, optim::DEMO, bcd::DEMO, gbnn::DEMO, ot::DEMO];
 
 /// One tour entry.
 pub struct Demo {

@@ -17,6 +17,7 @@ mod gbnn_data;
 mod hexout;
 mod lasso;
 mod linalg;
+mod sinkhorn;
 
 pub use embedded_hal::delay::DelayNs;
 pub use finetune::finetune;
@@ -24,3 +25,4 @@ pub use gbnn::gbnn;
 pub use hexout::{DemoError, HexOut, Summary};
 pub use lasso::{lasso, Sensor, SimulatedSensor};
 pub use linalg::linalg;
+pub use sinkhorn::sinkhorn;
