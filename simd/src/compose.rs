@@ -96,7 +96,19 @@ pub(crate) fn gemv<T: Float, P: Prims<T>>(
 ) {
     debug_assert_eq!(x.len(), n);
     let x = &x[..n.min(x.len())];
-    gemv_by(m, n, alpha, a, lda, beta, y, |r| P::dot4(r, x), |r| P::dot(r, x));
+    gemv_by(
+        m,
+        n,
+        alpha,
+        a,
+        lda,
+        beta,
+        y,
+        #[inline(always)]
+        |r| P::dot4(r, x),
+        #[inline(always)]
+        |r| P::dot(r, x),
+    );
 }
 
 /// `y = beta·y` with `beta == 0` clearing (so NaN in the old `y` is not propagated).
@@ -184,7 +196,19 @@ pub(crate) fn gemm<T: Float, P: Prims<T>>(
             Trans::Yes => match ta {
                 Trans::No => {
                     let Some(ai) = row(a, i, lda, k) else { return };
-                    gemv_by(n, k, alpha, b, ldb, beta, ci, |r| P::dot4(r, ai), |r| P::dot(r, ai));
+                    gemv_by(
+                        n,
+                        k,
+                        alpha,
+                        b,
+                        ldb,
+                        beta,
+                        ci,
+                        #[inline(always)]
+                        |r| P::dot4(r, ai),
+                        #[inline(always)]
+                        |r| P::dot(r, ai),
+                    );
                 }
                 Trans::Yes => {
                     for (j, cij) in ci.iter_mut().enumerate() {

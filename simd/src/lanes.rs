@@ -252,6 +252,10 @@ pub(crate) unsafe fn zip_map<L: Lanes>(
     unsafe { with_padded::<L>(o, 0.0, |x| f(x, L::load(bb.as_ptr()))) };
 }
 
+// Closures passed to these generic kernels are marked `#[inline(always)]` where they are
+// written outside a `#[target_feature]` function: a closure takes its target features from where
+// it is defined, so LLVM could not inline the intrinsics in its body, and an un-inlined closure
+// turned the AVX2 `exp_slice` into one call per intrinsic (10× slower than SSE2).
 /// `x[i] = f(x[i])` in place (the tail through a buffer padded with `pad`).
 #[inline(always)]
 pub(crate) unsafe fn map<L: Lanes>(x: &mut [f32], pad: f32, f: impl Fn(L::V) -> L::V) {
@@ -300,7 +304,12 @@ pub(crate) unsafe fn exp_shifted<L: Lanes>(x: &mut [f32], shift: f32) -> f32 {
             L::store(v.as_mut_ptr(), e);
             acc = L::add(acc, e);
         }
-        let e = with_padded::<L>(c.into_remainder(), f32::NEG_INFINITY, |v| exp_v::<L>(L::sub(v, sv)));
+        let e = with_padded::<L>(
+            c.into_remainder(),
+            f32::NEG_INFINITY,
+            #[inline(always)]
+            |v| exp_v::<L>(L::sub(v, sv)),
+        );
         L::hsum(L::add(acc, e))
     }
 }
@@ -309,14 +318,28 @@ pub(crate) unsafe fn exp_shifted<L: Lanes>(x: &mut [f32], shift: f32) -> f32 {
 #[inline(always)]
 pub(crate) unsafe fn sqrt_slice<L: Lanes>(x: &mut [f32]) {
     // SAFETY: CPU support from the caller.
-    unsafe { map::<L>(x, 0.0, |v| L::sqrt(v)) }
+    unsafe {
+        map::<L>(
+            x,
+            0.0,
+            #[inline(always)]
+            |v| L::sqrt(v),
+        )
+    }
 }
 
 /// In place `x = e^x`.
 #[inline(always)]
 pub(crate) unsafe fn exp_slice<L: Lanes>(x: &mut [f32]) {
     // SAFETY: CPU support from the caller.
-    unsafe { map::<L>(x, 0.0, |v| exp_v::<L>(v)) }
+    unsafe {
+        map::<L>(
+            x,
+            0.0,
+            #[inline(always)]
+            |v| exp_v::<L>(v),
+        )
+    }
 }
 
 /// Widening conversion of 16-bit storage through `load16` (`N` elements per step).
@@ -379,7 +402,14 @@ impl<L: Lanes> Prims<f32> for Simd<L> {
     #[inline(always)]
     fn scale(alpha: f32, x: &mut [f32]) {
         // SAFETY: as for `dot`.
-        unsafe { map::<L>(x, 0.0, |v| L::mul(v, L::splat(alpha))) }
+        unsafe {
+            map::<L>(
+                x,
+                0.0,
+                #[inline(always)]
+                |v| L::mul(v, L::splat(alpha)),
+            )
+        }
     }
     #[inline(always)]
     fn max(x: &[f32]) -> f32 {

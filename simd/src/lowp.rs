@@ -184,6 +184,7 @@ mod vector {
             lanes::dot_by::<L, u16>(
                 a.reinterpret_cast(),
                 b,
+                #[inline(always)]
                 |p| L::load_f16(p),
                 |&h| f16::from_bits(h).to_f32(),
             )
@@ -198,6 +199,7 @@ mod vector {
             lanes::dot4_by::<L, u16>(
                 rows.map(|r| r.reinterpret_cast()),
                 x,
+                #[inline(always)]
                 |p| L::load_f16(p),
                 |&h| f16::from_bits(h).to_f32(),
             )
@@ -212,6 +214,7 @@ mod vector {
             lanes::dot4_by::<L, u16>(
                 rows.map(|r| r.reinterpret_cast()),
                 x,
+                #[inline(always)]
                 |p| L::load_bf16(p),
                 |&h| bf16::from_bits(h).to_f32(),
             )
@@ -226,6 +229,7 @@ mod vector {
             lanes::dot_by::<L, u16>(
                 a.reinterpret_cast(),
                 b,
+                #[inline(always)]
                 |p| L::load_bf16(p),
                 |&h| bf16::from_bits(h).to_f32(),
             )
@@ -237,7 +241,14 @@ mod vector {
     pub(crate) unsafe fn f16_to_f32_lanes<L: Lanes>(src: &[f16], dst: &mut [f32]) {
         // SAFETY: `widen` passes pointers with N valid elements; CPU support from the caller.
         unsafe {
-            lanes::widen::<L>(src.reinterpret_cast(), dst, |p| L::load_f16(p), |h| f16::from_bits(h).to_f32())
+            lanes::widen::<L>(
+                src.reinterpret_cast(),
+                dst,
+                #[inline(always)]
+                |p| L::load_f16(p),
+                #[inline(always)]
+                |h| f16::from_bits(h).to_f32(),
+            )
         }
     }
 
@@ -249,7 +260,9 @@ mod vector {
             lanes::widen::<L>(
                 src.reinterpret_cast(),
                 dst,
+                #[inline(always)]
                 |p| L::load_bf16(p),
+                #[inline(always)]
                 |h| bf16::from_bits(h).to_f32(),
             )
         }
