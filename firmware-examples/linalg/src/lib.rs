@@ -138,3 +138,50 @@ pub fn exit(ok: bool) -> ! {
         cortex_m::asm::bkpt();
     }
 }
+
+/// Runs one demo the way every firmware example does: semihosting stdout, the SysTick
+/// [`DelayNs`], the stack high-water mark printed as an informational `#` line (not compared by
+/// xtask), and the exit status from the demo's result. Never returns.
+pub fn run_demo<T, E: fmt::Display>(demo: impl FnOnce(&mut Stdout, &mut SysTickDelay) -> Result<T, E>) -> ! {
+    let Some(mut out) = Stdout::open() else { exit(false) };
+    let Some(cp) = cortex_m::Peripherals::take() else { exit(false) };
+    let mut delay = SysTickDelay::new(cp.SYST);
+    stack::paint();
+    let result = demo(&mut out, &mut delay);
+    let used = stack::used();
+    let ok = match result {
+        Ok(_) => writeln!(out, "# stack-used {used}").is_ok(),
+        Err(e) => {
+            let _ = writeln!(out, "error: {e}");
+            false
+        }
+    };
+    let _ = out.flush();
+    exit(ok)
+}
+
+/// The `main` of a firmware example: on the device, [`run_demo`] with `$demo`; on the host
+/// (`cargo build --workspace`), a stub that says how to run it.
+/// `firmware_main!("fw-lasso", ferrokern_demos::lasso);`
+#[macro_export]
+macro_rules! firmware_main {
+    ($name:literal, $demo:expr) => {
+        #[cfg(target_os = "none")]
+        use panic_semihosting as _;
+
+        #[cfg(target_os = "none")]
+        #[cortex_m_rt::entry]
+        fn main() -> ! {
+            $crate::run_demo($demo)
+        }
+
+        #[cfg(not(target_os = "none"))]
+        fn main() {
+            eprintln!(concat!(
+                $name,
+                " is Cortex-M4F firmware: build it for thumbv7em-none-eabihf (cargo xtask firmware)"
+            ));
+            std::process::exit(2);
+        }
+    };
+}
