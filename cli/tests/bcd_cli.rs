@@ -2,20 +2,13 @@
 //! (host-tests/data/reference/bcd/reference.json, made by benches/peers/bcd/make_reference.py),
 //! and its error contract.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{data, run};
+
+use std::path::PathBuf;
+use std::process::Output;
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ferrokern");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("failed to start ferrokern")
-}
-
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-tests/data").join(name).display().to_string()
-}
 
 fn reference() -> Value {
     serde_json::from_str(&std::fs::read_to_string(data("reference/bcd/reference.json")).unwrap()).unwrap()

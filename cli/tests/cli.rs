@@ -1,20 +1,13 @@
 //! Runs the built `ferrokern` binary: JSON contracts, the tour's SIMD-vs-scalar agreement, and
 //! the one-line `error:` / exit status 2 contract for bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{data, run};
+
+use std::path::PathBuf;
+use std::process::Output;
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ferrokern");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("failed to start ferrokern")
-}
-
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-tests/data").join(name).display().to_string()
-}
 
 /// Parse stdout as exactly one JSON object (one line), after checking success.
 fn json_ok(out: &Output) -> Value {

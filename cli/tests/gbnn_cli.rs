@@ -4,46 +4,13 @@
 //! sources that decode (Rust by parsing, C by compiling with gcc) to the model file, and the
 //! error contract.
 
+mod common;
+use common::{data, error_line, json_ok, run, scratch};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ferrokern");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("failed to start ferrokern")
-}
-
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-tests/data").join(name).display().to_string()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrokern-gbnn-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn json_ok(out: &Output) -> Value {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "exit {:?}, stderr: {stderr}", out.status.code());
-    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
-    assert_eq!(stdout.lines().count(), 1, "stdout must be one JSON line: {stdout}");
-    let v: Value = serde_json::from_str(&stdout).unwrap();
-    assert!(v["seconds"].as_f64().is_some_and(|s| s >= 0.0), "{v}");
-    v
-}
-
-fn error_line(out: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
-    assert!(out.stdout.is_empty(), "stdout must stay empty");
-    assert_eq!(stderr.lines().count(), 1, "exactly one line on stderr: {stderr:?}");
-    assert!(stderr.starts_with("error: "), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
 
 /// The spec's test rows of breast_cancer as their own CSV (header kept).
 fn test_csv() -> PathBuf {

@@ -2,16 +2,13 @@
 //! (host-tests/data/reference/sinkhorn/pot_clouds.json, made by
 //! benches/peers/sinkhorn/make_reference.py), plan marginals, and the error contract.
 
+mod common;
+use common::run;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ferrokern");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("failed to start ferrokern")
-}
 
 fn scratch(name: &str) -> PathBuf {
     // One directory per test (tests run in parallel threads named after the test).
