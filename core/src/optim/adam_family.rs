@@ -116,50 +116,15 @@ pub struct DiffGrad {
     steps: u64,
 }
 
-impl DiffGrad {
-    /// A fresh optimizer (step 0, constant rate, no clipping).
-    #[must_use]
-    pub const fn new(config: DiffGradConfig) -> Self {
-        Self {
-            config,
-            control: StepControl {
-                schedule: super::LrSchedule::Constant,
-                warmup_steps: 0,
-                max_grad_norm: None,
-            },
-            steps: 0,
-        }
-    }
-    /// Replaces schedule/warm-up/clipping.
-    #[must_use]
-    pub const fn with_control(mut self, control: StepControl) -> Self {
-        self.control = control;
-        self
-    }
-    /// State elements for `n` parameters: `3n` (`m`, `v`, previous gradient); saturates.
-    #[must_use]
-    pub const fn state_len(n: usize) -> usize {
-        n.saturating_mul(3)
-    }
-}
+optimizer_basics!(
+    DiffGrad,
+    DiffGradConfig,
+    3,
+    "State elements for `n` parameters: `3n` (`m`, `v`, previous gradient); saturates."
+);
 
 impl Optimizer for DiffGrad {
-    const STATE_PER_PARAM: usize = 3;
-    fn base_lr(&self) -> f64 {
-        self.config.lr
-    }
-    fn weight_decay(&self) -> f64 {
-        self.config.weight_decay
-    }
-    fn control(&self) -> &StepControl {
-        &self.control
-    }
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    optimizer_accessors!(3);
     fn validate(&self) -> Result<()> {
         let c = &self.config;
         validate_adam(c.lr, c.beta1, c.beta2, c.eps, c.weight_decay)
@@ -223,50 +188,10 @@ pub struct Adam {
     steps: u64,
 }
 
-impl Adam {
-    /// A fresh optimizer (step 0, constant rate, no clipping).
-    #[must_use]
-    pub const fn new(config: AdamConfig) -> Self {
-        Self {
-            config,
-            control: StepControl {
-                schedule: super::LrSchedule::Constant,
-                warmup_steps: 0,
-                max_grad_norm: None,
-            },
-            steps: 0,
-        }
-    }
-    /// Replaces schedule/warm-up/clipping.
-    #[must_use]
-    pub const fn with_control(mut self, control: StepControl) -> Self {
-        self.control = control;
-        self
-    }
-    /// State elements for `n` parameters: `2n` (`m`, `v`); saturates.
-    #[must_use]
-    pub const fn state_len(n: usize) -> usize {
-        n.saturating_mul(2)
-    }
-}
+optimizer_basics!(Adam, AdamConfig, 2, "State elements for `n` parameters: `2n` (`m`, `v`); saturates.");
 
 impl Optimizer for Adam {
-    const STATE_PER_PARAM: usize = 2;
-    fn base_lr(&self) -> f64 {
-        self.config.lr
-    }
-    fn weight_decay(&self) -> f64 {
-        self.config.weight_decay
-    }
-    fn control(&self) -> &StepControl {
-        &self.control
-    }
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    optimizer_accessors!(2);
     fn validate(&self) -> Result<()> {
         let c = &self.config;
         validate_adam(c.lr, c.beta1, c.beta2, c.eps, c.weight_decay)

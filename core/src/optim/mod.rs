@@ -45,6 +45,61 @@
 //!   significand is ample for these weights, and the master copy keeps small updates from
 //!   being rounded away.
 
+/// The parts every optimizer shares: `new`, `with_control`, `state_len` (inherent, `const`),
+/// and the [`Optimizer`] accessors over `config.lr`, `config.weight_decay`, `control`, `steps`.
+macro_rules! optimizer_basics {
+    ($ty:ident, $config:ty, $per_param:expr, $state_doc:literal) => {
+        impl $ty {
+            /// A fresh optimizer (step 0, constant rate, no clipping).
+            #[must_use]
+            pub const fn new(config: $config) -> Self {
+                Self {
+                    config,
+                    control: StepControl {
+                        schedule: super::LrSchedule::Constant,
+                        warmup_steps: 0,
+                        max_grad_norm: None,
+                    },
+                    steps: 0,
+                }
+            }
+            /// Replaces schedule/warm-up/clipping.
+            #[must_use]
+            pub const fn with_control(mut self, control: StepControl) -> Self {
+                self.control = control;
+                self
+            }
+            #[doc = $state_doc]
+            #[must_use]
+            pub const fn state_len(n: usize) -> usize {
+                n.saturating_mul($per_param)
+            }
+        }
+    };
+}
+
+/// The [`Optimizer`] items that only read or set the shared fields (inside an `impl Optimizer`).
+macro_rules! optimizer_accessors {
+    ($per_param:expr) => {
+        const STATE_PER_PARAM: usize = $per_param;
+        fn base_lr(&self) -> f64 {
+            self.config.lr
+        }
+        fn weight_decay(&self) -> f64 {
+            self.config.weight_decay
+        }
+        fn control(&self) -> &StepControl {
+            &self.control
+        }
+        fn step_count(&self) -> u64 {
+            self.steps
+        }
+        fn set_step_count(&mut self, steps: u64) {
+            self.steps = steps;
+        }
+    };
+}
+
 mod adam_family;
 mod driver;
 mod lbfgs;

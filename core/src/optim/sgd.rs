@@ -46,50 +46,10 @@ pub struct SgdMomentum {
     steps: u64,
 }
 
-impl SgdMomentum {
-    /// A fresh optimizer (step 0, constant rate, no clipping).
-    #[must_use]
-    pub const fn new(config: SgdConfig) -> Self {
-        Self {
-            config,
-            control: StepControl {
-                schedule: super::LrSchedule::Constant,
-                warmup_steps: 0,
-                max_grad_norm: None,
-            },
-            steps: 0,
-        }
-    }
-    /// Replaces schedule/warm-up/clipping.
-    #[must_use]
-    pub const fn with_control(mut self, control: StepControl) -> Self {
-        self.control = control;
-        self
-    }
-    /// State elements for `n` parameters: `n` (momentum buffer).
-    #[must_use]
-    pub const fn state_len(n: usize) -> usize {
-        n
-    }
-}
+optimizer_basics!(SgdMomentum, SgdConfig, 1, "State elements for `n` parameters: `n` (momentum buffer).");
 
 impl Optimizer for SgdMomentum {
-    const STATE_PER_PARAM: usize = 1;
-    fn base_lr(&self) -> f64 {
-        self.config.lr
-    }
-    fn weight_decay(&self) -> f64 {
-        self.config.weight_decay
-    }
-    fn control(&self) -> &StepControl {
-        &self.control
-    }
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    optimizer_accessors!(1);
     fn validate(&self) -> Result<()> {
         let c = &self.config;
         crate::real::check_positive("lr", c.lr)?;
