@@ -118,7 +118,7 @@ pub fn firmware() -> Result<()> {
 }
 
 /// Section sizes of an ELF from `llvm-size -A` / `arm-none-eabi-size -A`.
-fn sections(elf: &std::path::Path) -> Result<Vec<(String, u64)>> {
+pub fn sections(elf: &std::path::Path) -> Result<Vec<(String, u64)>> {
     let tool = util::first_of(&["arm-none-eabi-size", "llvm-size"])?;
     let mut c = util::cmd(tool, &["-A"]);
     c.arg(elf);

@@ -3,6 +3,7 @@
 //! Sub-commands: `test` (everything CI runs), `firmware`, `size`, `insncount`, `retrain`;
 //! `host-demo NAME` (hidden) prints a demo's output computed on the host.
 
+mod capi;
 mod demos;
 mod firmware;
 mod insncount;

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::util::{self, Result};
-use crate::{firmware, insncount, tools};
+use crate::{capi, firmware, insncount, tools};
 
 /// What a step ended with when it did not fail.
 enum Done {
@@ -57,6 +57,12 @@ const STEPS: &[Step] = &[
         what: "firmware in QEMU, bit-identical to host",
         informational: false,
         run: step_firmware,
+    },
+    Step {
+        name: "capi",
+        what: "C ABI: header, host C test (gcc), C firmware in QEMU",
+        informational: false,
+        run: step_capi,
     },
     Step {
         name: "miri",
@@ -251,6 +257,10 @@ fn fuzz_targets(dir: &Path) -> Vec<String> {
         .unwrap_or_default();
     names.sort();
     names
+}
+
+fn step_capi() -> Result<Done> {
+    ok(capi::capi())
 }
 
 fn step_size() -> Result<Done> {

@@ -18,6 +18,10 @@ const APT: &[(&str, &str)] = &[
     ("libc6-dev-arm64-cross", "dpkg:libc6-dev-arm64-cross"),
     ("binutils-arm-none-eabi", "arm-none-eabi-size"),
     ("gcc", "gcc"),
+    // The C ABI's firmware example (capi/examples/firmware): compiler, newlib, make.
+    ("gcc-arm-none-eabi", "arm-none-eabi-gcc"),
+    ("libnewlib-arm-none-eabi", "dpkg:libnewlib-arm-none-eabi"),
+    ("make", "make"),
 ];
 
 fn present(probe: &str) -> bool {
@@ -49,6 +53,13 @@ pub fn ensure() -> Result<()> {
             "WARNING: missing {} and not root: install them (apt-get install -y ...)",
             missing.join(" ")
         );
+    }
+
+    if util::have("cbindgen") {
+        println!("cbindgen: present");
+    } else {
+        println!("cbindgen missing, installing (the capi step regenerates the C header with it)");
+        util::run(&mut util::cargo(&["install", "cbindgen", "--locked"]))?;
     }
 
     if util::have("cargo-fuzz") {
