@@ -154,7 +154,12 @@ fn solve_lasso(
     match solve(&mut problem, w, &config, &mut ws) {
         Ok(sol) => {
             let converged = u32::from(sol.status == Status::Converged);
-            let rep = fk_lasso_report { objective: sol.objective, gap: sol.gap, iterations: sol.iterations, converged };
+            let rep = fk_lasso_report {
+                objective: sol.objective,
+                gap: sol.gap,
+                iterations: sol.iterations,
+                converged,
+            };
             Ok((rep, Ok(())))
         }
         Err(Error::NotConverged { iterations, residual }) => {

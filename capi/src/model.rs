@@ -4,7 +4,9 @@
 
 use ferrokern::boost::{gbnn_shape, load_gbnn, GbnnShape, MergedModel, GBNN_KIND};
 use ferrokern::model::Model;
-use ferrokern::nn::{load_mlp_params, load_standardization, mlp_layers, standardize, Activation, LayerSpec, Mlp, MLP_KIND};
+use ferrokern::nn::{
+    load_mlp_params, load_standardization, mlp_layers, standardize, Activation, LayerSpec, Mlp, MLP_KIND,
+};
 
 use crate::ptr::{dims, disjoint, out, slice, slice_mut, span};
 use crate::status::{fk_status, run, Res};
@@ -32,6 +34,8 @@ pub struct fk_model_info {
 }
 
 /// A parsed, shape-checked model.
+// No heap to box the layer table into; one value per call lives on the stack (~400 B).
+#[allow(clippy::large_enum_variant)]
 enum Net {
     Mlp { layers: [LayerSpec; FK_MLP_MAX_LAYERS], count: usize },
     Gbnn(GbnnShape),
@@ -155,7 +159,8 @@ pub unsafe extern "C" fn fk_model_predict_f32(
         disjoint(&[span(out_scores, on)?, span(work, work_len)?], &[span(model, model_len)?, span(x, xn)?])?;
         // SAFETY: lengths as documented; the outputs are disjoint from each other and from
         // the inputs (checked).
-        let (x, out_scores, work) = unsafe { (slice(x, xn)?, slice_mut(out_scores, on)?, slice_mut(work, work_len)?) };
+        let (x, out_scores, work) =
+            unsafe { (slice(x, xn)?, slice_mut(out_scores, on)?, slice_mut(work, work_len)?) };
         match &net {
             Net::Mlp { layers, count } => {
                 let mlp = Net::mlp(layers, *count)?;

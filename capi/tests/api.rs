@@ -64,7 +64,10 @@ fn pointer_checks_come_before_any_write() {
     let x = [1.0f32; 4];
     let mut r = 5.0f32;
     assert_eq!(unsafe { fk_dot_f32(ptr::null(), x.as_ptr(), 4, &mut r) }, fk_status::FK_ERR_NULL_POINTER);
-    assert_eq!(unsafe { fk_dot_f32(x.as_ptr(), x.as_ptr(), 4, ptr::null_mut()) }, fk_status::FK_ERR_NULL_POINTER);
+    assert_eq!(
+        unsafe { fk_dot_f32(x.as_ptr(), x.as_ptr(), 4, ptr::null_mut()) },
+        fk_status::FK_ERR_NULL_POINTER
+    );
     assert_eq!(r, 5.0);
     // `result` inside an input.
     let mut buf = [1.0f32; 4];

@@ -10,7 +10,9 @@ use std::process::Command;
 use ferrokern::boost::{load_gbnn, MergedModel};
 use ferrokern::linalg::{self, MatMut, MatRef, Trans};
 use ferrokern::model::Model;
-use ferrokern::nn::{load_mlp_params, load_standardization, mlp_layers, standardize, Activation, LayerSpec, Mlp};
+use ferrokern::nn::{
+    load_mlp_params, load_standardization, mlp_layers, standardize, Activation, LayerSpec, Mlp,
+};
 use ferrokern::optim::{Adam, AdamConfig, DiffGrad, DiffGradConfig, Optimizer};
 use ferrokern::ot::{sinkhorn_log, workspace_len, DenseCost, SinkhornConfig};
 use ferrokern::rng::Pcg32;

@@ -32,7 +32,8 @@ pub fn capi() -> Result<()> {
     let dir = util::root().join("capi");
 
     println!("-- header: include/ferrokern.h vs cbindgen");
-    let mut gen = util::cmd("cbindgen", &["--config", "cbindgen.toml", "--crate", "ferrokern-capi", "--quiet"]);
+    let mut gen =
+        util::cmd("cbindgen", &["--config", "cbindgen.toml", "--crate", "ferrokern-capi", "--quiet"]);
     let generated = util::capture_ok(gen.current_dir(&dir))?;
     let committed = std::fs::read_to_string(dir.join("include/ferrokern.h")).map_err(|e| e.to_string())?;
     if generated != committed {
@@ -57,10 +58,9 @@ pub fn capi() -> Result<()> {
     let lib = util::target_dir().join(firmware::TARGET).join("firmware").join("libferrokern_capi.a");
     let elf = util::target_dir().join(firmware::TARGET).join("firmware").join("capi-c-firmware.elf");
     let mut make = util::cmd("make", &["-s", "-C"]);
-    make.arg(dir.join("examples/firmware")).arg(format!("LIB={}", lib.display())).arg(format!(
-        "OUT={}",
-        elf.display()
-    ));
+    make.arg(dir.join("examples/firmware"))
+        .arg(format!("LIB={}", lib.display()))
+        .arg(format!("OUT={}", elf.display()));
     util::run(&mut make)?;
     let device = firmware::run_elf(&elf)?;
     let demo = demos::find(DEMO).ok_or("no lasso demo")?;
@@ -78,7 +78,8 @@ pub fn capi() -> Result<()> {
 fn print_footprint(elf: &std::path::Path, device: &str) -> Result<()> {
     let secs = firmware::sections(elf)?;
     let get = |n: &str| secs.iter().filter(|(s, _)| s == n).map(|(_, v)| v).sum::<u64>();
-    let flash = [".vectors", ".text", ".rodata", ".ARM.exidx", ".init_array", ".data"].map(get).iter().sum::<u64>();
+    let flash =
+        [".vectors", ".text", ".rodata", ".ARM.exidx", ".init_array", ".data"].map(get).iter().sum::<u64>();
     let ram = get(".data") + get(".bss");
     let note = |key: &str| {
         device.lines().find_map(|l| l.strip_prefix(key)).map_or("?".to_owned(), |v| v.trim().to_owned())
