@@ -72,7 +72,7 @@ fn work_len(n: usize, p: usize) -> Option<usize> {
 /// Errors: `FK_ERR_NULL_POINTER`, `FK_ERR_OVERLAP`, `FK_ERR_INVALID_PARAMETER` (`n`, `p`
 /// zero, λ < 0 or not finite, `tol` < 0 or not finite), `FK_ERR_SIZE_OVERFLOW`,
 /// `FK_ERR_NON_FINITE` (`x`, `y`, `w`), `FK_ERR_WORKSPACE_TOO_SMALL` (`work` or `index`);
-/// nothing written. `FK_ERR_NOT_CONVERGED` (`tol > 0` not reached): `w` holds the last iterate,
+/// `w` and `report` untouched (scratch may be). `FK_ERR_NOT_CONVERGED` (`tol > 0` not reached): `w` holds the last iterate,
 /// `report` is filled.
 ///
 /// # Safety

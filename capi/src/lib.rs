@@ -22,6 +22,18 @@
 //! `unsafe` is used only in `ptr.rs`, to turn a checked pointer + length into a slice; each
 //! exported function converts its pointers in one `unsafe` block with a `SAFETY:` comment.
 //!
+//! ```
+//! use ferrokern_capi::{fk_dot_f32, fk_softmax_f32, fk_status};
+//! let mut x = [1.0f32, 2.0, 3.0];
+//! let mut s = 0.0f32;
+//! // SAFETY: `x` holds 3 floats and `s` is one float, as the functions require.
+//! let status = unsafe { fk_dot_f32(x.as_ptr(), x.as_ptr(), 3, &mut s) };
+//! assert_eq!((status, s), (fk_status::FK_OK, 14.0));
+//! assert_eq!(unsafe { fk_softmax_f32(std::ptr::null_mut(), 3) }, fk_status::FK_ERR_NULL_POINTER);
+//! assert_eq!(unsafe { fk_softmax_f32(x.as_mut_ptr(), 3) }, fk_status::FK_OK);
+//! assert!((x.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+//! ```
+//!
 //! Numerics: the same code paths as the Rust API. On Cortex-M (scalar path) and on the host
 //! forced to `FERROKERN_SIMD=scalar` the results are bit-identical to the Rust examples.
 #![no_std]
