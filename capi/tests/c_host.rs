@@ -199,6 +199,12 @@ fn c_host_test_prints_the_rust_numbers() {
     let c_out = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(run.status.success(), "host_test failed ({}):\n{c_out}", run.status);
 
+    // The same program on this CPU's best SIMD path: different rounding, so only its own
+    // closed-form and error-code checks apply (exit status).
+    let simd = Command::new(&bin).arg(gbnn_model()).arg(mlp_model()).env_remove("FERROKERN_SIMD").output();
+    let simd = simd.expect("run host_test on the SIMD path");
+    assert!(simd.status.success(), "host_test (SIMD path) failed:\n{}", String::from_utf8_lossy(&simd.stdout));
+
     let mut rust_out = String::new();
     ferrokern_demos::lasso(&mut rust_out, &mut NoDelay).expect("lasso demo");
     rust_out.push_str(&kernels_block().expect("kernels block"));
