@@ -345,7 +345,7 @@ enum fk_status fk_diffgrad_step_f32(struct fk_diffgrad_config config,
                                     size_t n,
                                     float *state,
                                     size_t state_len,
-                                    uint64_t *step_count);
+                                    uint64_t *step);
 
 // One Adam (or AdamW, `decoupled != 0`) step, `torch.optim.Adam(W)` form. Buffers as
 // [`fk_diffgrad_step_f32`] with `state_len ==` [`fk_adam_state_len`]`(n) = 2n`.
@@ -361,7 +361,7 @@ enum fk_status fk_adam_step_f32(struct fk_adam_config config,
                                 size_t n,
                                 float *state,
                                 size_t state_len,
-                                uint64_t *step_count);
+                                uint64_t *step);
 
 // Scratch floats [`fk_sinkhorn_log_f32`] needs for an `n × m` problem: `4n + 7m`
 // (saturates at `SIZE_MAX`).

@@ -93,7 +93,7 @@ pub extern "C" fn fk_adam_state_len(n: usize) -> usize {
 ///
 /// # Safety
 /// As the exported step functions.
-unsafe fn step<O: Optimizer>(
+unsafe fn run_step<O: Optimizer>(
     mut opt: O,
     params: *mut f32,
     grads: *const f32,
@@ -134,7 +134,7 @@ pub unsafe extern "C" fn fk_diffgrad_step_f32(
     n: usize,
     state: *mut f32,
     state_len: usize,
-    step_count: *mut u64,
+    step: *mut u64,
 ) -> fk_status {
     run(|| {
         let eps_mode = match config.eps_mode {
@@ -151,7 +151,7 @@ pub unsafe extern "C" fn fk_diffgrad_step_f32(
             eps_mode,
         });
         // SAFETY: pointer contract forwarded from this function's documentation.
-        unsafe { step(opt, params, grads, n, state, state_len, step_count) }
+        unsafe { run_step(opt, params, grads, n, state, state_len, step) }
     })
 }
 
@@ -171,7 +171,7 @@ pub unsafe extern "C" fn fk_adam_step_f32(
     n: usize,
     state: *mut f32,
     state_len: usize,
-    step_count: *mut u64,
+    step: *mut u64,
 ) -> fk_status {
     run(|| {
         let opt = Adam::new(AdamConfig {
@@ -183,6 +183,6 @@ pub unsafe extern "C" fn fk_adam_step_f32(
             decoupled: config.decoupled != 0,
         });
         // SAFETY: pointer contract forwarded from this function's documentation.
-        unsafe { step(opt, params, grads, n, state, state_len, step_count) }
+        unsafe { run_step(opt, params, grads, n, state, state_len, step) }
     })
 }

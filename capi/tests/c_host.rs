@@ -203,7 +203,11 @@ fn c_host_test_prints_the_rust_numbers() {
     // closed-form and error-code checks apply (exit status).
     let simd = Command::new(&bin).arg(gbnn_model()).arg(mlp_model()).env_remove("FERROKERN_SIMD").output();
     let simd = simd.expect("run host_test on the SIMD path");
-    assert!(simd.status.success(), "host_test (SIMD path) failed:\n{}", String::from_utf8_lossy(&simd.stdout));
+    assert!(
+        simd.status.success(),
+        "host_test (SIMD path) failed:\n{}",
+        String::from_utf8_lossy(&simd.stdout)
+    );
 
     let mut rust_out = String::new();
     ferrokern_demos::lasso(&mut rust_out, &mut NoDelay).expect("lasso demo");
