@@ -134,6 +134,38 @@ typedef struct fk_sinkhorn_report {
 extern "C" {
 #endif // __cplusplus
 
+// Classifier-free guidance `out[i] = uncond[i] + w·(cond[i] − uncond[i])` for `i < n`
+// (`w = 1` gives `cond`, `w = 0` gives `uncond` exactly). Works for ε, v or x0 predictions.
+// Cost: O(n), no memory.
+//
+// Errors: `FK_ERR_NULL_POINTER`, `FK_ERR_OVERLAP` (`out` overlaps an input),
+// `FK_ERR_INVALID_PARAMETER` (`w` not finite); `out` untouched.
+//
+// # Safety
+// `cond`, `uncond` and `out` address `n` floats each.
+enum fk_status fk_guidance_cfg_f32(const float *cond,
+                                   const float *uncond,
+                                   size_t n,
+                                   double w,
+                                   float *out);
+
+// One deterministic DDIM step (η = 0) of an ε-prediction model, in place on `x` (n floats)
+// with the prediction `eps` (n floats): `x̂0 = (x − √(1−ā)·ε)/√ā`, then
+// `x ← √ā_prev·x̂0 + √(1−ā_prev)·ε`, from signal level `alpha_bar` to `alpha_bar_prev`
+// (1 for the final step). Coefficients in double, one multiply-add per element in f32.
+// Cost: O(n), no memory.
+//
+// Errors: `FK_ERR_NULL_POINTER`, `FK_ERR_OVERLAP` (`x` overlaps `eps`),
+// `FK_ERR_INVALID_PARAMETER` (a level outside (0, 1]); `x` untouched.
+//
+// # Safety
+// `x` and `eps` address `n` floats each.
+enum fk_status fk_ddim_step_f32(float *x,
+                                const float *eps,
+                                size_t n,
+                                double alpha_bar,
+                                double alpha_bar_prev);
+
 // `λ_max = ‖Xᵀy‖_∞ / n`, the smallest λ whose Lasso solution is 0 (pick λ as a fraction of
 // it). `x`: `n × p` row-major, `y`: n floats. Cost: O(n·p), no memory.
 //

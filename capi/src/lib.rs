@@ -49,6 +49,7 @@
 #[cfg(not(target_os = "none"))]
 extern crate std;
 
+mod denoise;
 mod lasso;
 mod linalg;
 mod model;
@@ -57,6 +58,7 @@ mod ptr;
 mod sinkhorn;
 mod status;
 
+pub use denoise::{fk_ddim_step_f32, fk_guidance_cfg_f32};
 pub use lasso::{fk_lasso_cd_f32, fk_lasso_lambda_max_f32, fk_lasso_report, fk_lasso_work_len};
 pub use linalg::{
     fk_axpy_f32, fk_dot_f32, fk_exp_f32, fk_gemm_f32, fk_gemv_f32, fk_log_sum_exp_f32, fk_softmax_f32,

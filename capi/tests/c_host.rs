@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ferrokern::boost::{load_gbnn, MergedModel};
+use ferrokern::denoise::{cfg, ddim_step};
 use ferrokern::linalg::{self, MatMut, MatRef, Trans};
 use ferrokern::model::Model;
 use ferrokern::nn::{
@@ -101,6 +102,15 @@ fn kernels_block() -> Result<String, ferrokern::Error> {
         opt.step(&mut p, &g, &mut state)?;
     }
     hex(h.slice("adamw_params", &p));
+
+    let (mut cond, mut uncond, mut xd, mut eps) = ([0.0f32; P], [0.0f32; P], [0.0f32; P], [0.0f32; P]);
+    fill(&mut rng, 1.0, &mut cond);
+    fill(&mut rng, 1.0, &mut uncond);
+    fill(&mut rng, 1.5, &mut xd);
+    cfg(&cond, &uncond, 3.5, &mut eps)?;
+    hex(h.slice("cfg", &eps));
+    ddim_step(&mut xd, &eps, 0.3, 0.6)?;
+    hex(h.slice("ddim", &xd));
 
     let (sn, sm) = (5, 7);
     let cost: Vec<f32> = (0..sn * sm).map(|_| rng.next_f32()).collect();
@@ -217,8 +227,8 @@ fn c_host_test_prints_the_rust_numbers() {
         assert_eq!(cl, rl, "first difference at compared line {}", i + 1);
     }
     assert_eq!(c_lines.len(), rust_lines.len(), "C printed:\n{c_out}\nRust:\n{rust_out}");
-    // Both blocks were compared: Lasso (6 lines, 19 values) and kernels (27 lines, 137 values).
-    assert_eq!(c_lines.len(), 33, "{c_out}");
+    // Both blocks were compared: Lasso (6 lines, 19 values) and kernels (29 lines, 149 values).
+    assert_eq!(c_lines.len(), 35, "{c_out}");
     assert!(c_lines.iter().any(|l| l.starts_with("values 19 ")));
-    assert!(c_lines.last().is_some_and(|l| l.starts_with("values 137 ")));
+    assert!(c_lines.last().is_some_and(|l| l.starts_with("values 149 ")));
 }

@@ -126,6 +126,18 @@ static void optimizers(pcg32 *rng, hexout *h) {
     hexout_slice(h, "adamw_params", p, P);
 }
 
+/* Guidance (w = 3.5) of two predictions, then one DDIM step 0.3 -> 0.6 with the result. */
+static void denoise(pcg32 *rng, hexout *h) {
+    float cond[P], uncond[P], eps[P], x[P];
+    fill(rng, 1.0f, cond, P);
+    fill(rng, 1.0f, uncond, P);
+    fill(rng, 1.5f, x, P);
+    check_status(fk_guidance_cfg_f32(cond, uncond, P, 3.5, eps), FK_OK, "cfg");
+    hexout_slice(h, "cfg", eps, P);
+    check_status(fk_ddim_step_f32(x, eps, P, 0.3, 0.6), FK_OK, "ddim");
+    hexout_slice(h, "ddim", x, P);
+}
+
 static void sinkhorn(pcg32 *rng, hexout *h) {
     float cost[SN * SM], a[SN], b[SM], f[SN], g[SM], work[4 * SN + 7 * SM];
     for (int i = 0; i < SN * SM; i++) cost[i] = pcg32_next_f32(rng);
@@ -212,9 +224,22 @@ static void closed_forms(void) {
     double xi = 1.0 / (1.0 + exp(-2.0));
     double want = 1.0 - dg.lr * xi * 2.0 / (2.0 + dg.eps / sqrt(1.0 - dg.beta2));
     check(fabs(p - want) < 1e-7, "diffgrad first step closed form");
-    printf("# closed forms: softmax |err| %.2g, lasso |err| %.2g, sinkhorn cost |err| %.2g, diffgrad |err| %.2g\n",
+
+
+    /* DDIM from the exact ε of a single data point μ lands on μ: ε = (x − √ā·μ)/√(1−ā). */
+    const double mu = 0.3, ab = 0.2;
+    float xt = 1.7f, eps = (float)((1.7 - sqrt(ab) * mu) / sqrt(1.0 - ab));
+    check_status(fk_ddim_step_f32(&xt, &eps, 1, ab, 1.0), FK_OK, "ddim exact eps");
+    check(fabs(xt - mu) < 1e-6, "ddim lands on the data point");
+    printf("# closed forms: softmax |err| %.2g, lasso |err| %.2g, sinkhorn cost |err| %.2g, diffgrad |err| %.2g, "
+           "ddim |err| %.2g\n",
            fmax(fabs(sm[0] - 0.25), fabs(sm[1] - 0.75)), fmax(fabs(w[0] - 1.5), fabs(w[1] - 0.5)), sk_err,
-           fabs(p - want));
+           fabs(p - want), fabs(xt - mu));
+    float gc = 0.0f;
+    check_status(fk_guidance_cfg_f32(&v[1], &v[0], 1, 1.0, &gc), FK_OK, "cfg w=1");
+    check(gc == v[1], "cfg with w = 1 is the conditional prediction");
+    check_status(fk_guidance_cfg_f32(v, v, 1, NAN, &gc), FK_ERR_INVALID_PARAMETER, "cfg NaN w");
+    check_status(fk_ddim_step_f32(&xt, &eps, 1, 0.0, 1.0), FK_ERR_INVALID_PARAMETER, "ddim level 0");
 
     /* Error codes. */
     check_status(fk_dot_f32(NULL, v, 4, &s), FK_ERR_NULL_POINTER, "NULL input");
@@ -271,6 +296,7 @@ int main(int argc, char **argv) {
     blas(&rng, &h);
     reductions(&rng, &h);
     optimizers(&rng, &h);
+    denoise(&rng, &h);
     sinkhorn(&rng, &h);
     predict(&rng, &h, "gbnn", argv[1], GB_ROWS, 20.0f, FK_MODEL_GBNN);
     predict(&rng, &h, "mlp", argv[2], MLP_ROWS, 16.0f, FK_MODEL_MLP);
