@@ -3,9 +3,10 @@
 //! 1. `include/ferrokern.h` equals what cbindgen generates now;
 //! 2. host: `cargo test -p ferrokern-capi` (ABI tests, header test, and `c_host`: host_test.c
 //!    built with gcc against the static library, bit-identical to the Rust API);
-//! 3. device: the static library for thumbv7em-none-eabihf, the C firmware
-//!    (`capi/examples/firmware`, arm-none-eabi-gcc + newlib) run in QEMU, its output compared
-//!    line for line with the Rust Lasso demo on the host (scalar path), and its footprint.
+//! 3. device: clippy (the no_std build, with its panic handler) and the static library for
+//!    thumbv7em-none-eabihf, the C firmware (`capi/examples/firmware`, arm-none-eabi-gcc +
+//!    newlib) run in QEMU, its output compared line for line with the Rust Lasso demo on the
+//!    host (scalar path), and its footprint.
 
 use crate::util::{self, Result};
 use crate::{demos, firmware};
@@ -45,7 +46,9 @@ pub fn capi() -> Result<()> {
     println!("-- host: cargo test -p ferrokern-capi (includes the gcc-built host_test.c)");
     util::run(&mut util::cargo(&["test", "-p", "ferrokern-capi"]))?;
 
-    println!("-- device: static library for {}, C firmware, QEMU", firmware::TARGET);
+    println!("-- device: clippy and static library for {}, C firmware, QEMU", firmware::TARGET);
+    let lint = ["clippy", "-p", "ferrokern-capi", "--target", firmware::TARGET, "--", "-D", "warnings"];
+    util::run(&mut util::cargo(&lint))?;
     util::run(&mut util::cargo(&[
         "build",
         "-p",
