@@ -19,7 +19,7 @@ use ferrokern::{Error, Real};
 use serde_json::{json, Value};
 
 use crate::args::{PlotArgs, Precision};
-use crate::data::{class_labels, load_csv, load_split, Table};
+use crate::data::{binary_labels, class_labels, load_csv, load_split, Table};
 use crate::error::{CliError, Result};
 use crate::output::{Ctx, Stopwatch};
 use crate::plot::{line_plot, PALETTE};
@@ -361,6 +361,7 @@ pub fn fit_dense<T: Real>(
             run_solver(&mut prob, s, trace)
         }
         ProblemKind::Softmax => {
+            // Labels were validated against the file in `run`.
             let (labels, classes) = class_labels(&d.y, Path::new("--data"))?;
             let classes = classes.max(2);
             let mut z = vec![T::ZERO; n * classes];
@@ -469,6 +470,12 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     if a.lambda.is_none() && a.lambda_ratio.is_none() {
         return Err(CliError::param("lambda", "required (or --lambda-ratio for L1 problems)"));
     }
+    if a.max_iter == 0 {
+        return Err(CliError::param("max-iter", "must be > 0"));
+    }
+    if let Some(path) = &a.plot.plot {
+        crate::fsio::check_output(path, "plot")?;
+    }
     if !a.compare_rules.is_empty() && a.plot.plot.is_none() {
         return Err(CliError::param("compare-rules", "needs --plot FILE.png"));
     }
@@ -483,6 +490,9 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     let mut split = split;
     let stats = split.standardize(!a.no_standardize);
     let t = split.train;
+    if matches!(a.problem, ProblemKind::Logistic | ProblemKind::LogisticL1) {
+        binary_labels(&t.y, &path)?;
+    }
     let mut d = Dense { x: t.x, y: t.y, n: t.rows, p: t.features };
     let kind = a.problem;
     let mut intercept = None;

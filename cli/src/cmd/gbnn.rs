@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::predict::Predictor;
 use crate::args::{DataArgs, Precision, TaskArgs};
-use crate::data::{class_labels, load_csv, resolve_task, Supervised, Task};
+use crate::data::{class_labels, class_labels_below, load_csv, resolve_task, Supervised, Task};
 use crate::error::{CliError, Result};
 use crate::fsio;
 use crate::metrics::{self, Stage};
@@ -133,6 +133,15 @@ impl GbnnModel {
         }
     }
 
+    /// Number of classes (binary: 2; 0 for regression).
+    pub fn classes(&self) -> usize {
+        match self.shape.loss {
+            Loss::Squared => 0,
+            Loss::LogExponential => 2,
+            Loss::MultiClass { classes } => classes,
+        }
+    }
+
     /// One prediction per row of raw `x` (class label or value) with the first `units` hidden
     /// units, computed in f32 as on the device.
     pub fn predict_units(&self, x: &[f64], units: usize) -> Result<Vec<f64>> {
@@ -159,7 +168,7 @@ impl GbnnModel {
         let pred = self.predict_units(&data.x, units)?;
         match self.task() {
             Task::Classification => {
-                let (truth, _) = class_labels(&data.y, &data.source)?;
+                let truth = class_labels_below(&data.y, &data.source, self.classes())?;
                 let p: Vec<usize> = pred.iter().map(|&v| v as usize).collect();
                 metrics::accuracy(&p, &truth)
             }
@@ -174,6 +183,9 @@ impl Predictor for GbnnModel {
     }
     fn task(&self) -> Task {
         GbnnModel::task(self)
+    }
+    fn classes(&self) -> usize {
+        GbnnModel::classes(self)
     }
     fn predict(&self, x: &[f64]) -> Result<Vec<f64>> {
         self.predict_units(x, self.shape.hidden())
@@ -227,6 +239,7 @@ pub fn fit<T: Real>(
 
 fn train(a: TrainArgs, ctx: &Ctx) -> Result<()> {
     check_params(&a)?;
+    fsio::check_output(&a.out, "out")?;
     let split = a.data.load()?;
     let task = resolve_task(a.task.task, &split.train.y);
     let (labels, gtask) = match task {
@@ -236,6 +249,10 @@ fn train(a: TrainArgs, ctx: &Ctx) -> Result<()> {
         }
         Task::Regression => (Vec::new(), GbnnTask::Regression),
     };
+    // Held-out labels are checked before training, not after it.
+    if let (Some(test), GbnnTask::Classification { classes }) = (&split.test, gtask) {
+        class_labels_below(&test.y, &test.source, classes)?;
+    }
     let config = GbnnConfig {
         task: gtask,
         steps: a.steps,

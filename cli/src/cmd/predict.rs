@@ -10,7 +10,7 @@ use ferrokern::nn::{load_mlp_params, load_standardization, mlp_layers, Activatio
 use serde_json::json;
 
 use super::train::{argmax_classes, mlp_outputs};
-use crate::data::{class_labels, load_csv, Task};
+use crate::data::{class_labels_below, load_csv, Task};
 use crate::error::{quote, CliError, Result};
 use crate::metrics::{self, Stage};
 use crate::output::{Ctx, Stopwatch};
@@ -32,6 +32,8 @@ pub trait Predictor {
     fn features(&self) -> usize;
     /// Classification or regression.
     fn task(&self) -> Task;
+    /// Number of classes it can predict (classification; 0 for regression).
+    fn classes(&self) -> usize;
     /// One prediction per row of row-major `x` (`rows × features`, raw, unstandardised).
     fn predict(&self, x: &[f64]) -> Result<Vec<f64>>;
 }
@@ -89,6 +91,12 @@ impl Predictor for MlpPredictor {
     }
     fn task(&self) -> Task {
         self.task
+    }
+    fn classes(&self) -> usize {
+        match self.task {
+            Task::Classification => self.layers.last().map_or(0, |l| l.outputs),
+            Task::Regression => 0,
+        }
     }
     fn predict(&self, x: &[f64]) -> Result<Vec<f64>> {
         let mut xs = x.to_vec();
@@ -168,7 +176,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         let key = metrics::metric_key(task, Stage::Eval);
         let value = match task {
             Task::Classification => {
-                let (truth, _) = class_labels(&y, &table.source)?;
+                let truth = class_labels_below(&y, &table.source, predictor.classes())?;
                 let p: Vec<usize> = pred.iter().map(|&v| v as usize).collect();
                 metrics::accuracy(&p, &truth)?
             }

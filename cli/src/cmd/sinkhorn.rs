@@ -387,6 +387,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if !(tol >= 0.0 && tol.is_finite()) {
         return Err(CliError::param("tol", "must be finite and >= 0"));
     }
+    if args.max_iter == 0 {
+        return Err(CliError::param("max-iter", "must be > 0"));
+    }
+    if let Some(path) = &args.plan {
+        crate::fsio::check_output(path, "plan")?;
+    }
     if args.check_every == 0 {
         return Err(CliError::param("check-every", "must be > 0"));
     }

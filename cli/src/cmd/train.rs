@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::optim::{AnyOptimizer, OptimizerArgs};
 use crate::args::{DataArgs, Precision, TaskArgs, TrainArgs};
-use crate::data::{class_labels, resolve_task, Split, Standardizer, Task};
+use crate::data::{class_labels, class_labels_below, resolve_task, Split, Standardizer, Task};
 use crate::error::{CliError, Result};
 use crate::metrics::{self, Stage};
 use crate::output::{Ctx, Progress, Stopwatch};
@@ -273,6 +273,9 @@ fn standardize_f32(split: &mut Split, enabled: bool) -> Standardizer {
 
 fn run_mlp(args: MlpArgs, ctx: &Ctx) -> Result<()> {
     check_params(&args)?;
+    if let Some(out) = &args.out {
+        crate::fsio::check_output(out, "out")?;
+    }
     let opt = args.opt.build(args.lr, 0.9)?;
     let mut split = args.data.load()?;
     let stats = standardize_f32(&mut split, !args.train.no_standardize);
@@ -292,6 +295,10 @@ fn run_mlp(args: MlpArgs, ctx: &Ctx) -> Result<()> {
             (Labels::Values(train.y.iter().map(|v| (v - mean) / sd).collect()), 1, (mean, sd))
         }
     };
+    // Held-out labels are checked before training, not after it.
+    if let (Some(test), Labels::Classes(_, k)) = (&split.test, &labels) {
+        class_labels_below(&test.y, &test.source, *k)?;
+    }
     let layers = layer_stack(train.features, &args.hidden, args.activation.activation(), outputs);
     let setup = MlpSetup { layers: layers.clone(), epochs: args.epochs, batch: args.batch, seed: args.seed };
     let progress = Progress::new(ctx, args.epochs as u64, "train mlp");
@@ -329,7 +336,7 @@ fn run_mlp(args: MlpArgs, ctx: &Ctx) -> Result<()> {
         let key = metrics::metric_key(task, Stage::Test);
         let value = match &labels {
             Labels::Classes(_, k) => {
-                let (truth, _) = class_labels(&test.y, &test.source)?;
+                let truth = class_labels_below(&test.y, &test.source, *k)?;
                 test_accuracy(&scores, &truth, *k)?
             }
             Labels::Values(_) => {
