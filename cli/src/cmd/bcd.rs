@@ -490,9 +490,6 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     let mut split = split;
     let stats = split.standardize(!a.no_standardize);
     let t = split.train;
-    if matches!(a.problem, ProblemKind::Logistic | ProblemKind::LogisticL1) {
-        binary_labels(&t.y, &path)?;
-    }
     let mut d = Dense { x: t.x, y: t.y, n: t.rows, p: t.features };
     let kind = a.problem;
     let mut intercept = None;
@@ -515,6 +512,9 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
             *v -= ym;
         }
         intercept = Some((xm, ym));
+    }
+    if matches!(kind, ProblemKind::Logistic | ProblemKind::LogisticL1) {
+        binary_labels(&d.y, &path)?;
     }
     let dim = if kind == ProblemKind::Softmax {
         let (_, k) = class_labels(&d.y, &path)?;
