@@ -111,6 +111,10 @@ impl GbnnModel {
         let shape = ferrokern::boost::gbnn_shape(model)?;
         let mut buf = vec![0.0f32; shape.model_len()];
         load_gbnn(model, &mut buf)?;
+        // The checksum proves the bytes are as written, not that the writer wrote finite numbers.
+        if let Some(index) = buf.iter().position(|v| !v.is_finite()) {
+            return Err(ferrokern::Error::NonFinite { what: "gbnn weights", index });
+        }
         Ok(Self { shape, buf })
     }
 

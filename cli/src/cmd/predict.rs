@@ -64,6 +64,13 @@ fn load_mlp(model: &Model<'_>) -> std::result::Result<Box<dyn Predictor>, ferrok
     let inputs = layers.first().map_or(0, |l| l.inputs);
     let (mut mean, mut std) = (vec![0.0f64; inputs], vec![0.0f64; inputs]);
     load_standardization(model, &mut mean, &mut std)?;
+    // The checksum proves the bytes are as written, not that the writer wrote finite numbers.
+    if let Some(index) = params.iter().position(|v| !v.is_finite()) {
+        return Err(ferrokern::Error::NonFinite { what: "mlp weights", index });
+    }
+    if let Some(index) = mean.iter().position(|v| !v.is_finite()) {
+        return Err(ferrokern::Error::NonFinite { what: "standardize.mean", index });
+    }
     if std.iter().any(|s| !(*s > 0.0 && s.is_finite())) {
         return Err(ferrokern::Error::Model { reason: "standardize.std must be finite and > 0", offset: 0 });
     }
@@ -79,7 +86,14 @@ fn load_mlp(model: &Model<'_>) -> std::result::Result<Box<dyn Predictor>, ferrok
             if outputs != 1 {
                 return Err(ferrokern::Error::Model { reason: "regression mlp needs 1 output", offset: 0 });
             }
-            (model.meta_f64("target_mean")?, model.meta_f64("target_std")?)
+            let scale = (model.meta_f64("target_mean")?, model.meta_f64("target_std")?);
+            if !(scale.0.is_finite() && scale.1.is_finite() && scale.1 > 0.0) {
+                return Err(ferrokern::Error::Model {
+                    reason: "target_mean/target_std must be finite, std > 0",
+                    offset: 0,
+                });
+            }
+            scale
         }
     };
     Ok(Box::new(MlpPredictor { layers, params, mean, std, task, scale }))
