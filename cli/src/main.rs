@@ -83,6 +83,8 @@ fn one_line_usage_error(e: &clap::Error) -> String {
         }
         msg.push_str(p);
     }
+    // std's integer parse message says what went wrong inside the string, not what is expected.
+    let msg = msg.replace("invalid digit found in string", "expected a whole number >= 0");
     let msg = msg.strip_prefix("error:").unwrap_or(&msg).trim();
     format!("{msg} (try 'ferrokern --help')")
 }

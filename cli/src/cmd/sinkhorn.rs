@@ -336,10 +336,15 @@ fn load_problem(args: &Args) -> Result<Problem> {
         }
         None => {
             if tx.cols != ty.cols {
-                return Err(CliError::new(format!(
-                    "dimension mismatch: --x points have {} coordinates, --y points {}",
-                    tx.cols, ty.cols
-                )));
+                return Err(CliError::file(
+                    &args.y,
+                    format!(
+                        "--y points have {} coordinates but the --x points {} have {}",
+                        ty.cols,
+                        crate::error::quote(&args.x),
+                        tx.cols
+                    ),
+                ));
             }
             None
         }
