@@ -10,9 +10,11 @@
 //! - print nothing on stdout and leave no file (not even a temporary one) in [`Fixtures::out`].
 //!
 //! Adding cases: one [`row`] in [`cases`] (arguments + expected substrings), or — for a new
-//! command that reads a CSV or a model — one template in [`CSV_SLOTS`]-style lists inside
-//! [`cases`], where `@` stands for the bad file; every bad file is then tried in that place.
+//! command that reads a CSV or a model — one argument list in `csv_slots` / `model_slots` inside
+//! [`cases`], with `"@"` where the bad file goes; every bad file is then tried in that place.
 //! Write every output path under `fx.out` so the "no partial output" check covers it.
+//! `BAD_INPUT_SHOW=1 cargo test -p ferrokern-cli --test bad_input -- --nocapture` prints every
+//! error line.
 
 mod common;
 use common::{run, BIN};
@@ -105,8 +107,8 @@ impl Drop for Fixtures {
     }
 }
 
-/// Runs the binary with a time limit; returns (status code, stdout, stderr, elapsed).
-fn run_limited(args: &[String]) -> (Option<i32>, String, String, Duration) {
+/// Runs the binary with a time limit; returns (status code or None if killed, stdout, stderr).
+fn run_limited(args: &[String]) -> (Option<i32>, String, String) {
     let start = Instant::now();
     let mut child = Command::new(BIN)
         .args(args)
@@ -135,12 +137,15 @@ fn run_limited(args: &[String]) -> (Option<i32>, String, String, Duration) {
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    (code, out.join().unwrap(), err.join().unwrap(), start.elapsed())
+    (code, out.join().unwrap(), err.join().unwrap())
 }
 
 /// What is wrong with the outcome of `case`, if anything.
 fn check(case: &Case, fx: &Fixtures) -> Option<String> {
-    let (code, stdout, stderr, took) = run_limited(&case.args);
+    let (code, stdout, stderr) = run_limited(&case.args);
+    if std::env::var_os("BAD_INPUT_SHOW").is_some() {
+        eprintln!("{}\n    {}", case.args.join(" "), stderr.trim_end());
+    }
     let mut problems = Vec::new();
     if code.is_none() {
         problems.push(format!("did not finish within {TIMEOUT:?} (killed)"));
@@ -175,7 +180,6 @@ fn check(case: &Case, fx: &Fixtures) -> Option<String> {
             let _ = std::fs::remove_file(&p).or_else(|_| std::fs::remove_dir_all(&p));
         }
     }
-    let _ = took;
     (!problems.is_empty()).then(|| {
         let shown: Vec<String> =
             case.args.iter().map(|a| a.replace(&fx.dir.display().to_string(), "$D")).collect();
@@ -255,6 +259,18 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
         })
         .collect();
     let random = fx.file("random.fkm", &noise);
+    // A well-formed file (valid checksum) holding a NaN: standardize.mean[0] of good.csv is
+    // (1+3+5+7+2+8)/6, stored as f32.
+    let nan_weight = {
+        let needle = ((26.0f64 / 6.0) as f32).to_le_bytes();
+        let at = bytes.windows(4).position(|w| w == needle).expect("mean[0] in mlp.fkm");
+        let mut b = bytes.clone();
+        b[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        let body = b.len() - 4;
+        let crc = ferrokern::model::crc32(&b[..body]).to_le_bytes();
+        b[body..].copy_from_slice(&crc);
+        fx.file("nan_weight.fkm", b)
+    };
     let other_kind = {
         let mut w = ferrokern::model::ModelWriter::new("other").unwrap();
         w.meta_i64("features", 2).unwrap();
@@ -327,7 +343,7 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
         row(&["train", "mlp", "--data", &good, "--test-rows", &empty, "--out", &m_out], &["empty.csv", "lists no rows"]),
         row(&["gbnn", "train", "--data", &good, "--test-rows", &non_numeric, "--out", &m_out], &["non_numeric.csv", "line 1", "not a row index"]),
         row(&["inspect", "--data", &good, "--test-rows", &rows_all], &["rows_all.txt", "no training rows"]),
-        row(&["sinkhorn", "--eps", "0.1", "--x", &pts, "--y", &pts3], &["--x", "--y", "2", "3"]),
+        row(&["sinkhorn", "--eps", "0.1", "--x", &pts, "--y", &pts3], &["pts3d.csv", "pts.csv", "--y points have 3 coordinates"]),
         row(&["sinkhorn", "--eps", "0.1", "--x", &pts, "--y", &pts, "--a", &marg_short], &["marg_short.csv", "3 values", "found 2"]),
         row(&["sinkhorn", "--eps", "0.1", "--x", &pts, "--y", &pts, "--b", &marg_neg], &["marg_neg.csv", "value 1", "negative"]),
         row(&["sinkhorn", "--eps", "0.1", "--x", &pts, "--y", &pts, "--cost-matrix", &cost_2x2], &["cost_2x2.csv", "2×2", "3×3"]),
@@ -365,7 +381,7 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
         row(&["optim", "trace", "--lr", "nan"], &["--lr"]),
         row(&["optim", "trace", "--lr", "inf"], &["--lr"]),
         row(&["optim", "trace", "--steps", "0"], &["--steps"]),
-        row(&["optim", "trace", "--steps", "-5"], &["--steps"]),
+        row(&["optim", "trace", "--steps", "-5"], &["--steps", "'-5'", "whole number"]),
         row(&["optim", "trace", "--eps", "0"], &["--eps"]),
         row(&["optim", "trace", "--eps", "-1e-8"], &["--eps"]),
         row(&["optim", "trace", "--eps=-1e-8"], &["--eps"]),
@@ -437,6 +453,8 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
         // --- models of the wrong kind ---
         row(&["gbnn", "eval", "--model", &mlp, "--data", &good], &["mlp.fkm", "kind", "mlp"]),
         row(&["predict", "--model", &other_kind, "--data", &good], &["other_kind.fkm", "kind", "other"]),
+        row(&["predict", "--model", &nan_weight, "--data", &good], &["nan_weight.fkm", "standardize.mean", "not finite"]),
+        row(&["export", "--model", &mlp, "--lang", "c", "--out", &mlp], &["--out", "model file itself"]),
         // --- outputs: missing directory (checked before the work: these would run for minutes) ---
         row(&["train", "mlp", "--data", &good, "--epochs", "10000000", "--out", &nodir("m.fkm")], &["no-such-dir", "--out"]),
         row(&["gbnn", "train", "--data", &good, "--steps", "10000000", "--out", &nodir("m.fkm")], &["no-such-dir", "--out"]),
