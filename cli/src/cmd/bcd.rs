@@ -640,16 +640,25 @@ pub struct Graph {
     pub classes: usize,
 }
 
-fn node_id(t: &Table, i: usize, j: usize) -> Result<usize> {
+/// Largest node id of a label-propagation graph (the solver allocates per node up to the
+/// largest id, so a typo like 1e9 must not become a 24 GB allocation).
+pub const MAX_NODE_ID: usize = (1 << 22) - 1;
+
+/// An integer id in `0..=max` from cell (`i`, `j`) of `t` (`what`: "node id" or "class").
+fn table_id(t: &Table, i: usize, j: usize, what: &str, max: usize) -> Result<usize> {
     let v = t.row(i)[j];
-    if v >= 0.0 && v.fract() == 0.0 && v < 1e9 {
+    if v >= 0.0 && v.fract() == 0.0 && v <= max as f64 {
         Ok(v as usize)
     } else {
         Err(CliError::file(
             &t.source,
-            format!("row {i}, {}: {v} is not a node id (integer >= 0)", t.column_name(j)),
+            format!("row {i}, {}: {v} is not a {what} (an integer in 0..={max})", t.column_name(j)),
         ))
     }
+}
+
+fn node_id(t: &Table, i: usize, j: usize) -> Result<usize> {
+    table_id(t, i, j, "node id", MAX_NODE_ID)
 }
 
 /// Reads `EDGES.csv` (`i,j[,w]`) and `LABELS.csv` (`node,class`).
@@ -675,7 +684,7 @@ pub fn load_graph(edges: &Path, labels: &Path) -> Result<Graph> {
     }
     let mut lab = Vec::with_capacity(l.rows);
     for i in 0..l.rows {
-        let (node, c) = (node_id(&l, i, 0)?, node_id(&l, i, 1)?);
+        let (node, c) = (node_id(&l, i, 0)?, table_id(&l, i, 1, "class", crate::data::MAX_LABEL)?);
         nodes = nodes.max(node + 1);
         lab.push((node, c));
     }
