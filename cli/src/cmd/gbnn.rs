@@ -201,12 +201,22 @@ pub fn load_predictor(model: &Model<'_>) -> std::result::Result<Box<dyn Predicto
     Ok(Box::new(GbnnModel::from_model(model)?))
 }
 
+/// Largest merged network `gbnn train` builds (T·J hidden units): beyond this the model and
+/// workspace sizes stop being a sensible request and start being a typo.
+pub const MAX_HIDDEN: usize = 1 << 20;
+
 fn check_params(a: &TrainArgs) -> Result<()> {
     if a.steps == 0 {
         return Err(CliError::param("steps", "must be >= 1"));
     }
     if a.units == 0 {
         return Err(CliError::param("units", "must be >= 1"));
+    }
+    if a.steps.checked_mul(a.units).is_none_or(|h| h > MAX_HIDDEN) {
+        return Err(CliError::param(
+            "steps",
+            format!("steps × units must be at most {MAX_HIDDEN} hidden units"),
+        ));
     }
     if !(a.lr > 0.0 && a.lr.is_finite()) {
         return Err(CliError::param("lr", "must be finite and > 0"));
@@ -281,7 +291,6 @@ fn train(a: TrainArgs, ctx: &Ctx) -> Result<()> {
     let mut writer = ModelWriter::new(GBNN_KIND).map_err(|e| CliError::kernel("model", e))?;
     save_gbnn(&mut writer, &shape, &model, a.lr).map_err(|e| CliError::kernel("gbnn save", e))?;
     let bytes = writer.to_bytes().map_err(|e| CliError::kernel("model", e))?;
-    fsio::write_bytes_atomic(&a.out, &bytes)?;
     // Score the saved model itself (f32), as `gbnn eval` and the firmware do.
     let parsed = Model::parse(&bytes).map_err(|e| CliError::kernel("model", e))?;
     let saved = GbnnModel::from_model(&parsed).map_err(|e| CliError::kernel("model", e))?;
@@ -305,6 +314,8 @@ fn train(a: TrainArgs, ctx: &Ctx) -> Result<()> {
         fields[key] = json!(v);
         metric = Some((key, v));
     }
+    // Written last: a failure above must not leave a model file behind.
+    fsio::write_bytes_atomic(&a.out, &bytes)?;
     ctx.finish(sw.seconds(), fields, || {
         let mut s = format!(
             "gbnn {} T={} J={} η={}: train loss {train_loss:.4}, model {} ({} bytes)",

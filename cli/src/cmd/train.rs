@@ -229,6 +229,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
 }
 
+/// Largest network `train mlp` builds (weights + biases).
+pub const MAX_PARAMS: usize = 1 << 26;
+
 fn check_params(a: &MlpArgs) -> Result<()> {
     if !(a.lr > 0.0 && a.lr.is_finite()) {
         return Err(CliError::param("lr", "must be finite and > 0"));
@@ -300,7 +303,18 @@ fn run_mlp(args: MlpArgs, ctx: &Ctx) -> Result<()> {
         class_labels_below(&test.y, &test.source, *k)?;
     }
     let layers = layer_stack(train.features, &args.hidden, args.activation.activation(), outputs);
-    let setup = MlpSetup { layers: layers.clone(), epochs: args.epochs, batch: args.batch, seed: args.seed };
+    let params = layers.iter().try_fold(0usize, |n, l| {
+        l.inputs.checked_add(1).and_then(|i| i.checked_mul(l.outputs)).and_then(|p| n.checked_add(p))
+    });
+    if params.is_none_or(|p| p > MAX_PARAMS) {
+        return Err(CliError::param(
+            "hidden",
+            format!("network too large (at most {MAX_PARAMS} parameters)"),
+        ));
+    }
+    // A batch larger than the data is the whole data (and must not size the buffers).
+    let batch = args.batch.min(train.rows);
+    let setup = MlpSetup { layers: layers.clone(), epochs: args.epochs, batch, seed: args.seed };
     let progress = Progress::new(ctx, args.epochs as u64, "train mlp");
     let on_epoch = |_: usize, loss: f64| progress.step(&format!("loss {loss:.4}"));
     let mut sw = Stopwatch::new();
