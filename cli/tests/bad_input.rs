@@ -213,6 +213,8 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
     let cost_2x2 = fx.file("cost_2x2.csv", "1,2\n3,4\n");
     let edges_3col_neg = fx.file("edges_neg.csv", "0,1,-2\n");
     let labels_3col = fx.file("labels_3col.csv", "0,0,1\n");
+    let edges_huge_id = fx.file("edges_huge_id.csv", "0,999999999\n");
+    let labels_huge_class = fx.file("labels_huge_class.csv", "0,0\n3,100000000\n");
 
     // --- bad CSV files: (path, substrings the message must hold besides the file name) ---
     let missing = fx.missing("missing.csv");
@@ -347,34 +349,10 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
         row(&["sinkhorn", "--eps", "0.1", "--x", &pts, "--y", &pts, "--a", &marg_short], &["marg_short.csv", "3 values", "found 2"]),
         row(&["sinkhorn", "--eps", "0.1", "--x", &pts, "--y", &pts, "--b", &marg_neg], &["marg_neg.csv", "value 1", "negative"]),
         row(&["sinkhorn", "--eps", "0.1", "--x", &pts, "--y", &pts, "--cost-matrix", &cost_2x2], &["cost_2x2.csv", "2×2", "3×3"]),
-        row(
-            &[
-                "bcd",
-                "--problem",
-                "label-propagation",
-                "--lambda",
-                "0",
-                "--graph",
-                &edges_3col_neg,
-                "--labels",
-                &labels,
-            ],
-            &["edges_neg.csv", "row 0", "negative weight"],
-        ),
-        row(
-            &[
-                "bcd",
-                "--problem",
-                "label-propagation",
-                "--lambda",
-                "0",
-                "--graph",
-                &edges,
-                "--labels",
-                &labels_3col,
-            ],
-            &["labels_3col.csv", "2 columns"],
-        ),
+        row(&["bcd", "--problem", "label-propagation", "--lambda", "0", "--graph", &edges_3col_neg, "--labels", &labels], &["edges_neg.csv", "row 0", "negative weight"]),
+        row(&["bcd", "--problem", "label-propagation", "--lambda", "0", "--graph", &edges, "--labels", &labels_3col], &["labels_3col.csv", "2 columns"]),
+        row(&["bcd", "--problem", "label-propagation", "--lambda", "0", "--graph", &edges_huge_id, "--labels", &labels], &["edges_huge_id.csv", "row 0", "column 1", "not a node id"]),
+        row(&["bcd", "--problem", "label-propagation", "--lambda", "0", "--graph", &edges, "--labels", &labels_huge_class], &["labels_huge_class.csv", "row 1", "not a class"]),
         // --- parameters: zero, negative, NaN, infinite ---
         row(&["optim", "trace", "--lr", "0"], &["--lr"]),
         row(&["optim", "trace", "--lr", "-0.1"], &["--lr"]),
@@ -405,6 +383,10 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
         row(&["gbnn", "train", "--data", &good, "--steps", "0", "--out", &m_out], &["--steps"]),
         row(&["gbnn", "train", "--data", &good, "--steps", "-2", "--out", &m_out], &["--steps"]),
         row(&["gbnn", "train", "--data", &good, "--units", "0", "--out", &m_out], &["--units"]),
+        row(&["gbnn", "train", "--data", &good, "--steps", "100000", "--units", "100000", "--out", &m_out], &["--steps", "1048576"]),
+        row(&["gbnn", "train", "--data", &good, "--steps", "18446744073709551615", "--units", "2", "--out", &m_out], &["--steps"]),
+        row(&["train", "mlp", "--data", &good, "--hidden", "100000,100000", "--out", &m_out], &["--hidden", "too large"]),
+        row(&["train", "mlp", "--data", &good, "--hidden", "18446744073709551615,3", "--out", &m_out], &["--hidden", "too large"]),
         row(&["gbnn", "train", "--data", &good, "--lr", "0", "--out", &m_out], &["--lr"]),
         row(&["gbnn", "train", "--data", &good, "--lr", "-0.1", "--out", &m_out], &["--lr"]),
         row(&["gbnn", "train", "--data", &good, "--lr", "nan", "--out", &m_out], &["--lr"]),
@@ -457,7 +439,7 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
         row(&["export", "--model", &mlp, "--lang", "c", "--out", &mlp], &["--out", "model file itself"]),
         // --- outputs: missing directory (checked before the work: these would run for minutes) ---
         row(&["train", "mlp", "--data", &good, "--epochs", "10000000", "--out", &nodir("m.fkm")], &["no-such-dir", "--out"]),
-        row(&["gbnn", "train", "--data", &good, "--steps", "10000000", "--out", &nodir("m.fkm")], &["no-such-dir", "--out"]),
+        row(&["gbnn", "train", "--data", &good, "--steps", "1000000", "--out", &nodir("m.fkm")], &["no-such-dir", "--out"]),
         row(&["export", "--model", &mlp, "--lang", "rust", "--out", &nodir("m.rs")], &["no-such-dir", "--out"]),
         row(&["optim", "trace", "--steps", "10000000", "--plot", &nodir("t.png")], &["no-such-dir", "--plot"]),
         row(&["bcd", "--problem", "lasso", "--data", &good, "--lambda", "0.1", "--plot", &nodir("b.png")], &["no-such-dir", "--plot"]),
