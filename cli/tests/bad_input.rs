@@ -455,13 +455,22 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
 fn bad_input_table() {
     let fx = Fixtures::new();
     let table = cases(&fx);
-    let failures: Vec<String> = table.iter().filter_map(|c| check(c, &fx)).collect();
+    // Every case also with the global `--json` (machine-readable mode must fail the same way).
+    let with_json: Vec<Case> = table
+        .iter()
+        .map(|c| Case {
+            args: std::iter::once("--json".to_owned()).chain(c.args.iter().cloned()).collect(),
+            want: c.want.clone(),
+        })
+        .collect();
+    let runs: Vec<&Case> = table.iter().chain(&with_json).collect();
+    let failures: Vec<String> = runs.iter().filter_map(|c| check(c, &fx)).collect();
     assert!(
         failures.is_empty(),
-        "{} of {} bad-input cases broke the contract:\n{}",
+        "{} of {} bad-input runs broke the contract:\n{}",
         failures.len(),
-        table.len(),
+        runs.len(),
         failures.join("\n")
     );
-    eprintln!("{} bad-input cases passed", table.len());
+    eprintln!("{} bad-input cases passed, with and without --json", table.len());
 }
