@@ -396,6 +396,31 @@ pub fn class_labels(y: &[f64], source: &Path) -> Result<(Vec<usize>, usize)> {
     Ok((labels, classes))
 }
 
+/// Class labels of a target scored against `classes` known classes (a saved model's, or the
+/// training rows'): as [`class_labels`], and every label must be `< classes`, so a label the
+/// model cannot predict is reported with its row instead of silently counting as wrong.
+pub fn class_labels_below(y: &[f64], source: &Path, classes: usize) -> Result<Vec<usize>> {
+    let (labels, _) = class_labels(y, source)?;
+    if let Some((i, k)) = labels.iter().enumerate().find(|(_, &k)| k >= classes) {
+        return Err(CliError::file(
+            source,
+            format!(
+                "row {i}: class {k} is out of range (the model knows classes 0..={})",
+                classes.max(1) - 1
+            ),
+        ));
+    }
+    Ok(labels)
+}
+
+/// A binary target (logistic problems): every value must be 0 or 1; errors name the row.
+pub fn binary_labels(y: &[f64], source: &Path) -> Result<()> {
+    match y.iter().position(|&v| v != 0.0 && v != 1.0) {
+        Some(i) => Err(CliError::file(source, format!("row {i}: target {} is not a 0/1 label", y[i]))),
+        None => Ok(()),
+    }
+}
+
 /// The task to use: `forced` if given, otherwise detected from `y`.
 pub fn resolve_task(forced: Option<Task>, y: &[f64]) -> Task {
     forced.unwrap_or_else(|| detect_task(y))
@@ -544,6 +569,12 @@ mod tests {
         assert_eq!((l, k), (vec![2, 0, 2], 3));
         let e = class_labels(&[0.0, 1.5], Path::new("d.csv")).unwrap_err().to_string();
         assert!(e.contains("'d.csv': row 1: target 1.5"), "{e}");
+        assert_eq!(class_labels_below(&[1.0, 0.0], Path::new("d.csv"), 2).unwrap(), vec![1, 0]);
+        let e = class_labels_below(&[1.0, 0.0, 7.0], Path::new("d.csv"), 2).unwrap_err().to_string();
+        assert!(e.contains("'d.csv': row 2: class 7 is out of range") && e.contains("0..=1"), "{e}");
+        binary_labels(&[0.0, 1.0, 1.0], Path::new("d.csv")).unwrap();
+        let e = binary_labels(&[0.0, 2.0], Path::new("d.csv")).unwrap_err().to_string();
+        assert!(e.contains("'d.csv': row 1: target 2 is not a 0/1 label"), "{e}");
     }
 
     /// The vendored data sets: digits and breast cancer are classification, diabetes (integer

@@ -5,7 +5,26 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::error::{CliError, Result};
+use crate::error::{quote, CliError, Result};
+
+/// Checks, before any long work, that `path` (given with `--<flag>`) can be written: its
+/// directory exists and it is not itself a directory. The write itself stays atomic
+/// ([`write_atomic`]); this only makes the obvious mistakes fail in milliseconds, not after
+/// minutes of training.
+pub fn check_output(path: &Path, flag: &str) -> Result<()> {
+    if path.is_dir() {
+        return Err(CliError::param(flag, format!("{} is a directory, not a file name", quote(path))));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        let what = if dir.exists() { "is not a directory" } else { "does not exist" };
+        return Err(CliError::param(flag, format!("{}: directory {} {what}", quote(path), quote(dir))));
+    }
+    Ok(())
+}
 
 /// The temporary name used for `path`: `.<name>.tmp-<pid>` in the same directory (so the final
 /// rename stays on one file system).
@@ -68,6 +87,18 @@ mod tests {
         assert!(e.to_string().contains("b.txt': cannot write: boom"), "{e}");
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
         assert!(!temp_path(&p).exists());
+    }
+
+    #[test]
+    fn check_output_names_flag_and_directory() {
+        let p = scratch("no/such/dir/c.txt");
+        let e = check_output(&p, "out").unwrap_err().to_string();
+        assert!(e.starts_with("--out: ") && e.contains("/no/such/dir' does not exist"), "{e}");
+        let dir = scratch("x").parent().unwrap().to_path_buf();
+        let e = check_output(&dir, "plot").unwrap_err().to_string();
+        assert!(e.starts_with("--plot: ") && e.contains("is a directory"), "{e}");
+        check_output(&scratch("fine.txt"), "out").unwrap();
+        check_output(Path::new("relative-name.txt"), "out").unwrap();
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! Adding a subcommand: write `src/cmd/<name>.rs` (with `Args` and `run`), add `pub mod <name>;`
 //! to `src/cmd/mod.rs`, then one variant to [`Command`] and one arm to [`Command::run`].
 
+use std::ffi::OsString;
+
 use clap::{Parser, Subcommand};
 use ferrokern_cli::cmd;
 use ferrokern_cli::error::{install_panic_hook, CliError, Result, EXIT_ERROR};
@@ -81,13 +83,40 @@ fn one_line_usage_error(e: &clap::Error) -> String {
         }
         msg.push_str(p);
     }
+    // std's integer parse message says what went wrong inside the string, not what is expected.
+    let msg = msg.replace("invalid digit found in string", "expected a whole number >= 0");
     let msg = msg.strip_prefix("error:").unwrap_or(&msg).trim();
     format!("{msg} (try 'ferrokern --help')")
 }
 
+/// `--opt -1e-8` → `--opt=-1e-8`. clap reads only plain negative numbers (`-1`, `-0.5`) as
+/// values, and only for options marked for it; anything else (`-1e-8`, `-3` after `--epochs`)
+/// it splits into short flags and reports as "unexpected argument '-1'", naming neither the
+/// option nor the value. Glued, the value reaches the option's parser, whose error names the
+/// option (`invalid value '-3' for '--epochs'`) or its range check does. Unambiguous here: this
+/// CLI has no positional arguments and no short options other than `-h`/`-V`.
+fn glue_negative_numbers(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut out: Vec<OsString> = Vec::new();
+    for arg in args {
+        let negative_number = arg.to_str().is_some_and(|s| s.starts_with('-') && s.parse::<f64>().is_ok());
+        let after_long_option = out
+            .last()
+            .and_then(|p| p.to_str())
+            .is_some_and(|p| p.len() > 2 && p.starts_with("--") && !p.contains('='));
+        match out.last_mut() {
+            Some(prev) if negative_number && after_long_option => {
+                prev.push("=");
+                prev.push(&arg);
+            }
+            _ => out.push(arg),
+        }
+    }
+    out
+}
+
 fn main() {
     install_panic_hook();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(glue_negative_numbers(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;

@@ -19,7 +19,7 @@ use ferrokern::{Error, Real};
 use serde_json::{json, Value};
 
 use crate::args::{PlotArgs, Precision};
-use crate::data::{class_labels, load_csv, load_split, Table};
+use crate::data::{binary_labels, class_labels, load_csv, load_split, Table};
 use crate::error::{CliError, Result};
 use crate::output::{Ctx, Stopwatch};
 use crate::plot::{line_plot, PALETTE};
@@ -361,6 +361,7 @@ pub fn fit_dense<T: Real>(
             run_solver(&mut prob, s, trace)
         }
         ProblemKind::Softmax => {
+            // Labels were validated against the file in `run`.
             let (labels, classes) = class_labels(&d.y, Path::new("--data"))?;
             let classes = classes.max(2);
             let mut z = vec![T::ZERO; n * classes];
@@ -469,6 +470,12 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     if a.lambda.is_none() && a.lambda_ratio.is_none() {
         return Err(CliError::param("lambda", "required (or --lambda-ratio for L1 problems)"));
     }
+    if a.max_iter == 0 {
+        return Err(CliError::param("max-iter", "must be > 0"));
+    }
+    if let Some(path) = &a.plot.plot {
+        crate::fsio::check_output(path, "plot")?;
+    }
     if !a.compare_rules.is_empty() && a.plot.plot.is_none() {
         return Err(CliError::param("compare-rules", "needs --plot FILE.png"));
     }
@@ -505,6 +512,9 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
             *v -= ym;
         }
         intercept = Some((xm, ym));
+    }
+    if matches!(kind, ProblemKind::Logistic | ProblemKind::LogisticL1) {
+        binary_labels(&d.y, &path)?;
     }
     let dim = if kind == ProblemKind::Softmax {
         let (_, k) = class_labels(&d.y, &path)?;
@@ -630,16 +640,25 @@ pub struct Graph {
     pub classes: usize,
 }
 
-fn node_id(t: &Table, i: usize, j: usize) -> Result<usize> {
+/// Largest node id of a label-propagation graph (the solver allocates per node up to the
+/// largest id, so a typo like 1e9 must not become a 24 GB allocation).
+pub const MAX_NODE_ID: usize = (1 << 22) - 1;
+
+/// An integer id in `0..=max` from cell (`i`, `j`) of `t` (`what`: "node id" or "class").
+fn table_id(t: &Table, i: usize, j: usize, what: &str, max: usize) -> Result<usize> {
     let v = t.row(i)[j];
-    if v >= 0.0 && v.fract() == 0.0 && v < 1e9 {
+    if v >= 0.0 && v.fract() == 0.0 && v <= max as f64 {
         Ok(v as usize)
     } else {
         Err(CliError::file(
             &t.source,
-            format!("row {i}, {}: {v} is not a node id (integer >= 0)", t.column_name(j)),
+            format!("row {i}, {}: {v} is not a {what} (an integer in 0..={max})", t.column_name(j)),
         ))
     }
+}
+
+fn node_id(t: &Table, i: usize, j: usize) -> Result<usize> {
+    table_id(t, i, j, "node id", MAX_NODE_ID)
 }
 
 /// Reads `EDGES.csv` (`i,j[,w]`) and `LABELS.csv` (`node,class`).
@@ -665,7 +684,7 @@ pub fn load_graph(edges: &Path, labels: &Path) -> Result<Graph> {
     }
     let mut lab = Vec::with_capacity(l.rows);
     for i in 0..l.rows {
-        let (node, c) = (node_id(&l, i, 0)?, node_id(&l, i, 1)?);
+        let (node, c) = (node_id(&l, i, 0)?, table_id(&l, i, 1, "class", crate::data::MAX_LABEL)?);
         nodes = nodes.max(node + 1);
         lab.push((node, c));
     }

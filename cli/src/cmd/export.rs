@@ -38,8 +38,29 @@ pub struct Args {
     name: Option<String>,
 }
 
+/// `--name` must be a C and Rust identifier: an ASCII letter or `_`, then letters, digits, `_`.
+fn check_identifier(name: &str) -> Result<()> {
+    let mut chars = name.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::param(
+            "name",
+            format!("'{name}' is not an identifier (letters, digits, '_'; not starting with a digit)"),
+        ))
+    }
+}
+
 /// Run `export`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    if let Some(out) = &args.out {
+        fsio::check_output(out, "out")?;
+    }
+    if let Some(name) = &args.name {
+        check_identifier(name)?;
+    }
     let path = &args.model;
     let bytes = std::fs::read(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))?;
     let model =
@@ -55,6 +76,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         Lang::C => to_c_source(&bytes, &name),
     };
     let out = args.out.unwrap_or_else(|| path.with_extension(ext));
+    if out == *path {
+        return Err(CliError::param(
+            "out",
+            format!("{} is the model file itself", crate::error::quote(&out)),
+        ));
+    }
     fsio::write_bytes_atomic(&out, source.as_bytes())?;
     let fields = json!({
         "kind": kind,

@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::predict::Predictor;
 use crate::args::{DataArgs, Precision, TaskArgs};
-use crate::data::{class_labels, load_csv, resolve_task, Supervised, Task};
+use crate::data::{class_labels, class_labels_below, load_csv, resolve_task, Supervised, Task};
 use crate::error::{CliError, Result};
 use crate::fsio;
 use crate::metrics::{self, Stage};
@@ -111,6 +111,10 @@ impl GbnnModel {
         let shape = ferrokern::boost::gbnn_shape(model)?;
         let mut buf = vec![0.0f32; shape.model_len()];
         load_gbnn(model, &mut buf)?;
+        // The checksum proves the bytes are as written, not that the writer wrote finite numbers.
+        if let Some(index) = buf.iter().position(|v| !v.is_finite()) {
+            return Err(ferrokern::Error::NonFinite { what: "gbnn weights", index });
+        }
         Ok(Self { shape, buf })
     }
 
@@ -130,6 +134,15 @@ impl GbnnModel {
         match self.shape.loss {
             Loss::Squared => Task::Regression,
             _ => Task::Classification,
+        }
+    }
+
+    /// Number of classes (binary: 2; 0 for regression).
+    pub fn classes(&self) -> usize {
+        match self.shape.loss {
+            Loss::Squared => 0,
+            Loss::LogExponential => 2,
+            Loss::MultiClass { classes } => classes,
         }
     }
 
@@ -159,7 +172,7 @@ impl GbnnModel {
         let pred = self.predict_units(&data.x, units)?;
         match self.task() {
             Task::Classification => {
-                let (truth, _) = class_labels(&data.y, &data.source)?;
+                let truth = class_labels_below(&data.y, &data.source, self.classes())?;
                 let p: Vec<usize> = pred.iter().map(|&v| v as usize).collect();
                 metrics::accuracy(&p, &truth)
             }
@@ -175,6 +188,9 @@ impl Predictor for GbnnModel {
     fn task(&self) -> Task {
         GbnnModel::task(self)
     }
+    fn classes(&self) -> usize {
+        GbnnModel::classes(self)
+    }
     fn predict(&self, x: &[f64]) -> Result<Vec<f64>> {
         self.predict_units(x, self.shape.hidden())
     }
@@ -185,12 +201,22 @@ pub fn load_predictor(model: &Model<'_>) -> std::result::Result<Box<dyn Predicto
     Ok(Box::new(GbnnModel::from_model(model)?))
 }
 
+/// Largest merged network `gbnn train` builds (T·J hidden units): beyond this the model and
+/// workspace sizes stop being a sensible request and start being a typo.
+pub const MAX_HIDDEN: usize = 1 << 20;
+
 fn check_params(a: &TrainArgs) -> Result<()> {
     if a.steps == 0 {
         return Err(CliError::param("steps", "must be >= 1"));
     }
     if a.units == 0 {
         return Err(CliError::param("units", "must be >= 1"));
+    }
+    if a.steps.checked_mul(a.units).is_none_or(|h| h > MAX_HIDDEN) {
+        return Err(CliError::param(
+            "steps",
+            format!("steps × units must be at most {MAX_HIDDEN} hidden units"),
+        ));
     }
     if !(a.lr > 0.0 && a.lr.is_finite()) {
         return Err(CliError::param("lr", "must be finite and > 0"));
@@ -227,6 +253,7 @@ pub fn fit<T: Real>(
 
 fn train(a: TrainArgs, ctx: &Ctx) -> Result<()> {
     check_params(&a)?;
+    fsio::check_output(&a.out, "out")?;
     let split = a.data.load()?;
     let task = resolve_task(a.task.task, &split.train.y);
     let (labels, gtask) = match task {
@@ -236,6 +263,10 @@ fn train(a: TrainArgs, ctx: &Ctx) -> Result<()> {
         }
         Task::Regression => (Vec::new(), GbnnTask::Regression),
     };
+    // Held-out labels are checked before training, not after it.
+    if let (Some(test), GbnnTask::Classification { classes }) = (&split.test, gtask) {
+        class_labels_below(&test.y, &test.source, classes)?;
+    }
     let config = GbnnConfig {
         task: gtask,
         steps: a.steps,
@@ -260,7 +291,6 @@ fn train(a: TrainArgs, ctx: &Ctx) -> Result<()> {
     let mut writer = ModelWriter::new(GBNN_KIND).map_err(|e| CliError::kernel("model", e))?;
     save_gbnn(&mut writer, &shape, &model, a.lr).map_err(|e| CliError::kernel("gbnn save", e))?;
     let bytes = writer.to_bytes().map_err(|e| CliError::kernel("model", e))?;
-    fsio::write_bytes_atomic(&a.out, &bytes)?;
     // Score the saved model itself (f32), as `gbnn eval` and the firmware do.
     let parsed = Model::parse(&bytes).map_err(|e| CliError::kernel("model", e))?;
     let saved = GbnnModel::from_model(&parsed).map_err(|e| CliError::kernel("model", e))?;
@@ -284,6 +314,8 @@ fn train(a: TrainArgs, ctx: &Ctx) -> Result<()> {
         fields[key] = json!(v);
         metric = Some((key, v));
     }
+    // Written last: a failure above must not leave a model file behind.
+    fsio::write_bytes_atomic(&a.out, &bytes)?;
     ctx.finish(sw.seconds(), fields, || {
         let mut s = format!(
             "gbnn {} T={} J={} η={}: train loss {train_loss:.4}, model {} ({} bytes)",

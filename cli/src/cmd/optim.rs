@@ -232,6 +232,10 @@ impl OptimizerArgs {
         if self.eps_mode.is_some() && self.optimizer != OptimizerKind::Diffgrad {
             return Err(CliError::param("eps-mode", "applies to --optimizer diffgrad only"));
         }
+        // ε = 0 divides 0 by 0 at a zero gradient; the kernels' validate() accepts it.
+        if self.optimizer != OptimizerKind::Sgd && !(self.eps > 0.0 && self.eps.is_finite()) {
+            return Err(CliError::param("eps", "must be finite and > 0"));
+        }
         let beta1 = self.beta1.unwrap_or(default_beta1);
         let opt = match self.optimizer {
             OptimizerKind::Diffgrad => AnyOptimizer::DiffGrad(DiffGrad::new(DiffGradConfig {
@@ -348,8 +352,11 @@ fn run_trace(args: TraceArgs, ctx: &Ctx) -> Result<()> {
     if !(args.lr > 0.0 && args.lr.is_finite()) {
         return Err(CliError::param("lr", "must be finite and > 0"));
     }
-    if args.steps > MAX_STEPS {
-        return Err(CliError::param("steps", format!("at most {MAX_STEPS}")));
+    if args.steps == 0 || args.steps > MAX_STEPS {
+        return Err(CliError::param("steps", format!("must be in 1..={MAX_STEPS}")));
+    }
+    if let Some(path) = &args.plot.plot {
+        crate::fsio::check_output(path, "plot")?;
     }
     let f = args.function;
     let x0 = args.x0.clone().unwrap_or_else(|| f.default_x0());

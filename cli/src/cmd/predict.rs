@@ -10,7 +10,7 @@ use ferrokern::nn::{load_mlp_params, load_standardization, mlp_layers, Activatio
 use serde_json::json;
 
 use super::train::{argmax_classes, mlp_outputs};
-use crate::data::{class_labels, load_csv, Task};
+use crate::data::{class_labels_below, load_csv, Task};
 use crate::error::{quote, CliError, Result};
 use crate::metrics::{self, Stage};
 use crate::output::{Ctx, Stopwatch};
@@ -32,6 +32,8 @@ pub trait Predictor {
     fn features(&self) -> usize;
     /// Classification or regression.
     fn task(&self) -> Task;
+    /// Number of classes it can predict (classification; 0 for regression).
+    fn classes(&self) -> usize;
     /// One prediction per row of row-major `x` (`rows × features`, raw, unstandardised).
     fn predict(&self, x: &[f64]) -> Result<Vec<f64>>;
 }
@@ -62,6 +64,13 @@ fn load_mlp(model: &Model<'_>) -> std::result::Result<Box<dyn Predictor>, ferrok
     let inputs = layers.first().map_or(0, |l| l.inputs);
     let (mut mean, mut std) = (vec![0.0f64; inputs], vec![0.0f64; inputs]);
     load_standardization(model, &mut mean, &mut std)?;
+    // The checksum proves the bytes are as written, not that the writer wrote finite numbers.
+    if let Some(index) = params.iter().position(|v| !v.is_finite()) {
+        return Err(ferrokern::Error::NonFinite { what: "mlp weights", index });
+    }
+    if let Some(index) = mean.iter().position(|v| !v.is_finite()) {
+        return Err(ferrokern::Error::NonFinite { what: "standardize.mean", index });
+    }
     if std.iter().any(|s| !(*s > 0.0 && s.is_finite())) {
         return Err(ferrokern::Error::Model { reason: "standardize.std must be finite and > 0", offset: 0 });
     }
@@ -77,7 +86,14 @@ fn load_mlp(model: &Model<'_>) -> std::result::Result<Box<dyn Predictor>, ferrok
             if outputs != 1 {
                 return Err(ferrokern::Error::Model { reason: "regression mlp needs 1 output", offset: 0 });
             }
-            (model.meta_f64("target_mean")?, model.meta_f64("target_std")?)
+            let scale = (model.meta_f64("target_mean")?, model.meta_f64("target_std")?);
+            if !(scale.0.is_finite() && scale.1.is_finite() && scale.1 > 0.0) {
+                return Err(ferrokern::Error::Model {
+                    reason: "target_mean/target_std must be finite, std > 0",
+                    offset: 0,
+                });
+            }
+            scale
         }
     };
     Ok(Box::new(MlpPredictor { layers, params, mean, std, task, scale }))
@@ -89,6 +105,12 @@ impl Predictor for MlpPredictor {
     }
     fn task(&self) -> Task {
         self.task
+    }
+    fn classes(&self) -> usize {
+        match self.task {
+            Task::Classification => self.layers.last().map_or(0, |l| l.outputs),
+            Task::Regression => 0,
+        }
     }
     fn predict(&self, x: &[f64]) -> Result<Vec<f64>> {
         let mut xs = x.to_vec();
@@ -168,7 +190,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         let key = metrics::metric_key(task, Stage::Eval);
         let value = match task {
             Task::Classification => {
-                let (truth, _) = class_labels(&y, &table.source)?;
+                let truth = class_labels_below(&y, &table.source, predictor.classes())?;
                 let p: Vec<usize> = pred.iter().map(|&v| v as usize).collect();
                 metrics::accuracy(&p, &truth)?
             }

@@ -336,10 +336,15 @@ fn load_problem(args: &Args) -> Result<Problem> {
         }
         None => {
             if tx.cols != ty.cols {
-                return Err(CliError::new(format!(
-                    "dimension mismatch: --x points have {} coordinates, --y points {}",
-                    tx.cols, ty.cols
-                )));
+                return Err(CliError::file(
+                    &args.y,
+                    format!(
+                        "--y points have {} coordinates but the --x points {} have {}",
+                        ty.cols,
+                        crate::error::quote(&args.x),
+                        tx.cols
+                    ),
+                ));
             }
             None
         }
@@ -386,6 +391,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     });
     if !(tol >= 0.0 && tol.is_finite()) {
         return Err(CliError::param("tol", "must be finite and >= 0"));
+    }
+    if args.max_iter == 0 {
+        return Err(CliError::param("max-iter", "must be > 0"));
+    }
+    if let Some(path) = &args.plan {
+        crate::fsio::check_output(path, "plan")?;
     }
     if args.check_every == 0 {
         return Err(CliError::param("check-every", "must be > 0"));

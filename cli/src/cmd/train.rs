@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::optim::{AnyOptimizer, OptimizerArgs};
 use crate::args::{DataArgs, Precision, TaskArgs, TrainArgs};
-use crate::data::{class_labels, resolve_task, Split, Standardizer, Task};
+use crate::data::{class_labels, class_labels_below, resolve_task, Split, Standardizer, Task};
 use crate::error::{CliError, Result};
 use crate::metrics::{self, Stage};
 use crate::output::{Ctx, Progress, Stopwatch};
@@ -229,6 +229,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
 }
 
+/// Largest network `train mlp` builds (weights + biases).
+pub const MAX_PARAMS: usize = 1 << 26;
+
 fn check_params(a: &MlpArgs) -> Result<()> {
     if !(a.lr > 0.0 && a.lr.is_finite()) {
         return Err(CliError::param("lr", "must be finite and > 0"));
@@ -273,6 +276,9 @@ fn standardize_f32(split: &mut Split, enabled: bool) -> Standardizer {
 
 fn run_mlp(args: MlpArgs, ctx: &Ctx) -> Result<()> {
     check_params(&args)?;
+    if let Some(out) = &args.out {
+        crate::fsio::check_output(out, "out")?;
+    }
     let opt = args.opt.build(args.lr, 0.9)?;
     let mut split = args.data.load()?;
     let stats = standardize_f32(&mut split, !args.train.no_standardize);
@@ -292,8 +298,23 @@ fn run_mlp(args: MlpArgs, ctx: &Ctx) -> Result<()> {
             (Labels::Values(train.y.iter().map(|v| (v - mean) / sd).collect()), 1, (mean, sd))
         }
     };
+    // Held-out labels are checked before training, not after it.
+    if let (Some(test), Labels::Classes(_, k)) = (&split.test, &labels) {
+        class_labels_below(&test.y, &test.source, *k)?;
+    }
     let layers = layer_stack(train.features, &args.hidden, args.activation.activation(), outputs);
-    let setup = MlpSetup { layers: layers.clone(), epochs: args.epochs, batch: args.batch, seed: args.seed };
+    let params = layers.iter().try_fold(0usize, |n, l| {
+        l.inputs.checked_add(1).and_then(|i| i.checked_mul(l.outputs)).and_then(|p| n.checked_add(p))
+    });
+    if params.is_none_or(|p| p > MAX_PARAMS) {
+        return Err(CliError::param(
+            "hidden",
+            format!("network too large (at most {MAX_PARAMS} parameters)"),
+        ));
+    }
+    // A batch larger than the data is the whole data (and must not size the buffers).
+    let batch = args.batch.min(train.rows);
+    let setup = MlpSetup { layers: layers.clone(), epochs: args.epochs, batch, seed: args.seed };
     let progress = Progress::new(ctx, args.epochs as u64, "train mlp");
     let on_epoch = |_: usize, loss: f64| progress.step(&format!("loss {loss:.4}"));
     let mut sw = Stopwatch::new();
@@ -329,7 +350,7 @@ fn run_mlp(args: MlpArgs, ctx: &Ctx) -> Result<()> {
         let key = metrics::metric_key(task, Stage::Test);
         let value = match &labels {
             Labels::Classes(_, k) => {
-                let (truth, _) = class_labels(&test.y, &test.source)?;
+                let truth = class_labels_below(&test.y, &test.source, *k)?;
                 test_accuracy(&scores, &truth, *k)?
             }
             Labels::Values(_) => {
