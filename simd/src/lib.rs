@@ -6,7 +6,7 @@
 //! implementation per ISA); gemv/gemm/ger/softmax/log_sum_exp are composed once from the
 //! per-path primitives. The public f32 functions at the crate root dispatch to the active
 //! [`Level`] (see [`active_level`]: compile-time choice without `std`; run-time detection and
-//! the `FERROKERN_SIMD` override with `std`); [`f64`] holds the scalar f64 forms;
+//! the `FERROKERN_SIMD` override with `std`); [`f64`](mod@f64) holds the scalar f64 forms;
 //! [`Kernels::for_level`] hands out one path's table so tests and benches can compare paths,
 //! and [`available_levels`] lists the paths this CPU has.
 //!
@@ -29,7 +29,7 @@
 //! }
 //! ```
 #![no_std]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 #[cfg(feature = "std")]
 extern crate std;
@@ -129,8 +129,8 @@ pub fn norm2(x: &[f32]) -> f32 {
 /// `y = alpha·A·x + beta·y`, `A` row-major `m × n` with row stride `lda ≥ n`;
 /// `x.len() == n`, `y.len() == m`. `beta == 0` ignores the old `y` (NaN in `y` is not propagated).
 ///
-/// Rows go four at a time (one load of `x` per four rows); row `i` is `alpha·dot(A[i,:], x)
-/// + beta·y[i]`, so paths differ per element by `|alpha|·2·n·u·Σ_j|a_ij x_j| + 2u·(|alpha·acc|
+/// Rows go four at a time (one load of `x` per four rows); row `i` is
+/// `alpha·dot(A[i,:], x) + beta·y[i]`, so paths differ per element by `|alpha|·2·n·u·Σ_j|a_ij x_j| + 2u·(|alpha·acc|
 /// + |beta·y_i|)`. Cost: `m·n` multiply-adds, no memory.
 #[inline]
 #[allow(clippy::too_many_arguments)]

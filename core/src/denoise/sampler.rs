@@ -12,7 +12,7 @@ use crate::{Error, Real, Result};
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum GuidanceKind {
-    /// [`cfg`] on the velocities.
+    /// [`cfg`](fn@cfg) on the velocities.
     Cfg,
     /// [`apg`] (its `w` field is replaced by the sample's scale). In [`ApgMode::Paper`] it
     /// runs on denoised predictions `x̂0 = x_t − t·v` and converts back `v̂ = (x_t − x̂0)/t`;

@@ -12,7 +12,7 @@
 //!   [`count_correct_batched`], data preparation [`column_stats`], [`standardize`],
 //!   [`gather_rows`], [`gather`].
 //!
-//! - Model files: [`save_mlp`] (feature `std`), [`mlp_layers`], [`load_mlp_params`],
+//! - Model files: `save_mlp` (feature `std`), [`mlp_layers`], [`load_mlp_params`],
 //!   [`load_standardization`] (kind `"mlp"`).
 //!
 //! Gradients are checked against central finite differences in f64
