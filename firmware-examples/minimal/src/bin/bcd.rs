@@ -18,7 +18,9 @@ fn run() -> bool {
 }
 
 fn body() -> ferrokern::Result<()> {
-    let x = black_box([1.0f32, 0.5, -0.2, 0.3, 1.0, 0.1, -0.4, 0.2, 1.0, 0.8, -0.6, 0.4, 0.1, 0.9, -0.3, 0.5, 0.5, 0.5]);
+    let x = black_box([
+        1.0f32, 0.5, -0.2, 0.3, 1.0, 0.1, -0.4, 0.2, 1.0, 0.8, -0.6, 0.4, 0.1, 0.9, -0.3, 0.5, 0.5, 0.5,
+    ]);
     let y = black_box([1.0f32, 2.0, -0.5, 0.7, 1.1, 0.9]);
     let mut r = [0.0f32; 6];
     let mut lasso = LeastSquares::lasso(&x, &y, 6, P, black_box(0.05), &mut r)?;

@@ -7,7 +7,8 @@ use ferrokern::nn::{activations_len, params_len, Activation, LayerSpec, Mlp};
 
 fw_minimal::minimal_main!(run);
 
-const NET: [LayerSpec; 2] = [LayerSpec::new(4, 8, Activation::Relu), LayerSpec::new(8, 3, Activation::Identity)];
+const NET: [LayerSpec; 2] =
+    [LayerSpec::new(4, 8, Activation::Relu), LayerSpec::new(8, 3, Activation::Identity)];
 
 fn run() -> bool {
     body().is_ok()

@@ -27,7 +27,8 @@ fn body() -> ferrokern::Result<()> {
     let log = sinkhorn_log(&cost, &a, &a, &cfg, &mut f, &mut g, &mut work)?;
     black_box(&log);
     let mut k = [0.0f32; N * N];
-    let scaling = sinkhorn_scaling(&cost, &a, &a, &cfg, KernelStore::Dense(&mut k), &mut f, &mut g, &mut work)?;
+    let scaling =
+        sinkhorn_scaling(&cost, &a, &a, &cfg, KernelStore::Dense(&mut k), &mut f, &mut g, &mut work)?;
     black_box(&scaling);
     black_box((&f, &g));
     Ok(())
