@@ -278,6 +278,13 @@ fn remove_parallel<T: Real>(delta: &mut [T], c: &[T], k: f64) {
 
 /// Cosine similarity of two vectors in f64; 0 if either is zero.
 ///
+/// ```
+/// use ferrokern::denoise::cosine;
+/// assert_eq!(cosine(&[1.0f32, 0.0], &[0.0, 2.0])?, 0.0);
+/// assert!((cosine(&[1.0f32, 1.0], &[2.0, 2.0])? - 1.0).abs() < 1e-15);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] if the lengths differ.
 pub fn cosine<T: Real>(a: &[T], b: &[T]) -> Result<f64> {

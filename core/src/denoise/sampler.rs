@@ -258,6 +258,16 @@ pub fn student_inputs<T: Real>(
 /// `x ← √ā_prev·x̂0 + √(1−ā_prev)·ε`, from cumulative signal level `ā` (`alpha_bar`) to
 /// `ā_prev > ā` (1 for the final step). O(d).
 ///
+/// ```
+/// use ferrokern::denoise::ddim_step;
+/// // With the exact noise ε, a step to ā_prev = 1 recovers x0 = 1 from x = √ā·1 + √(1−ā)·ε.
+/// let (a, eps) = (0.25f64, [2.0f64]);
+/// let mut x = [a.sqrt() + (1.0 - a).sqrt() * eps[0]];
+/// ddim_step(&mut x, &eps, a, 1.0)?;
+/// assert!((x[0] - 1.0).abs() < 1e-15);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] if `eps` differs in length; [`Error::InvalidParameter`]
 /// unless `0 < ā ≤ 1` and `0 < ā_prev ≤ 1`.
