@@ -79,7 +79,7 @@ struct Row {
     kernel_flash: u64,
     kernel_ram: u64,
     measured_stack: Option<u64>,
-    static_stack: Option<StackBound>,
+    static_stack: StackBound,
 }
 
 /// Parsed options of `cargo xtask size`.
@@ -135,8 +135,8 @@ fn build_with_stack_sizes() -> Result<()> {
 const MEASURABLE: u64 = 320;
 
 /// `Err` when the static bound is below what the firmware was seen to use.
-fn check_bound(family: &str, bound: Option<&StackBound>, measured: Option<u64>) -> Result<()> {
-    match (bound.and_then(|b| b.bytes), measured) {
+fn check_bound(family: &str, bound: &StackBound, measured: Option<u64>) -> Result<()> {
+    match (bound.bytes, measured) {
         (Some(b), Some(m)) if m > MEASURABLE && b < m => Err(format!(
             "{family}: static stack bound {b} B is below the measured high-water mark {m} B (call graph incomplete?)"
         )),
@@ -151,14 +151,14 @@ pub fn size(opts: &Options) -> Result<()> {
     let dir = util::target_dir();
     let empty = Sizes::of(&elf(&dir, EMPTY))?;
     let empty_stack = measured_stack(&elf(&dir, EMPTY))?;
-    let empty_static = Some(stack::analyse(&elf(&stack_sizes_dir(), EMPTY))?);
+    let empty_static = stack::analyse(&elf(&stack_sizes_dir(), EMPTY))?;
     let mut rows = Vec::new();
     for &(family, calls) in FAMILIES {
         let path = elf(&dir, family);
         let sizes = Sizes::of(&path)?;
-        let static_stack = Some(stack::analyse(&elf(&stack_sizes_dir(), family))?);
+        let static_stack = stack::analyse(&elf(&stack_sizes_dir(), family))?;
         let measured_stack = measured_stack(&path)?;
-        check_bound(family, static_stack.as_ref(), measured_stack)?;
+        check_bound(family, &static_stack, measured_stack)?;
         rows.push(Row {
             family,
             calls,
@@ -169,9 +169,9 @@ pub fn size(opts: &Options) -> Result<()> {
             static_stack,
         });
     }
-    let table = markdown_table(&rows, empty, empty_stack, empty_static.as_ref());
+    let table = markdown_table(&rows, empty, empty_stack, &empty_static);
     println!("\n{table}");
-    write_json(&rows, empty, empty_stack, empty_static.as_ref())?;
+    write_json(&rows, empty, empty_stack, &empty_static)?;
 
     let current: Vec<(String, u64)> = rows.iter().map(|r| (r.family.to_owned(), r.kernel_flash)).collect();
     let baseline_path = util::root().join(BASELINE);
@@ -186,14 +186,22 @@ pub fn size(opts: &Options) -> Result<()> {
     let baseline = read_baseline(&baseline_path)?;
     let (report, failures) = compare(&baseline, &current, GROWTH_LIMIT);
     println!("own flash vs {BASELINE} (limit +{:.0} %):\n{report}", (GROWTH_LIMIT - 1.0) * 100.0);
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
+    if !failures.is_empty() {
+        return Err(format!(
             "flash grew more than {:.0} % over {BASELINE}: {} (if intended: cargo xtask size --update-baseline)",
             (GROWTH_LIMIT - 1.0) * 100.0,
             failures.join(", ")
-        ))
+        ));
+    }
+    let unbounded: Vec<String> = rows
+        .iter()
+        .filter(|r| r.static_stack.bytes.is_none())
+        .map(|r| format!("{}: {}", r.family, r.static_stack.why))
+        .collect();
+    if unbounded.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("no static worst-case stack for {}", unbounded.join("; ")))
     }
 }
 
@@ -206,20 +214,11 @@ fn opt(v: Option<u64>) -> String {
     v.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
-fn static_cell(b: Option<&StackBound>) -> String {
-    match b {
-        None => "-".to_owned(),
-        Some(StackBound { bytes: Some(n), .. }) => n.to_string(),
-        Some(StackBound { bytes: None, .. }) => "unbounded".to_owned(),
-    }
+fn static_cell(b: &StackBound) -> String {
+    b.bytes.map_or_else(|| "unbounded".to_owned(), |n| n.to_string())
 }
 
-fn markdown_table(
-    rows: &[Row],
-    empty: Sizes,
-    empty_stack: Option<u64>,
-    empty_static: Option<&StackBound>,
-) -> String {
+fn markdown_table(rows: &[Row], empty: Sizes, empty_stack: Option<u64>, empty_static: &StackBound) -> String {
     let mut t = String::from(
         "| family | calls | flash (.text+.rodata) | own flash | RAM (.data+.bss) | worst-case stack, static (`.stack_sizes` + call graph) | stack high-water mark (QEMU, painted) |\n|---|---|---:|---:|---:|---:|---:|\n",
     );
@@ -238,29 +237,16 @@ fn markdown_table(
             r.sizes.flash(),
             r.kernel_flash,
             r.sizes.ram(),
-            static_cell(r.static_stack.as_ref()),
+            static_cell(&r.static_stack),
             opt(r.measured_stack)
         ));
     }
     t
 }
 
-fn write_json(
-    rows: &[Row],
-    empty: Sizes,
-    empty_stack: Option<u64>,
-    empty_static: Option<&StackBound>,
-) -> Result<()> {
-    let bound = |b: Option<&StackBound>| {
-        b.map(|b| serde_json::json!({ "bytes": b.bytes, "path": b.why, "frames_from_prologue": b.from_prologue }))
-    };
-    let row = |name: &str,
-               calls: &str,
-               s: Sizes,
-               own: u64,
-               own_ram: u64,
-               m: Option<u64>,
-               st: Option<&StackBound>| {
+fn write_json(rows: &[Row], empty: Sizes, empty_stack: Option<u64>, empty_static: &StackBound) -> Result<()> {
+    let bound = |b: &StackBound| serde_json::json!({ "bytes": b.bytes, "path": b.why, "frames_from_prologue": b.from_prologue });
+    let row = |name: &str, calls: &str, s: Sizes, own: u64, own_ram: u64, m: Option<u64>, st: &StackBound| {
         serde_json::json!({
             "family": name, "calls": calls, "text": s.text, "rodata": s.rodata, "data": s.data, "bss": s.bss,
             "flash": s.flash(), "ram": s.ram(), "own_flash": own, "own_ram": own_ram,
@@ -276,7 +262,7 @@ fn write_json(
             r.kernel_flash,
             r.kernel_ram,
             r.measured_stack,
-            r.static_stack.as_ref(),
+            &r.static_stack,
         ));
     }
     let doc = serde_json::json!({
@@ -390,6 +376,17 @@ mod tests {
             Some("# x\n<!-- b -->\nnew\n<!-- e -->\ntail\n")
         );
         assert_eq!(replace_between("no markers", "<!-- b -->", "<!-- e -->", ""), None);
+    }
+
+    #[test]
+    fn a_static_bound_below_a_real_measurement_is_an_error() {
+        let bound = |b| StackBound { bytes: Some(b), why: String::new(), from_prologue: 0 };
+        assert!(check_bound("ot", &bound(1000), Some(1200)).is_err());
+        assert!(check_bound("ot", &bound(1200), Some(1200)).is_ok());
+        // Measurements at the unpainted margin say nothing about small bounds.
+        assert!(check_bound("empty", &bound(100), Some(288)).is_ok());
+        let unbounded = StackBound { bytes: None, why: "recursion".into(), from_prologue: 0 };
+        assert!(check_bound("x", &unbounded, Some(2000)).is_ok());
     }
 
     #[test]
