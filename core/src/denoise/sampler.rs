@@ -66,7 +66,8 @@ fn needs_uncond(kind: &GuidanceKind, w: f64, ag: &[AdaptiveGuidance], s: usize) 
 /// `ag_states` (`batch`) is used only by [`GuidanceKind::Adaptive`] (reset here; their
 /// counters are per sample). Conditional and unconditional rows go through one batched
 /// forward per step. O(steps · rows · params) time; memory: `buf`
-/// ([`euler_buffer_len`]).
+/// ([`euler_buffer_len`]). Example: the [module documentation](crate::denoise) trains a toy
+/// flow and samples it with this function.
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] for lengths or a network that does not fit `layout`,
