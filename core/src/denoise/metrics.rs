@@ -378,6 +378,12 @@ pub fn precision_recall<T: Real>(
 /// Fraction of elements outside `[−1, 1]` (pixels a sampler would have to clip; the
 /// oversaturation measure of APG vs CFG). O(len).
 ///
+/// ```
+/// use ferrokern::denoise::clipped_fraction;
+/// assert_eq!(clipped_fraction(&[0.5f32, -1.0, 1.5, -2.0])?, 0.5);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::InvalidParameter`] for an empty slice.
 pub fn clipped_fraction<T: Real>(x: &[T]) -> Result<f64> {

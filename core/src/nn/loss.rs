@@ -85,6 +85,14 @@ pub fn mse<T: Real>(pred: &[T], target: &[T], dpred: &mut [T]) -> Result<T> {
 /// Row-wise argmax of `scores` (`rows × classes`) into `out` (`rows`); a row with NaN gets
 /// class 0. O(rows · classes).
 ///
+/// ```
+/// use ferrokern::nn::argmax_rows;
+/// let mut classes = [0usize; 2];
+/// argmax_rows(&[0.1, 0.7, 0.2, 0.9, 0.05, 0.05], 3, &mut classes)?;
+/// assert_eq!(classes, [1, 0]);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] for wrong lengths, [`Error::InvalidParameter`] for
 /// `classes == 0`.
@@ -100,6 +108,12 @@ pub fn argmax_rows<T: Real>(scores: &[T], classes: usize, out: &mut [usize]) -> 
 }
 
 /// Number of rows of `scores` (`labels.len() × classes`) whose argmax equals the label.
+///
+/// ```
+/// use ferrokern::nn::count_correct;
+/// assert_eq!(count_correct(&[0.1, 0.7, 0.2, 0.9, 0.05, 0.05], &[1, 2], 3)?, 1);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 ///
 /// # Errors
 /// As [`argmax_rows`].
