@@ -1,5 +1,21 @@
 //! Row-major matrix views over caller slices, and the checked operations kernels compose.
 //! The arithmetic itself is `ferrokern-simd`'s (through [`Real`]).
+//!
+//! Accuracy: f64 runs the scalar path; f32 runs the active SIMD path, whose distance from the
+//! scalar path is stated on each `ferrokern-simd` function in units of `u = 2⁻²⁴` (for `dot`
+//! of length n: `2·n·u·Σ|a_i b_i|`) and tested for every path in `simd/tests/paths.rs`. The
+//! scalar path is the same on every target, so Cortex-M4F reproduces the host's
+//! `FERROKERN_SIMD=scalar` results bit for bit (`cargo xtask firmware`).
+//!
+//! ```
+//! use ferrokern::linalg::{dot, MatRef};
+//! let a = MatRef::new(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3)?; // 2×3, row-major
+//! let mut y = [0.0f32; 2];
+//! a.gemv(1.0, &[1.0, 0.0, -1.0], 0.0, &mut y)?;
+//! assert_eq!(y, [-2.0, -2.0]);
+//! assert_eq!(dot(&y, &y)?, 8.0);
+//! # Ok::<(), ferrokern::Error>(())
+//! ```
 
 use crate::error::{check_len, mul_size};
 use crate::{Error, Real, Result};

@@ -6,7 +6,7 @@
 //! implementation per ISA); gemv/gemm/ger/softmax/log_sum_exp are composed once from the
 //! per-path primitives. The public f32 functions at the crate root dispatch to the active
 //! [`Level`] (see [`active_level`]: compile-time choice without `std`; run-time detection and
-//! the `FERROKERN_SIMD` override with `std`); [`f64`] holds the scalar f64 forms;
+//! the `FERROKERN_SIMD` override with `std`); [`f64`](mod@f64) holds the scalar f64 forms;
 //! [`Kernels::for_level`] hands out one path's table so tests and benches can compare paths,
 //! and [`available_levels`] lists the paths this CPU has.
 //!
@@ -29,7 +29,7 @@
 //! }
 //! ```
 #![no_std]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 #[cfg(feature = "std")]
 extern crate std;
@@ -59,6 +59,10 @@ pub use half::{bf16, f16};
 /// Dot product `Σ a[i]·b[i]` over `min(a.len(), b.len())` elements (`a.len() == b.len()`
 /// expected). Paths differ from the scalar result by at most `2·n·u·Σ|a_i b_i|`.
 /// Scalar order: element `i` into accumulator `i mod 4`, then `(s0+s1)+(s2+s3)`.
+///
+/// ```
+/// assert_eq!(ferrokern_simd::dot(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
+/// ```
 #[inline]
 #[must_use]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -67,36 +71,70 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 /// `y[i] += alpha · x[i]` (`x.len() == y.len()`). SIMD paths with FMA differ from scalar by
 /// one rounding: `≤ 2u·(|alpha·x[i]| + |y[i]|)`.
+///
+/// ```
+/// let mut y = [1.0f32, 1.0];
+/// ferrokern_simd::axpy(2.0, &[1.0, -1.0], &mut y);
+/// assert_eq!(y, [3.0, -1.0]);
+/// ```
 #[inline]
 pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     (Kernels::active().axpy)(alpha, x, y)
 }
 
 /// `x[i] *= alpha`. Correctly rounded: identical on every path.
+///
+/// ```
+/// let mut x = [1.0f32, -2.0];
+/// ferrokern_simd::scale(0.5, &mut x);
+/// assert_eq!(x, [0.5, -1.0]);
+/// ```
 #[inline]
 pub fn scale(alpha: f32, x: &mut [f32]) {
     (Kernels::active().scale)(alpha, x)
 }
 
 /// Elementwise `out[i] = a[i] + b[i]` (all three the same length). Identical on every path.
+///
+/// ```
+/// let mut out = [0.0f32; 2];
+/// ferrokern_simd::add(&[1.0, 2.0], &[3.0, 4.0], &mut out);
+/// assert_eq!(out, [4.0, 6.0]);
+/// ```
 #[inline]
 pub fn add(a: &[f32], b: &[f32], out: &mut [f32]) {
     (Kernels::active().add)(a, b, out)
 }
 
 /// Elementwise `out[i] = a[i] - b[i]`. Identical on every path.
+///
+/// ```
+/// let mut out = [0.0f32; 2];
+/// ferrokern_simd::sub(&[1.0, 2.0], &[3.0, 4.0], &mut out);
+/// assert_eq!(out, [-2.0, -2.0]);
+/// ```
 #[inline]
 pub fn sub(a: &[f32], b: &[f32], out: &mut [f32]) {
     (Kernels::active().sub)(a, b, out)
 }
 
 /// Elementwise `out[i] = a[i] · b[i]`. Identical on every path.
+///
+/// ```
+/// let mut out = [0.0f32; 2];
+/// ferrokern_simd::mul(&[1.0, 2.0], &[3.0, 4.0], &mut out);
+/// assert_eq!(out, [3.0, 8.0]);
+/// ```
 #[inline]
 pub fn mul(a: &[f32], b: &[f32], out: &mut [f32]) {
     (Kernels::active().mul)(a, b, out)
 }
 
 /// `Σ x[i]` (0 for an empty slice). Paths differ from scalar by at most `2·n·u·Σ|x_i|`.
+///
+/// ```
+/// assert_eq!(ferrokern_simd::sum(&[1.0, 2.0, 3.5]), 6.5);
+/// ```
 #[inline]
 #[must_use]
 pub fn sum(x: &[f32]) -> f32 {
@@ -105,6 +143,10 @@ pub fn sum(x: &[f32]) -> f32 {
 
 /// Largest element; `-inf` for an empty slice; NaN if any element is NaN. Identical on every
 /// path (up to the sign of a zero maximum when both `+0` and `-0` occur).
+///
+/// ```
+/// assert_eq!(ferrokern_simd::max(&[1.0, 7.0, -3.0]), 7.0);
+/// ```
 #[inline]
 #[must_use]
 pub fn max(x: &[f32]) -> f32 {
@@ -112,6 +154,11 @@ pub fn max(x: &[f32]) -> f32 {
 }
 
 /// Index of the first largest element; `None` for an empty slice or if any element is NaN.
+///
+/// ```
+/// assert_eq!(ferrokern_simd::argmax(&[1.0, 7.0, -3.0]), Some(1));
+/// assert_eq!(ferrokern_simd::argmax(&[]), None);
+/// ```
 #[inline]
 #[must_use]
 pub fn argmax(x: &[f32]) -> Option<usize> {
@@ -120,6 +167,10 @@ pub fn argmax(x: &[f32]) -> Option<usize> {
 
 /// Euclidean norm `√Σ x[i]²` as `sqrt(dot(x, x))` (no rescaling: overflows for `Σx² > f32::MAX`).
 /// Paths differ by the [`dot`] bound carried through the square root.
+///
+/// ```
+/// assert_eq!(ferrokern_simd::norm2(&[3.0, 4.0]), 5.0);
+/// ```
 #[inline]
 #[must_use]
 pub fn norm2(x: &[f32]) -> f32 {
@@ -129,9 +180,16 @@ pub fn norm2(x: &[f32]) -> f32 {
 /// `y = alpha·A·x + beta·y`, `A` row-major `m × n` with row stride `lda ≥ n`;
 /// `x.len() == n`, `y.len() == m`. `beta == 0` ignores the old `y` (NaN in `y` is not propagated).
 ///
-/// Rows go four at a time (one load of `x` per four rows); row `i` is `alpha·dot(A[i,:], x)
-/// + beta·y[i]`, so paths differ per element by `|alpha|·2·n·u·Σ_j|a_ij x_j| + 2u·(|alpha·acc|
+/// Rows go four at a time (one load of `x` per four rows); row `i` is
+/// `alpha·dot(A[i,:], x) + beta·y[i]`, so paths differ per element by `|alpha|·2·n·u·Σ_j|a_ij x_j| + 2u·(|alpha·acc|
 /// + |beta·y_i|)`. Cost: `m·n` multiply-adds, no memory.
+///
+/// ```
+/// // A = [[1, 2], [3, 4]], y = A·x
+/// let mut y = [0.0f32; 2];
+/// ferrokern_simd::gemv(2, 2, 1.0, &[1.0, 2.0, 3.0, 4.0], 2, &[1.0, 1.0], 0.0, &mut y);
+/// assert_eq!(y, [3.0, 7.0]);
+/// ```
 #[inline]
 #[allow(clippy::too_many_arguments)]
 pub fn gemv(m: usize, n: usize, alpha: f32, a: &[f32], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) {
@@ -143,6 +201,13 @@ pub fn gemv(m: usize, n: usize, alpha: f32, a: &[f32], lda: usize, x: &[f32], be
 ///
 /// Computed as `y = beta·y` then one [`axpy`] per row of `A` (vectorised along `n`); paths
 /// differ per element by `≤ 2(m+2)·u·(Σ_i|alpha·a_ij x_i| + |beta·y_j|)`.
+///
+/// ```
+/// // A = [[1, 2], [3, 4]], y = Aᵀ·x
+/// let mut y = [0.0f32; 2];
+/// ferrokern_simd::gemv_t(2, 2, 1.0, &[1.0, 2.0, 3.0, 4.0], 2, &[1.0, 1.0], 0.0, &mut y);
+/// assert_eq!(y, [4.0, 6.0]);
+/// ```
 #[inline]
 #[allow(clippy::too_many_arguments)]
 pub fn gemv_t(m: usize, n: usize, alpha: f32, a: &[f32], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) {
@@ -171,6 +236,14 @@ pub enum Trans {
 ///
 /// Error against the exact product (any path): `≤ |alpha|·2(k+1)·u·Σ_p|a_ip b_pj| +
 /// 2u·(|C_ij| + |beta·C_ij_old|)`. Cost: `m·n·k` multiply-adds, no memory.
+///
+/// ```
+/// use ferrokern_simd::Trans;
+/// // [[1, 2], [3, 4]] · I₂
+/// let mut c = [0.0f32; 4];
+/// ferrokern_simd::gemm(Trans::No, Trans::No, 2, 2, 2, 1.0, &[1.0, 2.0, 3.0, 4.0], 2, &[1.0, 0.0, 0.0, 1.0], 2, 0.0, &mut c, 2);
+/// assert_eq!(c, [1.0, 2.0, 3.0, 4.0]);
+/// ```
 #[inline]
 #[allow(clippy::too_many_arguments)]
 pub fn gemm(
@@ -193,6 +266,12 @@ pub fn gemm(
 
 /// Rank-1 update `A += alpha·x·yᵀ`, `A` row-major `x.len() × y.len()` with row stride `lda`
 /// (one [`axpy`] per row; paths differ per element by one rounding as in [`axpy`]).
+///
+/// ```
+/// let mut a = [0.0f32; 4];
+/// ferrokern_simd::ger(1.0, &[1.0, 2.0], &[3.0, 4.0], &mut a, 2);
+/// assert_eq!(a, [3.0, 4.0, 6.0, 8.0]);
+/// ```
 #[inline]
 pub fn ger(alpha: f32, x: &[f32], y: &[f32], a: &mut [f32], lda: usize) {
     (Kernels::active().ger)(alpha, x, y, a, lda)
@@ -200,6 +279,11 @@ pub fn ger(alpha: f32, x: &[f32], y: &[f32], a: &mut [f32], lda: usize) {
 
 /// `e^x`, this crate's own scalar form: ≤ 2 ULP vs `libm::expf` on `[-87.33, 88.72]`, no FMA
 /// (same bits on Cortex-M4F and the host). Range, method and special values: [`scalar::exp_f32`].
+///
+/// ```
+/// assert_eq!(ferrokern_simd::exp(0.0), 1.0);
+/// assert!((ferrokern_simd::exp(1.0) - core::f32::consts::E).abs() < 1e-6);
+/// ```
 #[inline]
 #[must_use]
 pub fn exp(x: f32) -> f32 {
@@ -208,6 +292,11 @@ pub fn exp(x: f32) -> f32 {
 
 /// Natural logarithm, this crate's own scalar form: ≤ 2 ULP (measured 1) vs `libm::logf` for
 /// all positive floats; `ln(±0) = -inf`, negative → NaN. Details: [`scalar::ln_f32`].
+///
+/// ```
+/// assert_eq!(ferrokern_simd::ln(1.0), 0.0);
+/// assert!((ferrokern_simd::ln(core::f32::consts::E) - 1.0).abs() < 1e-6);
+/// ```
 #[inline]
 #[must_use]
 pub fn ln(x: f32) -> f32 {
@@ -220,6 +309,13 @@ pub fn ln(x: f32) -> f32 {
 /// and clamping instead of a branch; ≤ 2 ULP against `libm::expf` over `[-87.33, 88.72]`
 /// (measured max 2 ULP on SSE2, AVX2, NEON), same special values as [`exp`] (subnormal
 /// results gradual, `x > 88.7228 → +inf`, NaN → NaN).
+///
+/// ```
+/// let mut x = [0.0f32, 1.0];
+/// ferrokern_simd::exp_slice(&mut x);
+/// assert_eq!(x[0], 1.0);
+/// assert!((x[1] - core::f32::consts::E).abs() < 1e-6);
+/// ```
 #[inline]
 pub fn exp_slice(x: &mut [f32]) {
     (Kernels::active().exp_slice)(x)
@@ -227,6 +323,11 @@ pub fn exp_slice(x: &mut [f32]) {
 
 /// Stable `ln Σ e^x[i]` (max-shifted); `-inf` for an empty slice or all `-inf`; `+inf` if any
 /// element is `+inf`; NaN if any is NaN. Paths differ by `≤ 8u·max(|result|, 1) + 2n·u`.
+///
+/// ```
+/// let lse = ferrokern_simd::log_sum_exp(&[0.0, 0.0]);
+/// assert!((lse - core::f32::consts::LN_2).abs() < 1e-6);
+/// ```
 #[inline]
 #[must_use]
 pub fn log_sum_exp(x: &[f32]) -> f32 {
@@ -236,6 +337,12 @@ pub fn log_sum_exp(x: &[f32]) -> f32 {
 /// In place stable softmax: `x[i] = e^(x[i]-max) / Σ e^(x[j]-max)`. NaN anywhere, a `+inf`,
 /// or all elements `-inf` give all-NaN output. Paths differ per element by
 /// `≤ 2(n+8)·u·x[i]`.
+///
+/// ```
+/// let mut x = [1.0f32, 1.0, 1.0, 1.0];
+/// ferrokern_simd::softmax(&mut x);
+/// assert_eq!(x, [0.25; 4]);
+/// ```
 #[inline]
 pub fn softmax(x: &mut [f32]) {
     (Kernels::active().softmax)(x)

@@ -14,6 +14,12 @@ use half::slice::HalfFloatSliceExt;
 ///
 /// Tolerance between paths (all convert exactly; only the summation order and FMA differ):
 /// `|simd − scalar| ≤ 2·n·2⁻²⁴·Σ|a_i b_i|`.
+///
+/// ```
+/// use ferrokern_simd::f16;
+/// let a = [f16::from_f32(1.5), f16::from_f32(-2.0)];
+/// assert_eq!(ferrokern_simd::dot_f16(&a, &[2.0, 1.0]), 1.0);
+/// ```
 #[inline]
 #[must_use]
 pub fn dot_f16(a: &[f16], b: &[f32]) -> f32 {
@@ -25,6 +31,14 @@ pub fn dot_f16(a: &[f16], b: &[f32]) -> f32 {
 /// [`dot_f16`] (same tolerance per row, plus the `alpha`/`beta` roundings).
 ///
 /// Cost: `m·n` multiply-adds reading `2·m·n` bytes of matrix, no memory.
+///
+/// ```
+/// use ferrokern_simd::f16;
+/// let a: Vec<f16> = [1.0, 2.0, 3.0, 4.0].iter().map(|&v| f16::from_f32(v)).collect();
+/// let mut y = [0.0f32; 2];
+/// ferrokern_simd::gemv_f16(2, 2, 1.0, &a, 2, &[1.0, 1.0], 0.0, &mut y);
+/// assert_eq!(y, [3.0, 7.0]);
+/// ```
 #[inline]
 #[allow(clippy::too_many_arguments)]
 pub fn gemv_f16(m: usize, n: usize, alpha: f32, a: &[f16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) {
@@ -32,6 +46,14 @@ pub fn gemv_f16(m: usize, n: usize, alpha: f32, a: &[f16], lda: usize, x: &[f32]
 }
 
 /// [`gemv_f16`] with `A` stored as bfloat16.
+///
+/// ```
+/// use ferrokern_simd::bf16;
+/// let a: Vec<bf16> = [1.0, 2.0, 3.0, 4.0].iter().map(|&v| bf16::from_f32(v)).collect();
+/// let mut y = [0.0f32; 2];
+/// ferrokern_simd::gemv_bf16(2, 2, 1.0, &a, 2, &[1.0, 1.0], 0.0, &mut y);
+/// assert_eq!(y, [3.0, 7.0]);
+/// ```
 #[inline]
 #[allow(clippy::too_many_arguments)]
 pub fn gemv_bf16(
@@ -50,12 +72,27 @@ pub fn gemv_bf16(
 /// `dst[i] = src[i]` as binary16, round to nearest even (overflow → ±inf, NaN stays NaN);
 /// bit-identical to `half::f16::from_f32` on every path except NaN payloads.
 /// Over `min(src.len(), dst.len())` elements.
+///
+/// ```
+/// use ferrokern_simd::f16;
+/// let mut h = [f16::ZERO; 2];
+/// ferrokern_simd::f32_to_f16(&[0.5, 70000.0], &mut h);
+/// assert_eq!(h[0].to_f32(), 0.5);
+/// assert!(h[1].is_infinite()); // beyond f16's range
+/// ```
 #[inline]
 pub fn f32_to_f16(src: &[f32], dst: &mut [f16]) {
     (Kernels::active().f32_to_f16)(src, dst)
 }
 
 /// `dst[i] = src[i]` widened from binary16 (exact; NaN stays NaN).
+///
+/// ```
+/// use ferrokern_simd::f16;
+/// let mut out = [0.0f32; 1];
+/// ferrokern_simd::f16_to_f32(&[f16::from_f32(-0.25)], &mut out);
+/// assert_eq!(out, [-0.25]);
+/// ```
 #[inline]
 pub fn f16_to_f32(src: &[f16], dst: &mut [f32]) {
     (Kernels::active().f16_to_f32)(src, dst)
@@ -63,12 +100,26 @@ pub fn f16_to_f32(src: &[f16], dst: &mut [f32]) {
 
 /// `dst[i] = src[i]` as bfloat16, round to nearest even (NaN → quiet NaN); bit-identical to
 /// `half::bf16::from_f32` on every path.
+///
+/// ```
+/// use ferrokern_simd::bf16;
+/// let mut b = [bf16::ZERO; 1];
+/// ferrokern_simd::f32_to_bf16(&[1.0e30], &mut b);
+/// assert!((b[0].to_f32() / 1.0e30 - 1.0).abs() < 1e-2); // f32 range, 8-bit significand
+/// ```
 #[inline]
 pub fn f32_to_bf16(src: &[f32], dst: &mut [bf16]) {
     (Kernels::active().f32_to_bf16)(src, dst)
 }
 
 /// `dst[i] = src[i]` widened from bfloat16 (exact: a 16-bit shift; NaN stays NaN).
+///
+/// ```
+/// use ferrokern_simd::bf16;
+/// let mut out = [0.0f32; 1];
+/// ferrokern_simd::bf16_to_f32(&[bf16::from_f32(3.0)], &mut out);
+/// assert_eq!(out, [3.0]);
+/// ```
 #[inline]
 pub fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) {
     (Kernels::active().bf16_to_f32)(src, dst)

@@ -200,12 +200,12 @@ pub struct BlockOps<T> {
     pub exp: fn(&mut [T]),
 }
 
-/// Adam (`prev` empty) or diffGrad (`prev` of length n) in blocks of [`BLOCK`] elements:
+/// Adam (`prev` empty) or diffGrad (`prev` of length n) in blocks of `BLOCK` elements:
 /// moments and `−|Δg|` for the block (a loop without calls, which LLVM vectorises), then
 /// `ops.sqrt` over the block's `v_t` and `ops.exp` over its `−|Δg|` (vectorised slice
 /// kernels), then the parameter update (vectorisable). The same arithmetic as [`step`]'s element
 /// loop through the same helpers: with `ops` equal to [`Float::sqrt`]/[`Float::exp`]
-/// element-wise it gives the same bits. O(n) time, 3·[`BLOCK`] elements of stack.
+/// element-wise it gives the same bits. O(n) time, 3·`BLOCK` elements of stack.
 pub fn adam_blocked<T: Float, S: Storage<T>>(
     c: &AdamRule<T>,
     params: &mut [T],

@@ -1,4 +1,5 @@
-//! Firmware: build for Cortex-M4F, run under QEMU, compare with the host, footprint table.
+//! Firmware: build for Cortex-M4F, run under QEMU, compare with the host, the demos' footprint
+//! table (the per-family table of `cargo xtask size` is in `footprint.rs`).
 
 use std::path::PathBuf;
 
@@ -209,37 +210,10 @@ fn print_table(rows: &[Footprint]) {
     );
 }
 
-/// `cargo xtask size`: builds and runs each demo firmware (for its stack high-water mark),
-/// prints the footprint table and writes `<target>/footprint.json`.
+/// `cargo xtask size` with default options (the CI step): the per-family footprint table of
+/// the minimal firmware, see [`crate::footprint`].
 pub fn size() -> Result<()> {
-    let mut rows = Vec::new();
-    for demo in DEMOS {
-        build(demo.package)?;
-        rows.push(footprint(demo, None)?);
-    }
-    print_table(&rows);
-    let json: Vec<_> = rows
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "firmware": r.name, "text": r.text, "rodata": r.rodata, "vector_table": r.vectors,
-                "data": r.data, "bss": r.bss, "flash": r.flash(), "ram": r.ram(), "stack_used": r.stack,
-                "flash_pct": pct(r.flash(), FLASH_BUDGET),
-                "ram_with_stack_pct": pct(r.ram() + r.stack.unwrap_or(0), RAM_BUDGET),
-            })
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "target": TARGET, "profile": PROFILE,
-        "budget": { "flash": FLASH_BUDGET, "ram": RAM_BUDGET },
-        "firmware": json,
-    });
-    let path = util::target_dir().join("footprint.json");
-    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(util::target_dir()).map_err(|e| e.to_string())?;
-    std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
-    println!("wrote {}", path.display());
-    Ok(())
+    crate::footprint::size(&crate::footprint::Options::default())
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@
 mod capi;
 mod demos;
 mod firmware;
+mod footprint;
 mod insncount;
 mod retrain;
+mod stack;
 mod steps;
 mod tools;
 mod util;
@@ -21,7 +23,9 @@ const USAGE: &str = "usage: cargo xtask <command>
               `cargo xtask test STEP...` runs only the named steps (see `cargo xtask steps`)
   steps       list the steps of `test`
   firmware    build the Cortex-M4F demos, run them in QEMU, compare bit for bit with the host
-  size        footprint table (flash/RAM/stack per firmware) -> <target>/footprint.json
+  size        flash/RAM/stack per kernel family (minimal firmware) -> <target>/footprint.json;
+              fails if a family's flash grew > 10 % over xtask/footprint-baseline.json;
+              `--update-baseline` rewrites that file, `--write-readme` the README table
   insncount   instruction counts of scalar kernels on Cortex-M4F (QEMU TCG plugin)
   retrain     retrain the shipped models (see xtask/src/retrain.rs)";
 
@@ -35,7 +39,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         ["firmware"] => firmware::firmware(),
-        ["size"] => firmware::size(),
+        ["size", opts @ ..] => footprint::Options::parse(opts).and_then(|o| footprint::size(&o)),
         ["insncount"] => insncount::insncount(),
         ["retrain"] => retrain::retrain(),
         ["host-demo", name] => host_demo(name),

@@ -78,6 +78,18 @@ const STEPS: &[Step] = &[
         run: step_size,
     },
     Step {
+        name: "doc",
+        what: "rustdoc -D warnings for ferrokern + ferrokern-simd",
+        informational: false,
+        run: step_doc,
+    },
+    Step {
+        name: "package",
+        what: "cargo package (verified) of ferrokern + ferrokern-simd",
+        informational: false,
+        run: step_package,
+    },
+    Step {
         name: "insncount",
         what: "M4F instruction counts (informational)",
         informational: true,
@@ -159,6 +171,7 @@ fn step_clippy() -> Result<Done> {
     for d in crate::demos::DEMOS {
         packages.extend(["-p", d.package]);
     }
+    packages.extend(["-p", "fw-minimal"]);
     packages.extend(["--target", firmware::TARGET, "--", "-D", "warnings"]);
     ok(util::run(&mut util::cargo(&packages)))
 }
@@ -269,4 +282,18 @@ fn step_size() -> Result<Done> {
 
 fn step_insncount() -> Result<Done> {
     ok(insncount::insncount())
+}
+
+/// The publishable crates packaged and verified (the packaged sources build on their own, with
+/// ferrokern-simd taken from the just-packaged tarball). `--allow-dirty`: CI checks the tree
+/// it was given, committed or not.
+fn step_package() -> Result<Done> {
+    ok(util::run(&mut util::cargo(&["package", "-p", "ferrokern", "-p", "ferrokern-simd", "--allow-dirty"])))
+}
+
+/// The API docs of the publishable crates build without warnings (broken intra-doc links,
+/// missing docs: both crates `#![deny(missing_docs)]`).
+fn step_doc() -> Result<Done> {
+    let mut c = util::cargo(&["doc", "--no-deps", "-p", "ferrokern", "-p", "ferrokern-simd"]);
+    ok(util::run(c.env("RUSTDOCFLAGS", "-D warnings")))
 }

@@ -340,6 +340,21 @@ fn greedy_forest<T: Real>(
 ///
 /// Errors: as [`forest_block_solve`]; `w` wrong length or non-finite; `tol` negative;
 /// [`Error::NotConverged`] when `tol > 0` is not reached (iterate valid).
+///
+/// ```
+/// use ferrokern::bcd::{forest_workspace_len, solve_forest, ForestConfig, LabelPropagation};
+/// // Path 0 - 1 - 2 with the ends labelled 0 and 1: the middle node's optimum is their mean.
+/// let (row_ptr, cols, weights) = ([0, 1, 3, 4], [1, 0, 2, 1], [1.0; 4]);
+/// let (labels, labelled) = ([0.0, 0.0, 1.0], [true, false, true]);
+/// let (mut values, mut vars) = ([0.0; 3], [0usize; 1]);
+/// let mut lp = LabelPropagation::new(&row_ptr, &cols, &weights, &labels, &labelled, &mut values, &mut vars)?;
+/// let (nt, nu) = forest_workspace_len(3).unwrap();
+/// let (mut t, mut u) = ([0.0; 12], [0usize; 30]);
+/// let mut w = [0.0f64];
+/// solve_forest(&mut lp, &mut w, &ForestConfig::default(), &mut t[..nt], &mut u[..nu], |_, _| true)?;
+/// assert!((w[0] - 0.5).abs() < 1e-12);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 pub fn solve_forest<T: Real>(
     problem: &mut LabelPropagation<'_, T>,
     w: &mut [T],

@@ -147,6 +147,15 @@ impl<'a, T: Real> LeastSquares<'a, T> {
 /// Writes the scaled Gram matrix `XᵀX/n` (`p × p`, row-major) into `out`: O(n·p²).
 ///
 /// Errors: shapes as [`LeastSquares::ridge`], `out.len() != p²`.
+///
+/// ```
+/// use ferrokern::bcd::gram;
+/// let x = [1.0, 2.0, 3.0, 4.0]; // 2 rows × 2 features
+/// let mut g = [0.0; 4];
+/// gram(&x, 2, 2, &mut g)?;
+/// assert_eq!(g, [5.0, 7.0, 7.0, 10.0]); // XᵀX / 2
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 pub fn gram<T: Real>(x: &[T], n: usize, p: usize, out: &mut [T]) -> Result<()> {
     if n == 0 || p == 0 {
         return Err(Error::InvalidParameter { name: "n, p", reason: "must be > 0" });
@@ -174,6 +183,13 @@ pub fn gram<T: Real>(x: &[T], n: usize, p: usize, out: &mut [T]) -> Result<()> {
 /// `λ_max = ‖Xᵀy‖_∞ / n`: the smallest λ for which the Lasso solution is 0. O(n·p).
 ///
 /// Errors: as [`LeastSquares::ridge`] for the shapes and finiteness of `x`, `y`.
+///
+/// ```
+/// use ferrokern::bcd::lasso_lambda_max;
+/// let (x, y) = ([1.0, 0.0, 0.0, 1.0], [2.0, -4.0]); // X = I₂
+/// assert_eq!(lasso_lambda_max(&x, &y, 2, 2)?, 2.0); // ‖Xᵀy‖∞ / n = 4 / 2
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 pub fn lasso_lambda_max<T: Real>(x: &[T], y: &[T], n: usize, p: usize) -> Result<T> {
     if n == 0 || p == 0 {
         return Err(Error::InvalidParameter { name: "n, p", reason: "must be > 0" });

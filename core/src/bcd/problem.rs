@@ -53,6 +53,13 @@ impl<T: Real> Penalty<T> {
 }
 
 /// `S_t(z) = sign(z)·max(|z| − t, 0)`.
+///
+/// ```
+/// use ferrokern::bcd::soft_threshold;
+/// assert_eq!(soft_threshold(3.0, 1.0), 2.0);
+/// assert_eq!(soft_threshold(-3.0, 1.0), -2.0);
+/// assert_eq!(soft_threshold(0.5, 1.0), 0.0);
+/// ```
 #[must_use]
 pub fn soft_threshold<T: Real>(z: T, t: T) -> T {
     if z > t {

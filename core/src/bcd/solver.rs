@@ -209,6 +209,23 @@ pub fn solve<T: Real, P: Problem<T>, const B: usize>(
 
 /// [`solve`] calling `observer` after every block update; returning `false` stops the run
 /// ([`Status::Stopped`]).
+///
+/// ```
+/// use ferrokern::bcd::{solve_with, workspace_len, LeastSquares, Rule, SolverConfig, Status, Workspace};
+/// let (x, y) = ([1.0, 0.0, 0.0, 1.0], [2.0, -4.0]);
+/// let mut r = [0.0; 2];
+/// let mut ridge = LeastSquares::ridge(&x, &y, 2, 2, 0.0, &mut r)?;
+/// let config = SolverConfig { rule: Rule::Cyclic, block_size: 1, ..SolverConfig::default() };
+/// let need = workspace_len(2, 1, Rule::Cyclic).unwrap();
+/// let (mut scratch, mut index) = ([0.0; 16], [0usize; 2]);
+/// let mut ws = Workspace::<f64, 1>::new(&mut scratch[..need], &mut index);
+/// let mut w = [0.0; 2];
+/// // Stop after the first block update.
+/// let sol = solve_with(&mut ridge, &mut w, &config, &mut ws, |_| false)?;
+/// assert_eq!(sol.status, Status::Stopped);
+/// assert_eq!(w, [2.0, 0.0]); // one exact coordinate step on the first coordinate
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
     problem: &mut P,
     w: &mut [T],

@@ -256,7 +256,8 @@ impl Default for FlowTrainConfig {
 /// One pass over `rows` (indices into the dataset `data` (`n × pixels`, in [−1, 1]) and
 /// `labels` (`n`); shuffle them between epochs) in minibatches of `config.batch`, each a
 /// [`flow_matching_batch`] and a [`train_step`]; returns the mean minibatch loss.
-/// O(|rows| · 3 · params) time, no memory beyond `bufs`.
+/// O(|rows| · 3 · params) time, no memory beyond `bufs`. Example: the
+/// [module documentation](crate::denoise).
 ///
 /// # Errors
 /// As [`flow_matching_batch`] and [`train_step`]; [`Error::InvalidParameter`] for empty `rows`

@@ -51,9 +51,9 @@ pub fn cfg<T: Real>(cond: &[T], uncond: &[T], w: f64, out: &mut [T]) -> Result<(
 }
 
 /// CFG with a negative condition: `out = u + w·(c − u) − w_neg·(n − u)`, where `neg` is the
-/// model's prediction under the negative label. `w_neg = 0` is plain [`cfg`]; to use the
+/// model's prediction under the negative label. `w_neg = 0` is plain [`cfg`](fn@cfg); to use the
 /// negative label *instead of* the null label (the Stable-Diffusion "negative prompt" form),
-/// call [`cfg`]`(cond, neg, w, out)`. O(d), no memory.
+/// call [`cfg`](fn@cfg)`(cond, neg, w, out)`. O(d), no memory.
 ///
 /// ```
 /// let (c, u, n) = ([1.0f64, 2.0], [0.0f64, 0.0], [1.0f64, -1.0]);
@@ -192,7 +192,7 @@ pub struct ApgStats {
 /// `Δ ← Δ·min(1, r/||Δ||)` (if `0 < r < ∞`); split `Δ∥ = ⟨Δ, ĉ⟩ĉ` (ĉ = c/max(||c||, 1e-12)),
 /// `Δ⊥ = Δ − Δ∥`, **computed in f64** whatever `T` is; combine per [`ApgMode`]. With η = 1 the
 /// split is skipped (`Δ⊥ + Δ∥ = Δ`), so η = 1, r off, β = 0 in diffusers mode is bit-for-bit
-/// [`cfg`]. In paper mode pass denoised predictions (`cond = D_c`, `uncond = D_u`); for a
+/// [`cfg`](fn@cfg). In paper mode pass denoised predictions (`cond = D_c`, `uncond = D_u`); for a
 /// linear flow `x̂0 = x_t − t·v`.
 ///
 /// `out` doubles as the Δ buffer: O(d) time, no memory beyond `out` and the momentum state.
@@ -278,6 +278,13 @@ fn remove_parallel<T: Real>(delta: &mut [T], c: &[T], k: f64) {
 
 /// Cosine similarity of two vectors in f64; 0 if either is zero.
 ///
+/// ```
+/// use ferrokern::denoise::cosine;
+/// assert_eq!(cosine(&[1.0f32, 0.0], &[0.0, 2.0])?, 0.0);
+/// assert!((cosine(&[1.0f32, 1.0], &[2.0, 2.0])? - 1.0).abs() < 1e-15);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] if the lengths differ.
 pub fn cosine<T: Real>(a: &[T], b: &[T]) -> Result<f64> {
@@ -352,7 +359,7 @@ impl AdaptiveGuidance {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] if `uncond` is `None` while [`Self::needs_uncond`] (or
-    /// `Some` after skipping began), and as [`cfg`]. The state is unchanged on error.
+    /// `Some` after skipping began), and as [`cfg`](fn@cfg). The state is unchanged on error.
     pub fn guide<T: Real>(&mut self, cond: &[T], uncond: Option<&[T]>, w: f64, out: &mut [T]) -> Result<()> {
         match uncond {
             Some(u) if !self.skipping => {

@@ -157,6 +157,15 @@ pub const fn psd_sqrt_workspace_len(n: usize) -> usize {
 /// `V·diag(√max(λ, 0))·Vᵀ` (negative eigenvalues from rounding clamped to 0, as the spec
 /// asks). `work` ≥ [`psd_sqrt_workspace_len`]. O(n³).
 ///
+/// ```
+/// use ferrokern::denoise::{psd_sqrt, psd_sqrt_workspace_len};
+/// let a = [4.0, 0.0, 0.0, 9.0];
+/// let (mut root, mut work) = ([0.0; 4], [0.0; psd_sqrt_workspace_len(2)]);
+/// psd_sqrt(&a, 2, &mut root, &mut work)?;
+/// assert!(root.iter().zip([2.0, 0.0, 0.0, 3.0]).all(|(r, e)| (r - e).abs() < 1e-12));
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// As [`symmetric_eigen`]; [`Error::WorkspaceTooSmall`].
 pub fn psd_sqrt(a: &[f64], n: usize, out: &mut [f64], work: &mut [f64]) -> Result<()> {
@@ -368,6 +377,12 @@ pub fn precision_recall<T: Real>(
 
 /// Fraction of elements outside `[−1, 1]` (pixels a sampler would have to clip; the
 /// oversaturation measure of APG vs CFG). O(len).
+///
+/// ```
+/// use ferrokern::denoise::clipped_fraction;
+/// assert_eq!(clipped_fraction(&[0.5f32, -1.0, 1.5, -2.0])?, 0.5);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for an empty slice.

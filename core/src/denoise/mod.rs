@@ -3,7 +3,7 @@
 //! class-conditional rectified-flow MLP over 8×8 images with its samplers, training and
 //! one-step distillation (built on [`crate::nn`] and [`crate::optim`]).
 //!
-//! - Guidance ([`cfg`], [`cfg_negative`], [`apg`] with [`ApgConfig`]/[`ApgMode`]/
+//! - Guidance ([`cfg`](fn@cfg), [`cfg_negative`], [`apg`] with [`ApgConfig`]/[`ApgMode`]/
 //!   [`MomentumBuffer`], [`AdaptiveGuidance`]): per sample, O(d), no memory.
 //! - [`nasa_attention`]: single-head cross-attention with a subtracted negative branch.
 //! - Metrics: [`mean_covariance`], [`frechet_distance`], [`symmetric_eigen`], [`psd_sqrt`],

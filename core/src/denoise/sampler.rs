@@ -12,7 +12,7 @@ use crate::{Error, Real, Result};
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum GuidanceKind {
-    /// [`cfg`] on the velocities.
+    /// [`cfg`](fn@cfg) on the velocities.
     Cfg,
     /// [`apg`] (its `w` field is replaced by the sample's scale). In [`ApgMode::Paper`] it
     /// runs on denoised predictions `x̂0 = x_t − t·v` and converts back `v̂ = (x_t − x̂0)/t`;
@@ -66,7 +66,8 @@ fn needs_uncond(kind: &GuidanceKind, w: f64, ag: &[AdaptiveGuidance], s: usize) 
 /// `ag_states` (`batch`) is used only by [`GuidanceKind::Adaptive`] (reset here; their
 /// counters are per sample). Conditional and unconditional rows go through one batched
 /// forward per step. O(steps · rows · params) time; memory: `buf`
-/// ([`euler_buffer_len`]).
+/// ([`euler_buffer_len`]). Example: the [module documentation](crate::denoise) trains a toy
+/// flow and samples it with this function.
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] for lengths or a network that does not fit `layout`,
@@ -257,6 +258,16 @@ pub fn student_inputs<T: Real>(
 /// One deterministic DDIM step (η = 0) of an ε-prediction model: `x̂0 = (x − √(1−ā)·ε)/√ā`,
 /// `x ← √ā_prev·x̂0 + √(1−ā_prev)·ε`, from cumulative signal level `ā` (`alpha_bar`) to
 /// `ā_prev > ā` (1 for the final step). O(d).
+///
+/// ```
+/// use ferrokern::denoise::ddim_step;
+/// // With the exact noise ε, a step to ā_prev = 1 recovers x0 = 1 from x = √ā·1 + √(1−ā)·ε.
+/// let (a, eps) = (0.25f64, [2.0f64]);
+/// let mut x = [a.sqrt() + (1.0 - a).sqrt() * eps[0]];
+/// ddim_step(&mut x, &eps, a, 1.0)?;
+/// assert!((x[0] - 1.0).abs() < 1e-15);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] if `eps` differs in length; [`Error::InvalidParameter`]

@@ -15,6 +15,16 @@ fn row<T>(x: &[T], cols: usize, r: usize) -> Result<&[T]> {
 /// listed in `rows` (e.g. the training rows). A constant column gets std 1 so that
 /// [`standardize`] maps it to 0. Two passes, O(rows · cols), no extra memory.
 ///
+/// ```
+/// use ferrokern::nn::column_stats;
+/// let x = [1.0, 10.0, 3.0, 10.0, 100.0, 0.0]; // 3 rows × 2 columns
+/// let (mut mean, mut std) = ([0.0; 2], [0.0; 2]);
+/// column_stats(&x, 2, &[0, 1], &mut mean, &mut std)?; // rows 0 and 1 only
+/// assert_eq!(mean, [2.0, 10.0]);
+/// assert_eq!(std, [1.0, 1.0]); // population std 1; the constant column gets 1
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] if `x.len()` is not a multiple of `cols` or `mean`/`std` are
 /// not `cols` long; [`Error::InvalidParameter`] for `cols == 0`, empty `rows` or a row index
@@ -79,6 +89,14 @@ fn stats_over<'a, T: Real, I: Iterator<Item = &'a [T]> + Clone>(
 }
 
 /// In place `x[r][c] = (x[r][c] − mean[c]) / std[c]` for every row. O(len).
+///
+/// ```
+/// use ferrokern::nn::standardize;
+/// let mut x = [3.0, 10.0, 1.0, 14.0]; // 2 rows × 2 columns
+/// standardize(&mut x, &[2.0, 12.0], &[1.0, 2.0])?;
+/// assert_eq!(x, [1.0, -1.0, -1.0, 1.0]);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] if `mean`/`std` differ in length or `x.len()` is not a

@@ -7,6 +7,16 @@ use crate::{Error, Real, Result};
 /// integer `labels`; writes `dlogits = (softmax − onehot)/batch` and returns the mean loss.
 /// Stable (log-sum-exp). O(batch · classes), no extra memory.
 ///
+/// ```
+/// use ferrokern::nn::softmax_cross_entropy;
+/// let logits = [0.0f64, 0.0]; // one row, two classes, equal scores
+/// let mut d = [0.0; 2];
+/// let loss = softmax_cross_entropy(&logits, &[1], 2, &mut d)?;
+/// assert!((loss - 2f64.ln()).abs() < 1e-15);
+/// assert_eq!(d, [0.5, -0.5]); // softmax − onehot
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] for wrong lengths, [`Error::InvalidParameter`] for
 /// `classes == 0` or a label `≥ classes`, [`Error::NonFinite`] for a NaN/inf logit.
@@ -49,6 +59,15 @@ pub fn softmax_cross_entropy<T: Real>(
 /// Mean squared error `Σ(p − t)²/len` over all elements; writes `dpred = 2(p − t)/len`.
 /// O(len).
 ///
+/// ```
+/// use ferrokern::nn::mse;
+/// let mut d = [0.0; 2];
+/// let loss = mse(&[1.0, 3.0], &[0.0, 1.0], &mut d)?;
+/// assert_eq!(loss, 2.5); // (1 + 4) / 2
+/// assert_eq!(d, [1.0, 2.0]); // 2(pred − target) / 2
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] for wrong lengths.
 pub fn mse<T: Real>(pred: &[T], target: &[T], dpred: &mut [T]) -> Result<T> {
@@ -66,6 +85,14 @@ pub fn mse<T: Real>(pred: &[T], target: &[T], dpred: &mut [T]) -> Result<T> {
 /// Row-wise argmax of `scores` (`rows × classes`) into `out` (`rows`); a row with NaN gets
 /// class 0. O(rows · classes).
 ///
+/// ```
+/// use ferrokern::nn::argmax_rows;
+/// let mut classes = [0usize; 2];
+/// argmax_rows(&[0.1, 0.7, 0.2, 0.9, 0.05, 0.05], 3, &mut classes)?;
+/// assert_eq!(classes, [1, 0]);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] for wrong lengths, [`Error::InvalidParameter`] for
 /// `classes == 0`.
@@ -81,6 +108,12 @@ pub fn argmax_rows<T: Real>(scores: &[T], classes: usize, out: &mut [usize]) -> 
 }
 
 /// Number of rows of `scores` (`labels.len() × classes`) whose argmax equals the label.
+///
+/// ```
+/// use ferrokern::nn::count_correct;
+/// assert_eq!(count_correct(&[0.1, 0.7, 0.2, 0.9, 0.05, 0.05], &[1, 2], 3)?, 1);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 ///
 /// # Errors
 /// As [`argmax_rows`].

@@ -12,11 +12,13 @@
 //!   [`count_correct_batched`], data preparation [`column_stats`], [`standardize`],
 //!   [`gather_rows`], [`gather`].
 //!
-//! - Model files: [`save_mlp`] (feature `std`), [`mlp_layers`], [`load_mlp_params`],
+//! - Model files: `save_mlp` (feature `std`), [`mlp_layers`], [`load_mlp_params`],
 //!   [`load_standardization`] (kind `"mlp"`).
 //!
 //! Gradients are checked against central finite differences in f64
-//! (`host-tests/tests/nn_gradcheck.rs`).
+//! (`host-tests/tests/nn_gradcheck.rs`). f32 tolerance: forward outputs and gradients within
+//! 1e-5 of the f64 path relative to their largest magnitude, on the same weights (16→32→32→4,
+//! tanh/ReLU/GELU, batch 8; measured ≤ 2.4e-7, `host-tests/tests/nn_f32.rs`).
 
 mod activation;
 mod data;

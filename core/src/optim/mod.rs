@@ -10,12 +10,12 @@
 //! - A step scans the gradients read-only (finiteness; global norm when clipping) and then runs
 //!   one fused pass per [`ParamGroup`] (`ferrokern_simd::optim`): params, gradients and state
 //!   are each read once and written once. On any error nothing has been written.
-//! - [`save_state`] / [`load_state`]: the state and step count in a model file (resume after a
+//! - `save_state` (feature `std`) / [`load_state`]: the state and step count in a model file (resume after a
 //!   reset, bit-identical).
 //! - [`StepControl`]: [`LrSchedule`] (constant, step, cosine), linear warm-up, clipping by
 //!   global norm.
 //! - Feature `f16`: moments in `half::bf16`/`half::f16` ([`Moment`]), and f16 parameters with an
-//!   f32 master copy ([`round_to_f16`], [`widen_f16`]).
+//!   f32 master copy (`round_to_f16`, `widen_f16`).
 //!
 //! Cost per step: O(n) time; memory 3n (diffGrad), 2n (Adam), n (SGD) state elements.
 //!

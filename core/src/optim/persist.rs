@@ -175,7 +175,7 @@ pub fn save_state<O: PersistentOptimizer, S: StateElement>(
     Ok(())
 }
 
-/// Restores state saved by [`save_state`] under `prefix` into `state` (length
+/// Restores state saved by `save_state` (feature `std`) under `prefix` into `state` (length
 /// `O::state_len_for(n)` for the saved `n`) and sets `optimizer`'s step count; returns the
 /// step count. Every check runs before anything is written. O(state) time, no allocation.
 ///
