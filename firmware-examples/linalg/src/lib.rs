@@ -141,7 +141,9 @@ pub fn exit(ok: bool) -> ! {
 
 /// Runs one demo the way every firmware example does: semihosting stdout, the SysTick
 /// [`DelayNs`], the stack high-water mark printed as an informational `#` line (not compared by
-/// xtask), and the exit status from the demo's result. Never returns.
+/// xtask), and the exit status from the demo's result. Never returns. Device only (the host
+/// build of a firmware crate is a stub, see [`firmware_main!`]).
+#[cfg(target_os = "none")]
 pub fn run_demo<T, E: fmt::Display>(demo: impl FnOnce(&mut Stdout, &mut SysTickDelay) -> Result<T, E>) -> ! {
     let Some(mut out) = Stdout::open() else { exit(false) };
     let Some(cp) = cortex_m::Peripherals::take() else { exit(false) };
