@@ -27,6 +27,8 @@ pub(crate) trait Lanes {
     unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
     unsafe fn sub(a: Self::V, b: Self::V) -> Self::V;
     unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
+    /// `|x|` per lane (clears the sign bit).
+    unsafe fn abs(x: Self::V) -> Self::V;
     /// Correctly rounded IEEE division per lane (same bits as scalar `/`).
     unsafe fn div(a: Self::V, b: Self::V) -> Self::V;
     /// `a·b + c`, fused where the ISA has FMA.

@@ -277,7 +277,7 @@ pub(crate) unsafe fn adam_lanes<L: Lanes>(
             let upd = if diffgrad {
                 let d = L::sub(L::load(qp.add(i)), g);
                 L::store(qp.add(i), g);
-                let neg_a = L::sub(zero, L::max_nan(d, L::sub(zero, d)));
+                let neg_a = L::sub(zero, L::abs(d));
                 // ξ·m/denom with ξ = 1/(1 + e^(−a)) as one division (one rounding fewer than
                 // the element loop: within the tolerance above, and a divide less per lane).
                 L::div(L::mul(step_size, mt), L::mul(L::add(one, exp_v::<L>(neg_a)), denom))
