@@ -141,6 +141,8 @@ pub struct Kernels {
     pub f32_to_f16: fn(&[f32], &mut [f16]),
     pub bf16_to_f32: fn(&[bf16], &mut [f32]),
     pub f32_to_bf16: fn(&[f32], &mut [bf16]),
+    /// The Adam-family fused pass on f32 state ([`crate::optim::step_f32`]).
+    pub adam_f32: crate::optim::AdamF32Fn,
 }
 
 const SCALAR: Kernels = Kernels {
@@ -169,6 +171,7 @@ const SCALAR: Kernels = Kernels {
     f32_to_f16: lowp::f32_to_f16_scalar,
     bf16_to_f32: lowp::bf16_to_f32_scalar,
     f32_to_bf16: lowp::f32_to_bf16_loop,
+    adam_f32: crate::optim::adam_scalar,
 };
 
 /// The table of `level` without checking CPU support (callers check). `#[inline]` and a

@@ -27,6 +27,10 @@ pub(crate) trait Lanes {
     unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
     unsafe fn sub(a: Self::V, b: Self::V) -> Self::V;
     unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
+    /// `|x|` per lane (clears the sign bit).
+    unsafe fn abs(x: Self::V) -> Self::V;
+    /// Correctly rounded IEEE division per lane (same bits as scalar `/`).
+    unsafe fn div(a: Self::V, b: Self::V) -> Self::V;
     /// `a·b + c`, fused where the ISA has FMA.
     unsafe fn fmadd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// Lanewise maximum; NaN in either operand gives NaN.
@@ -51,7 +55,7 @@ pub(crate) trait Lanes {
 /// The vector form of `crate::exp::exp_f32`: same reduction and polynomial (FMA where
 /// available), clamping instead of a slow path.
 #[inline(always)]
-unsafe fn exp_v<L: Lanes>(x: L::V) -> L::V {
+pub(crate) unsafe fn exp_v<L: Lanes>(x: L::V) -> L::V {
     // SAFETY: (whole body) the caller guarantees the CPU supports `L`.
     unsafe {
         let x = L::clamp(x, L::splat(EXP_LO), L::splat(EXP_HI));

@@ -46,6 +46,14 @@ impl Lanes for Neon {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { vmulq_f32(a, b) }
     }
+    unsafe fn abs(x: float32x4_t) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { vabsq_f32(x) }
+    }
+    unsafe fn div(a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { vdivq_f32(a, b) }
+    }
     #[inline(always)]
     unsafe fn fmadd(a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.

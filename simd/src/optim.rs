@@ -18,15 +18,34 @@
 //! Lengths: `params`, `grads`, and every non-empty state slice must have the same length; a
 //! mismatch is a caller bug (`debug_assert!`), release builds use the common prefix.
 
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+use crate::lanes::{exp_v, Lanes};
 use crate::scalar::Float;
 use half::{bf16, f16};
 
 /// How optimizer state is stored: the compute type itself or a 16-bit float.
-pub trait Storage<T>: Copy {
+pub trait Storage<T: Copy>: Copy {
     /// Widens a stored value to the compute type.
     fn load(self) -> T;
     /// Rounds a compute value to storage (round to nearest even for bf16/f16).
     fn store(x: T) -> Self;
+    /// `dst[i] = src[i].load()` (the common prefix).
+    fn widen(src: &[Self], dst: &mut [T]) {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = s.load();
+        }
+    }
+    /// `dst[i] = store(src[i])` (the common prefix).
+    fn narrow(src: &[T], dst: &mut [Self]) {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = Self::store(s);
+        }
+    }
+    /// The slice itself when the storage is f32 (no conversion needed), else `None`.
+    fn as_f32(s: &mut [Self]) -> Option<&mut [f32]> {
+        let _ = s;
+        None
+    }
 }
 
 impl Storage<f32> for f32 {
@@ -37,6 +56,10 @@ impl Storage<f32> for f32 {
     #[inline(always)]
     fn store(x: f32) -> Self {
         x
+    }
+    #[inline(always)]
+    fn as_f32(s: &mut [Self]) -> Option<&mut [f32]> {
+        Some(s)
     }
 }
 
@@ -60,6 +83,16 @@ impl Storage<f32> for bf16 {
     fn store(x: f32) -> Self {
         bf16::from_f32(x)
     }
+    /// The active level's vectorised conversion (exact widening; rounding to nearest even, as
+    /// [`Storage::store`]).
+    fn widen(src: &[Self], dst: &mut [f32]) {
+        let n = src.len().min(dst.len());
+        crate::bf16_to_f32(&src[..n], &mut dst[..n]);
+    }
+    fn narrow(src: &[f32], dst: &mut [Self]) {
+        let n = src.len().min(dst.len());
+        crate::f32_to_bf16(&src[..n], &mut dst[..n]);
+    }
 }
 
 impl Storage<f32> for f16 {
@@ -70,6 +103,16 @@ impl Storage<f32> for f16 {
     #[inline(always)]
     fn store(x: f32) -> Self {
         f16::from_f32(x)
+    }
+    /// The active level's vectorised conversion (exact widening; rounding to nearest even, as
+    /// [`Storage::store`]).
+    fn widen(src: &[Self], dst: &mut [f32]) {
+        let n = src.len().min(dst.len());
+        crate::f16_to_f32(&src[..n], &mut dst[..n]);
+    }
+    fn narrow(src: &[f32], dst: &mut [Self]) {
+        let n = src.len().min(dst.len());
+        crate::f32_to_f16(&src[..n], &mut dst[..n]);
     }
 }
 
@@ -188,69 +231,129 @@ fn adam_element<T: Float, S: Storage<T>>(
     *p = adam_apply(c, *p, mt, vt.sqrt() + c.eps, xi);
 }
 
-/// Elements per block of [`adam_blocked`] (three stack buffers of this length).
-const BLOCK: usize = 64;
-
-/// The slice functions [`adam_blocked`] applies to a block: `x = √x` and `x = e^x`.
-#[derive(Clone, Copy, Debug)]
-pub struct BlockOps<T> {
-    /// In place square root.
-    pub sqrt: fn(&mut [T]),
-    /// In place exponential.
-    pub exp: fn(&mut [T]),
+/// The Adam-family fused pass on f32 state, lane-parallel: the element update above on `L::N`
+/// elements at a time (diffGrad when `prev` is non-empty), in the same operation order, so Adam
+/// gives the same bits as [`step`] (IEEE `+ − × ÷ √` per lane) and diffGrad differs by the vector
+/// exp's error in ξ and one rounding (a few ulp of each update). Elements after the last full vector go through
+/// [`step`]. One read and one write of every array, everything else in registers.
+///
+/// # Safety
+/// The CPU must support `L` (the caller is a `#[target_feature]` table entry).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[inline(always)]
+pub(crate) unsafe fn adam_lanes<L: Lanes>(
+    c: &AdamRule<f32>,
+    params: &mut [f32],
+    grads: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    prev: &mut [f32],
+) {
+    let diffgrad = !prev.is_empty();
+    let mut n = params.len().min(grads.len()).min(m.len()).min(v.len());
+    if diffgrad {
+        n = n.min(prev.len());
+    }
+    let full = n - n % L::N;
+    // SAFETY: (whole block) every pointer is offset by `i ≤ full − N`, so `N` elements behind
+    // it are in bounds of each slice (all have ≥ n ≥ full elements; `prev` only when
+    // non-empty); the slices do not alias (distinct `&mut`); CPU support from the caller.
+    unsafe {
+        let k = |x: f32| L::splat(x);
+        let (zero, one) = (k(0.0), k(1.0));
+        let (gs, wd, decay, step_size, eps) =
+            (k(c.grad_scale), k(c.weight_decay), k(c.decay), k(c.step_size), k(c.eps));
+        let (b1, ob1, b2, ob2) = (k(c.beta1), k(c.one_minus_beta1), k(c.beta2), k(c.one_minus_beta2));
+        let (pp, gp, mp, vp, qp) =
+            (params.as_mut_ptr(), grads.as_ptr(), m.as_mut_ptr(), v.as_mut_ptr(), prev.as_mut_ptr());
+        for i in (0..full).step_by(L::N) {
+            let theta = L::load(pp.add(i));
+            let g = L::add(L::mul(gs, L::load(gp.add(i))), L::mul(wd, theta));
+            let mt = L::add(L::mul(b1, L::load(mp.add(i))), L::mul(ob1, g));
+            let vt = L::add(L::mul(b2, L::load(vp.add(i))), L::mul(ob2, L::mul(g, g)));
+            L::store(mp.add(i), mt);
+            L::store(vp.add(i), vt);
+            let denom = L::add(L::sqrt(vt), eps);
+            let upd = if diffgrad {
+                let d = L::sub(L::load(qp.add(i)), g);
+                L::store(qp.add(i), g);
+                let neg_a = L::sub(zero, L::abs(d));
+                // ξ·m/denom with ξ = 1/(1 + e^(−a)) as one division (one rounding fewer than
+                // the element loop: within the tolerance above, and a divide less per lane).
+                L::div(L::mul(step_size, mt), L::mul(L::add(one, exp_v::<L>(neg_a)), denom))
+            } else {
+                L::div(L::mul(L::mul(step_size, one), mt), denom)
+            };
+            L::store(pp.add(i), L::sub(L::mul(decay, theta), upd));
+        }
+    }
+    let rule = if diffgrad { Rule::DiffGrad(*c) } else { Rule::Adam(*c) };
+    let qt = if diffgrad { tail(prev, full, n) } else { &mut [] };
+    let (pt, mt, vt) = (tail(params, full, n), tail(m, full, n), tail(v, full, n));
+    step(&rule, pt, grads.get(full..n).unwrap_or_default(), mt, vt, qt);
 }
 
-/// Adam (`prev` empty) or diffGrad (`prev` of length n) in blocks of `BLOCK` elements:
-/// moments and `−|Δg|` for the block (a loop without calls, which LLVM vectorises), then
-/// `ops.sqrt` over the block's `v_t` and `ops.exp` over its `−|Δg|` (vectorised slice
-/// kernels), then the parameter update (vectorisable). The same arithmetic as [`step`]'s element
-/// loop through the same helpers: with `ops` equal to [`Float::sqrt`]/[`Float::exp`]
-/// element-wise it gives the same bits. O(n) time, 3·`BLOCK` elements of stack.
-pub fn adam_blocked<T: Float, S: Storage<T>>(
-    c: &AdamRule<T>,
-    params: &mut [T],
-    grads: &[T],
+/// `s[from..to]`, empty when out of range.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn tail(s: &mut [f32], from: usize, to: usize) -> &mut [f32] {
+    s.get_mut(from..to).unwrap_or_default()
+}
+
+/// The Adam-family pass over f32 state of one SIMD level (a [`crate::Kernels`] entry): Adam
+/// when `prev` is empty, else diffGrad.
+pub type AdamF32Fn = fn(&AdamRule<f32>, &mut [f32], &[f32], &mut [f32], &mut [f32], &mut [f32]);
+
+/// The scalar level's [`AdamF32Fn`]: [`step`].
+pub fn adam_scalar(
+    c: &AdamRule<f32>,
+    params: &mut [f32],
+    grads: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    prev: &mut [f32],
+) {
+    let rule = if prev.is_empty() { Rule::Adam(*c) } else { Rule::DiffGrad(*c) };
+    step(&rule, params, grads, m, v, prev)
+}
+
+/// Elements per block of [`adam_any`] (three f32 stack buffers of this length).
+const BLOCK: usize = 128;
+
+/// An Adam-family pass for any moment storage through an f32 pass `adam`: f32 state directly;
+/// 16-bit state in blocks of [`BLOCK`] elements widened to f32 stack buffers and rounded back
+/// (the same bits as [`step`] with that storage when `adam` gives [`step`]'s bits).
+/// O(n) time, 3·[`BLOCK`] f32 of stack.
+fn adam_any<S: Storage<f32>>(
+    adam: AdamF32Fn,
+    c: &AdamRule<f32>,
+    params: &mut [f32],
+    grads: &[f32],
     m: &mut [S],
     v: &mut [S],
     prev: &mut [S],
-    ops: BlockOps<T>,
 ) {
-    debug_assert_eq!(params.len(), grads.len());
-    debug_assert_eq!(params.len(), m.len());
-    debug_assert_eq!(params.len(), v.len());
+    if let (Some(mf), Some(vf), Some(qf)) = (S::as_f32(m), S::as_f32(v), S::as_f32(prev)) {
+        return adam(c, params, grads, mf, vf, qf);
+    }
     let diffgrad = !prev.is_empty();
-    debug_assert!(!diffgrad || params.len() == prev.len());
-    let n = params.len().min(grads.len()).min(m.len()).min(v.len());
-    let (mut mts, mut vts, mut es) = ([T::ZERO; BLOCK], [T::ZERO; BLOCK], [T::ZERO; BLOCK]);
-    for start in (0..n).step_by(BLOCK) {
-        let r = start..(start + BLOCK).min(n);
-        let len = r.len();
-        let (Some(pb), Some(gb), Some(mb), Some(vb)) =
-            (params.get_mut(r.clone()), grads.get(r.clone()), m.get_mut(r.clone()), v.get_mut(r.clone()))
-        else {
-            return;
-        };
-        let (Some(mts), Some(vts), Some(es)) = (mts.get_mut(..len), vts.get_mut(..len), es.get_mut(..len))
-        else {
-            return;
-        };
-        let outs = mts.iter_mut().zip(vts.iter_mut()).zip(es.iter_mut());
-        let ins = pb.iter().zip(gb).zip(mb.iter_mut()).zip(vb.iter_mut());
-        if diffgrad {
-            let Some(qb) = prev.get_mut(r) else { return };
-            for (((((&p, &g), mi), vi), qi), ((mo, vo), e)) in ins.zip(qb.iter_mut()).zip(outs) {
-                (*mo, *vo, *e) = adam_moments(c, p, g, mi, vi, Some(qi));
-            }
-            (ops.exp)(es);
-        } else {
-            for ((((&p, &g), mi), vi), ((mo, vo), _)) in ins.zip(outs) {
-                (*mo, *vo, _) = adam_moments(c, p, g, mi, vi, None);
-            }
+    let (mut mb, mut vb, mut qb) = ([0.0f32; BLOCK], [0.0f32; BLOCK], [0.0f32; BLOCK]);
+    let mut qs = prev.chunks_mut(BLOCK);
+    let blocks =
+        params.chunks_mut(BLOCK).zip(grads.chunks(BLOCK)).zip(m.chunks_mut(BLOCK)).zip(v.chunks_mut(BLOCK));
+    for (((pb, gb), ms), vs) in blocks {
+        let q = if diffgrad { qs.next() } else { None };
+        let qlen = q.as_ref().map_or(0, |q| q.len());
+        let (mf, vf, qf) = (&mut mb[..ms.len()], &mut vb[..vs.len()], &mut qb[..qlen]);
+        S::widen(ms, mf);
+        S::widen(vs, vf);
+        if let Some(q) = q.as_deref() {
+            S::widen(q, qf);
         }
-        (ops.sqrt)(vts);
-        for (((p, &mt), &vt), &e) in pb.iter_mut().zip(mts.iter()).zip(vts.iter()).zip(es.iter()) {
-            let xi = if diffgrad { friction(e) } else { T::ONE };
-            *p = adam_apply(c, *p, mt, vt + c.eps, xi);
+        adam(c, pb, gb, mf, vf, qf);
+        S::narrow(mf, ms);
+        S::narrow(vf, vs);
+        if let Some(q) = q {
+            S::narrow(qf, q);
         }
     }
 }
@@ -298,10 +401,10 @@ pub fn step<T: Float, S: Storage<T>>(
     }
 }
 
-/// f32 fused step on the active SIMD level. The scalar level (Cortex-M, forced scalar) runs
-/// [`step`]; SIMD levels run Adam and diffGrad through [`adam_blocked`] with the level's
-/// vectorised `sqrt_slice` (correctly rounded: same bits) and `exp_slice` (diffGrad's ξ then
-/// differs from the scalar path by that exp's error, a few ulp), and SGD through [`step`].
+/// f32 fused step on the active SIMD level: Adam and diffGrad through the level's
+/// [`crate::Kernels::adam_f32`] ([`adam_lanes`] on SIMD levels; [`step`] on the scalar level,
+/// Cortex-M and forced scalar), SGD through [`step`]. Adam gives the same bits on every level;
+/// diffGrad's ξ differs from the scalar path by the vector exp's error (a few ulp).
 #[inline]
 pub fn step_f32<S: Storage<f32>>(
     rule: &Rule<f32>,
@@ -311,16 +414,11 @@ pub fn step_f32<S: Storage<f32>>(
     v: &mut [S],
     prev: &mut [S],
 ) {
-    let k = crate::Kernels::active();
-    let ops = BlockOps { sqrt: k.sqrt_slice, exp: k.exp_slice };
+    let adam = crate::Kernels::active().adam_f32;
     match rule {
-        Rule::DiffGrad(c) if k.level != crate::Level::Scalar => {
-            adam_blocked(c, params, grads, m, v, prev, ops)
-        }
-        Rule::Adam(c) if k.level != crate::Level::Scalar => {
-            adam_blocked(c, params, grads, m, v, &mut [], ops)
-        }
-        _ => step(rule, params, grads, m, v, prev),
+        Rule::Adam(c) => adam_any(adam, c, params, grads, m, v, &mut []),
+        Rule::DiffGrad(c) => adam_any(adam, c, params, grads, m, v, prev),
+        Rule::Sgd(_) => step(rule, params, grads, m, v, prev),
     }
 }
 

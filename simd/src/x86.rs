@@ -49,6 +49,14 @@ impl Lanes for Sse2 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_mul_ps(a, b) }
     }
+    unsafe fn abs(x: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm_andnot_ps(_mm_set1_ps(-0.0), x) }
+    }
+    unsafe fn div(a: __m128, b: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm_div_ps(a, b) }
+    }
     #[inline(always)]
     unsafe fn fmadd(a: __m128, b: __m128, c: __m128) -> __m128 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
@@ -165,6 +173,14 @@ impl Lanes for Avx2 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_mul_ps(a, b) }
     }
+    unsafe fn abs(x: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), x) }
+    }
+    unsafe fn div(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm256_div_ps(a, b) }
+    }
     #[inline(always)]
     unsafe fn fmadd(a: __m256, b: __m256, c: __m256) -> __m256 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
@@ -260,6 +276,14 @@ impl Lanes for Avx512 {
     unsafe fn mul(a: __m512, b: __m512) -> __m512 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_mul_ps(a, b) }
+    }
+    unsafe fn abs(x: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm512_abs_ps(x) }
+    }
+    unsafe fn div(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe { _mm512_div_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn fmadd(a: __m512, b: __m512, c: __m512) -> __m512 {

@@ -3,6 +3,7 @@
 use super::storage::Moment;
 use super::StepControl;
 use crate::error::check_len;
+use crate::real::check_finite;
 use crate::{Error, Real, Result};
 use ferrokern_simd::optim::Rule;
 
@@ -139,8 +140,8 @@ pub trait Optimizer {
                 f64::INFINITY,
                 "must be >= 0",
             )?;
-            if let Some(i) = g.grads.iter().position(|x| !x.is_finite()) {
-                return Err(Error::NonFinite { what: "grads", index: offset.saturating_add(i) });
+            if let Err(Error::NonFinite { index, .. }) = check_finite("grads", g.grads) {
+                return Err(Error::NonFinite { what: "grads", index: offset.saturating_add(index) });
             }
             if control.max_grad_norm.is_some() {
                 let norm = T::norm2(g.grads).to_f64();

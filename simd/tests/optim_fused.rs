@@ -1,0 +1,136 @@
+//! Each level's fused Adam/diffGrad pass (`Kernels::adam_f32`, what `optim::step_f32` runs)
+//! against the element loop (`optim::step`, the scalar/device path): Adam bit-identical on every
+//! level, diffGrad within a stated tolerance (the vector exp's error in ξ); and `step_f32` with
+//! 16-bit moments against `step` with the same storage.
+
+use ferrokern_simd::optim::{step, step_f32, AdamRule, Rule, Storage};
+use ferrokern_simd::{available_levels, bf16, f16, Kernels};
+
+fn rule() -> AdamRule<f32> {
+    AdamRule {
+        beta1: 0.9,
+        one_minus_beta1: 0.1,
+        beta2: 0.999,
+        one_minus_beta2: 1.0 - 0.999,
+        step_size: 1e-2,
+        eps: 1e-8,
+        grad_scale: 0.75,
+        weight_decay: 0.01,
+        decay: 1.0,
+    }
+}
+
+/// Deterministic values in [-scale, scale) (LCG), with some exact repeats so Δg = 0 occurs.
+fn fill(n: usize, seed: u32, scale: f32) -> Vec<f32> {
+    let mut s = seed;
+    (0..n)
+        .map(|i| {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            if i % 7 == 0 {
+                0.5
+            } else {
+                ((s >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0) * scale
+            }
+        })
+        .collect()
+}
+
+/// Parameters, m, v, prev.
+type State<S> = (Vec<f32>, Vec<S>, Vec<S>, Vec<S>);
+
+/// Runs `steps` steps from the same start with the element loop and with `pass`; returns the
+/// two (params, m, v, prev) states.
+fn run<S: Storage<f32> + Clone>(
+    n: usize,
+    steps: u32,
+    diffgrad: bool,
+    pass: impl Fn(&Rule<f32>, &mut [f32], &[f32], &mut [S], &mut [S], &mut [S]),
+) -> [State<S>; 2] {
+    let c = rule();
+    let (rule, q) = if diffgrad { (Rule::DiffGrad(c), n) } else { (Rule::Adam(c), 0) };
+    let zero = S::store(0.0);
+    let mut a = (fill(n, 1, 1.0), vec![zero; n], vec![zero; n], vec![zero; q]);
+    let mut b = a.clone();
+    for t in 0..steps {
+        let g = fill(n, 100 + t, 2.0);
+        step(&rule, &mut a.0, &g, &mut a.1, &mut a.2, &mut a.3);
+        pass(&rule, &mut b.0, &g, &mut b.1, &mut b.2, &mut b.3);
+    }
+    [a, b]
+}
+
+fn bits<S: Storage<f32> + Copy>(x: &[S]) -> Vec<u32> {
+    x.iter().map(|v| v.load().to_bits()).collect()
+}
+
+fn max_diff<S: Storage<f32> + Copy>(x: &[S], y: &[S]) -> f32 {
+    x.iter().zip(y).map(|(a, b)| (a.load() - b.load()).abs()).fold(0.0, f32::max)
+}
+
+/// Lengths around the lane widths (4, 8, 16) and the widening block (64).
+const LENGTHS: [usize; 9] = [0, 1, 7, 15, 17, 63, 64, 65, 1000];
+
+/// Each level's exp is within a few ulp of the scalar one, so ξ ∈ [0.5, 1) differs by a few
+/// ulp and each update `lr·ξ·m/(√v+ε)` (|update| ≤ ~lr) by a few ulp of itself (the vector pass
+/// also folds ξ's division into the update's): after 5 steps of size ≤ 1e-2 the parameters
+/// agree to 1e-7 absolute (≈ 1e-5 of a step) plus one rounding of θ itself (|θ| < 2 here, so
+/// 2·ε). The state sees the parameters only through the
+/// coupled decay `wd·θ`, so it agrees to the same order.
+#[test]
+fn every_level_tracks_the_element_loop() {
+    for level in available_levels() {
+        let k = Kernels::for_level(level).unwrap();
+        let pass =
+            |r: &Rule<f32>, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], q: &mut [f32]| match r {
+                Rule::Adam(c) | Rule::DiffGrad(c) => (k.adam_f32)(c, p, g, m, v, q),
+                Rule::Sgd(_) => unreachable!(),
+            };
+        for n in LENGTHS {
+            // Adam: + − × ÷ √ are correctly rounded on every path, in the same order: same bits.
+            let [a, b] = run(n, 5, false, pass);
+            for (x, y, what) in [(&a.0, &b.0, "params"), (&a.1, &b.1, "m"), (&a.2, &b.2, "v")] {
+                assert_eq!(bits(x), bits(y), "{}: Adam n = {n}: {what}", level.name());
+            }
+            let [a, b] = run(n, 5, true, pass);
+            let states = [(&a.0, &b.0, "params"), (&a.1, &b.1, "m"), (&a.2, &b.2, "v"), (&a.3, &b.3, "prev")];
+            for (x, y, what) in states {
+                let worst = max_diff(x, y);
+                assert!(
+                    worst <= 1e-7 + 2.0 * f32::EPSILON,
+                    "{}: diffGrad n = {n}: {what} max diff {worst:e}",
+                    level.name()
+                );
+            }
+        }
+    }
+}
+
+/// `step_f32` with bf16/f16 moments (widened per block around the active level's f32 pass)
+/// against `step` with the same storage: Adam bit-identical. diffGrad: the f32 differences
+/// above can move a stored moment across a 16-bit rounding boundary (one storage ulp, 2⁻⁸
+/// relative for bf16, 2⁻¹¹ for f16), which changes that step's update by the same relative
+/// amount: parameters within 5 steps × lr × ulp, state within one storage ulp.
+#[test]
+fn sixteen_bit_moments_track_the_element_loop() {
+    fn check<S: Storage<f32> + Copy>(name: &str, ulp: f32) {
+        for n in LENGTHS {
+            let [a, b] = run::<S>(n, 5, false, |r, p, g, m, v, q| step_f32(r, p, g, m, v, q));
+            assert_eq!(
+                (bits(&a.0), bits(&a.1), bits(&a.2)),
+                (bits(&b.0), bits(&b.1), bits(&b.2)),
+                "{name} Adam n = {n}"
+            );
+            let [a, b] = run::<S>(n, 5, true, |r, p, g, m, v, q| step_f32(r, p, g, m, v, q));
+            let worst = max_diff(&a.0, &b.0);
+            assert!(worst <= 5.0 * 1e-2 * ulp + 1e-7, "{name} diffGrad n = {n}: params max diff {worst:e}");
+            for (x, y) in [(&a.1, &b.1), (&a.2, &b.2), (&a.3, &b.3)] {
+                for (p, q) in x.iter().zip(y.iter()) {
+                    let (p, q) = (p.load(), q.load());
+                    assert!((p - q).abs() <= ulp * p.abs().max(q.abs()) + 1e-7, "{name} n = {n}: {p} vs {q}");
+                }
+            }
+        }
+    }
+    check::<bf16>("bf16", 1.0 / 256.0);
+    check::<f16>("f16", 1.0 / 2048.0);
+}
