@@ -402,7 +402,7 @@ pub fn step<T: Float, S: Storage<T>>(
 }
 
 /// f32 fused step on the active SIMD level: Adam and diffGrad through the level's
-/// [`crate::Kernels::adam_f32`] ([`adam_lanes`] on SIMD levels; [`step`] on the scalar level,
+/// [`crate::Kernels::adam_f32`] (`adam_lanes` on SIMD levels; [`step`] on the scalar level,
 /// Cortex-M and forced scalar), SGD through [`step`]. Adam gives the same bits on every level;
 /// diffGrad's ξ differs from the scalar path by the vector exp's error (a few ulp).
 #[inline]
