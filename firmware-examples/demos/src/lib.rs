@@ -11,6 +11,7 @@
 #![no_std]
 #![warn(missing_docs)]
 
+mod denoise;
 mod finetune;
 mod gbnn;
 mod gbnn_data;
@@ -20,6 +21,10 @@ mod linalg;
 mod sinkhorn;
 
 pub use embedded_hal::delay::DelayNs;
+pub use denoise::{
+    denoise, denoise_noise, student_sample, StreamedMlp, DENOISE_JUDGE, DENOISE_SAMPLES, DENOISE_SCALE, DENOISE_SEED,
+    DENOISE_STUDENT,
+};
 pub use finetune::finetune;
 pub use gbnn::gbnn;
 pub use hexout::{DemoError, HexOut, Summary};
