@@ -13,7 +13,7 @@ use core::fmt::Write;
 
 use embedded_hal::delay::DelayNs;
 use ferrokern::denoise::{student_inputs, CLASSES, HIDDEN, PIXELS, STUDENT_LAYOUT};
-use ferrokern::model::{Model, Tensor};
+use ferrokern::model::{Model, Values};
 use ferrokern::nn::{
     argmax_rows, load_mlp_params, load_standardization, mlp_layers, standardize, Activation, LayerSpec, Mlp,
 };
@@ -59,7 +59,7 @@ const NAMES: [[&str; 3]; MAX_LAYERS] = [
     ["layer3.weight", "layer3.bias", "layer3.activation"],
 ];
 /// Most judge parameters (64 → 32 → 10 has 2410).
-const JUDGE_MAX_PARAMS: usize = 4096;
+const JUDGE_MAX_PARAMS: usize = 2560;
 /// Most judge hidden + output widths summed (for its activation buffer).
 const JUDGE_MAX_UNITS: usize = 64;
 
@@ -132,7 +132,9 @@ impl<'m> StreamedMlp<'m> {
         let mut params = [0.0f32; BLOCK * (MAX_WIDTH + 1)];
         let mut acts = [0.0f32; 2 * BLOCK];
         for (l, [weight, bias, _]) in layers.iter().zip(NAMES) {
-            let (w, b) = (self.model.tensor(weight)?, self.model.tensor(bias)?);
+            // Blocks are consecutive rows: one sequential decoder per tensor, no seeking.
+            let mut w = self.model.tensor(weight)?.values::<f32>()?;
+            let mut b = self.model.tensor(bias)?.values::<f32>()?;
             let input = cur.get(..l.inputs).ok_or(Error::SizeOverflow)?;
             for r0 in (0..l.outputs).step_by(BLOCK) {
                 let rows = BLOCK.min(l.outputs - r0);
@@ -140,8 +142,8 @@ impl<'m> StreamedMlp<'m> {
                 let mlp = Mlp::new(&block)?;
                 let p = params.get_mut(..rows * (l.inputs + 1)).ok_or(Error::SizeOverflow)?;
                 let (pw, pb) = p.split_at_mut(rows * l.inputs);
-                decode(&w, r0 * l.inputs, pw)?;
-                decode(&b, r0, pb)?;
+                decode(&mut w, pw)?;
+                decode(&mut b, pb)?;
                 let a = acts.get_mut(..2 * rows).ok_or(Error::SizeOverflow)?;
                 mlp.forward(p, input, 1, a)?;
                 let dst = next.get_mut(r0..r0 + rows).ok_or(Error::SizeOverflow)?;
@@ -154,10 +156,10 @@ impl<'m> StreamedMlp<'m> {
     }
 }
 
-/// Elements `start..start + out.len()` of `t` (row-major) widened to f32.
-fn decode(t: &Tensor<'_>, start: usize, out: &mut [f32]) -> Result<(), Error> {
-    for (k, o) in out.iter_mut().enumerate() {
-        *o = t.get_f32(start + k).ok_or(model_error("tensor element out of range or not float"))?;
+/// The next `out.len()` elements of a tensor's decoder, widened to f32.
+fn decode(values: &mut Values<'_, f32>, out: &mut [f32]) -> Result<(), Error> {
+    for o in out.iter_mut() {
+        *o = values.next().ok_or(model_error("tensor shorter than its shape"))?;
     }
     Ok(())
 }
@@ -178,6 +180,14 @@ pub fn student_sample(
     let mut row = [0.0f32; STUDENT_LAYOUT.input_len()];
     student_inputs(&STUDENT_LAYOUT, z, &[class], &[w], &mut row)?;
     student.forward(&row, out)
+}
+
+/// The embedded student ([`DENOISE_STUDENT`]) as a [`StreamedMlp`].
+///
+/// # Errors
+/// As [`Model::parse`] and [`StreamedMlp::new`].
+pub fn denoise_student() -> Result<StreamedMlp<'static>, Error> {
+    StreamedMlp::new(Model::parse(DENOISE_STUDENT)?)
 }
 
 /// Fills `z` with the demo's noise (see [`DENOISE_SEED`]).
@@ -206,7 +216,7 @@ fn ascii_row(row: &[f32]) -> [u8; 8] {
 /// Stack: ≈ 19 KB for the streamed student + ≈ 13 KB for the judge and samples; no heap.
 pub fn denoise<W: Write>(out: &mut W, _delay: &mut impl DelayNs) -> Result<Summary, DemoError> {
     let mut p = HexOut::new(out);
-    let student = StreamedMlp::new(Model::parse(DENOISE_STUDENT)?)?;
+    let student = denoise_student()?;
     let weight_type = Model::parse(DENOISE_STUDENT)?.tensor("layer0.weight")?.dtype().name();
     p.note(format_args!(
         "student {STUDENT_LEN} bytes ({weight_type} weights, {} layers), judge {JUDGE_LEN} bytes; w = {}, seed {DENOISE_SEED}",

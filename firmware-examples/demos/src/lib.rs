@@ -22,7 +22,7 @@ mod sinkhorn;
 
 pub use embedded_hal::delay::DelayNs;
 pub use denoise::{
-    denoise, denoise_noise, student_sample, StreamedMlp, DENOISE_JUDGE, DENOISE_SAMPLES, DENOISE_SCALE, DENOISE_SEED,
+    denoise, denoise_noise, denoise_student, student_sample, StreamedMlp, DENOISE_JUDGE, DENOISE_SAMPLES, DENOISE_SCALE, DENOISE_SEED,
     DENOISE_STUDENT,
 };
 pub use finetune::finetune;
