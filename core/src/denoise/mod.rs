@@ -78,6 +78,7 @@ mod flow;
 mod guidance;
 mod metrics;
 mod nasa;
+mod persist;
 mod sampler;
 
 pub use flow::{
@@ -93,6 +94,12 @@ pub use metrics::{
     precision_recall, psd_sqrt, psd_sqrt_workspace_len, symmetric_eigen, PrecisionRecall, MAX_K,
 };
 pub use nasa::{nasa_attention, workspace_len as nasa_workspace_len, AttentionShape};
+#[cfg(feature = "std")]
+pub use persist::flow_model_writer;
+pub use persist::{
+    flow_layers, flow_layout, load_flow_params, FlowModelKind, FLOW_STUDENT_KIND, FLOW_TEACHER_KIND,
+    MAX_FLOW_LAYERS,
+};
 pub use sampler::{
     ddim_sample, ddim_step, euler_buffer_len, euler_sample, student_generate, student_inputs, GuidanceKind,
     SampleStats,

@@ -29,8 +29,8 @@ mod train;
 pub use data::{column_stats, column_stats_all, gather, gather_rows, standardize};
 pub use loss::{argmax_rows, count_correct, mse, softmax_cross_entropy};
 pub use mlp::Mlp;
+pub use persist::{layer_stack, load_mlp_params, load_standardization, mlp_layers, MAX_LAYERS, MLP_KIND};
 #[cfg(feature = "std")]
-pub use persist::save_mlp;
-pub use persist::{load_mlp_params, load_standardization, mlp_layers, MAX_LAYERS, MLP_KIND};
+pub use persist::{save_layer_stack, save_mlp};
 pub use spec::{activations_len, max_width, params_len, scratch_len, Activation, LayerSpec};
 pub use train::{count_correct_batched, loss_and_grad, train_buffer_len, train_step, Target, TrainBuffers};

@@ -94,6 +94,15 @@ pub fn mlp_layers<'l>(model: &Model<'_>, out: &'l mut [LayerSpec]) -> Result<&'l
     if model.kind() != MLP_KIND {
         return Err(model_error("model kind is not mlp"));
     }
+    layer_stack(model, out)
+}
+
+/// [`mlp_layers`] without the kind check: the layer stack of any model that stores one in the
+/// `"mlp"` layout (e.g. the flow models of [`crate::denoise`]).
+///
+/// # Errors
+/// As [`mlp_layers`], except the kind.
+pub fn layer_stack<'l>(model: &Model<'_>, out: &'l mut [LayerSpec]) -> Result<&'l [LayerSpec]> {
     let count = model.meta_usize("layers")?;
     if count == 0 || count > MAX_LAYERS {
         return Err(Error::InvalidParameter { name: "layers", reason: "must be in 1..=100" });
@@ -201,21 +210,54 @@ pub fn save_mlp<T: Real>(
     check_len("params", mlp.params_len(), params.len())?;
     check_len("mean", mlp.inputs(), mean.len())?;
     check_len("std", mlp.inputs(), std.len())?;
+    save_layer_stack(writer, layers, params, crate::model::DType::F32)?;
+    let f32s = |v: &[T]| v.iter().map(|x| x.to_f64() as f32).collect::<Vec<f32>>();
+    writer.tensor_f32("standardize.mean", &[mean.len()], &f32s(mean))?;
+    writer.tensor_f32("standardize.std", &[std.len()], &f32s(std))?;
+    Ok(())
+}
+
+/// Adds the layer stack of an MLP (metadata `layers`, `layer<i>.activation`; tensors
+/// `layer<i>.weight`/`.bias`) to `writer`, the weights stored as `dtype` (F32, F16 or BF16,
+/// rounded to nearest); the part of [`save_mlp`] without the standardisation, for any kind.
+/// O(params).
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] for a wrong `params` length; [`Error::InvalidParameter`] for
+/// a non-float `dtype`, more than [`MAX_LAYERS`] layers or names already in the writer;
+/// [`Error::NonFinite`] for NaN/inf or values beyond the range of `dtype`.
+#[cfg(feature = "std")]
+pub fn save_layer_stack<T: Real>(
+    writer: &mut crate::model::ModelWriter,
+    layers: &[LayerSpec],
+    params: &[T],
+    dtype: crate::model::DType,
+) -> Result<()> {
+    use crate::model::DType;
+    use std::vec::Vec;
+    let mlp = super::Mlp::new(layers)?;
+    check_len("params", mlp.params_len(), params.len())?;
     if layers.len() > MAX_LAYERS {
         return Err(Error::InvalidParameter { name: "layers", reason: "at most 100" });
     }
+    if !dtype.is_float() {
+        return Err(Error::InvalidParameter { name: "dtype", reason: "must be f32, f16 or bf16" });
+    }
     let f32s = |v: &[T]| v.iter().map(|x| x.to_f64() as f32).collect::<Vec<f32>>();
+    let put = |w: &mut crate::model::ModelWriter, name: &str, shape: &[usize], v: &[T]| match dtype {
+        DType::F16 => w.tensor_f16(name, shape, &f32s(v)).map(|_| ()),
+        DType::BF16 => w.tensor_bf16(name, shape, &f32s(v)).map(|_| ()),
+        _ => w.tensor_f32(name, shape, &f32s(v)).map(|_| ()),
+    };
     writer.meta_i64("layers", i64::try_from(layers.len()).map_err(|_| Error::SizeOverflow)?)?;
     let mut rest = params;
     for (i, l) in layers.iter().enumerate() {
         let (w, tail) = rest.split_at_checked(l.outputs * l.inputs).ok_or(Error::SizeOverflow)?;
         let (b, tail) = tail.split_at_checked(l.outputs).ok_or(Error::SizeOverflow)?;
         rest = tail;
-        writer.tensor_f32(LayerName::new(i, "weight")?.as_str(), &[l.outputs, l.inputs], &f32s(w))?;
-        writer.tensor_f32(LayerName::new(i, "bias")?.as_str(), &[l.outputs], &f32s(b))?;
+        put(writer, LayerName::new(i, "weight")?.as_str(), &[l.outputs, l.inputs], w)?;
+        put(writer, LayerName::new(i, "bias")?.as_str(), &[l.outputs], b)?;
         writer.meta_str(LayerName::new(i, "activation")?.as_str(), l.activation.name())?;
     }
-    writer.tensor_f32("standardize.mean", &[mean.len()], &f32s(mean))?;
-    writer.tensor_f32("standardize.std", &[std.len()], &f32s(std))?;
     Ok(())
 }
