@@ -12,7 +12,9 @@
 use core::fmt::Write;
 
 use embedded_hal::delay::DelayNs;
-use ferrokern::denoise::{student_inputs, CLASSES, HIDDEN, PIXELS, STUDENT_LAYOUT};
+use ferrokern::denoise::{
+    flow_layout, student_inputs, FlowModelKind, CLASSES, HIDDEN, PIXELS, STUDENT_LAYOUT,
+};
 use ferrokern::model::{Model, Values};
 use ferrokern::nn::{
     argmax_rows, load_mlp_params, load_standardization, mlp_layers, standardize, Activation, LayerSpec, Mlp,
@@ -94,13 +96,16 @@ impl<'m> StreamedMlp<'m> {
         for (slot, [weight, bias, act]) in layers.iter_mut().zip(NAMES).take(count) {
             let (outputs, inputs) = match model.tensor(weight)?.shape() {
                 [o, i] => (*o, *i),
-                s => return Err(Error::DimensionMismatch { what: "weight rank", expected: 2, found: s.len() }),
+                s => {
+                    return Err(Error::DimensionMismatch { what: "weight rank", expected: 2, found: s.len() })
+                }
             };
             if outputs > MAX_WIDTH || inputs > MAX_WIDTH {
                 return Err(Error::InvalidParameter { name: "layer width", reason: "at most 256" });
             }
             model.tensor(bias)?.expect_shape(&[outputs])?;
-            let activation = Activation::from_name(model.meta_str(act)?).ok_or(model_error("unknown activation"))?;
+            let activation =
+                Activation::from_name(model.meta_str(act)?).ok_or(model_error("unknown activation"))?;
             *slot = LayerSpec::new(inputs, outputs, activation);
         }
         let layers_used = layers.get(..count).ok_or(Error::SizeOverflow)?;
@@ -185,9 +190,14 @@ pub fn student_sample(
 /// The embedded student ([`DENOISE_STUDENT`]) as a [`StreamedMlp`].
 ///
 /// # Errors
-/// As [`Model::parse`] and [`StreamedMlp::new`].
+/// As [`Model::parse`], [`flow_layout`] (kind `"flow-student"`) and [`StreamedMlp::new`];
+/// [`Error::Model`] if the stored layout is not [`STUDENT_LAYOUT`].
 pub fn denoise_student() -> Result<StreamedMlp<'static>, Error> {
-    StreamedMlp::new(Model::parse(DENOISE_STUDENT)?)
+    let model = Model::parse(DENOISE_STUDENT)?;
+    if flow_layout(&model, FlowModelKind::Student)? != STUDENT_LAYOUT {
+        return Err(model_error("student layout differs from STUDENT_LAYOUT"));
+    }
+    StreamedMlp::new(model)
 }
 
 /// Fills `z` with the demo's noise (see [`DENOISE_SEED`]).
@@ -260,10 +270,9 @@ fn judge(
     ferrokern::error::check_len("judge inputs", PIXELS, mlp.inputs())?;
     ferrokern::error::check_len("judge outputs", CLASSES, mlp.outputs())?;
     let mut params_buf = [0.0f32; JUDGE_MAX_PARAMS];
-    let params = params_buf.get_mut(..mlp.params_len()).ok_or(Error::WorkspaceTooSmall {
-        needed: mlp.params_len(),
-        given: JUDGE_MAX_PARAMS,
-    })?;
+    let params = params_buf
+        .get_mut(..mlp.params_len())
+        .ok_or(Error::WorkspaceTooSmall { needed: mlp.params_len(), given: JUDGE_MAX_PARAMS })?;
     load_mlp_params(&model, layers, params)?;
     let mut x = *samples;
     if model.find("standardize.mean").is_some() {
