@@ -20,11 +20,11 @@ mod lasso;
 mod linalg;
 mod sinkhorn;
 
-pub use embedded_hal::delay::DelayNs;
 pub use denoise::{
-    denoise, denoise_noise, denoise_student, student_sample, StreamedMlp, DENOISE_JUDGE, DENOISE_SAMPLES, DENOISE_SCALE, DENOISE_SEED,
-    DENOISE_STUDENT,
+    denoise, denoise_noise, denoise_student, student_sample, StreamedMlp, DENOISE_JUDGE, DENOISE_SAMPLES,
+    DENOISE_SCALE, DENOISE_SEED, DENOISE_STUDENT,
 };
+pub use embedded_hal::delay::DelayNs;
 pub use finetune::finetune;
 pub use gbnn::gbnn;
 pub use hexout::{DemoError, HexOut, Summary};
