@@ -41,6 +41,8 @@ enum Command {
     Export(cmd::export::Args),
     /// Entropic optimal transport between two point clouds (Sinkhorn; plan, cost, potentials).
     Sinkhorn(cmd::sinkhorn::Args),
+    /// Digits from a flow teacher and its one-step student: `denoise train|distill|sample|judge`.
+    Denoise(cmd::denoise::Args),
     /// Panic on purpose (tests the one-line internal-error handler).
     #[command(hide = true)]
     InternalPanic,
@@ -59,6 +61,7 @@ impl Command {
             Command::Gbnn(a) => cmd::gbnn::run(a, ctx),
             Command::Export(a) => cmd::export::run(a, ctx),
             Command::Sinkhorn(a) => cmd::sinkhorn::run(a, ctx),
+            Command::Denoise(a) => cmd::denoise::run(a, ctx),
             Command::InternalPanic => panic!("deliberate panic (internal-panic)"),
         }
     }

@@ -31,6 +31,7 @@
 //! 4. Tests in `cli/tests/` running the binary: JSON keys, and bad parameters → `error:` + 2.
 
 pub mod bcd;
+pub mod denoise;
 pub mod export;
 pub mod gbnn;
 pub mod info;

@@ -9,13 +9,14 @@ use crate::error::Result;
 use crate::output::Progress;
 
 pub mod bcd;
+pub mod denoise;
 pub mod gbnn;
 pub mod linalg;
 pub mod optim;
 pub mod ot;
 
 /// Every registered demo, in tour order.
-pub const DEMOS: &[Demo] = &[linalg::DEMO, optim::DEMO, bcd::DEMO, gbnn::DEMO, ot::DEMO];
+pub const DEMOS: &[Demo] = &[linalg::DEMO, optim::DEMO, bcd::DEMO, gbnn::DEMO, ot::DEMO, denoise::DEMO];
 
 /// One tour entry.
 pub struct Demo {

@@ -23,6 +23,13 @@ pub enum GuidanceKind {
         /// γ̄.
         threshold: f64,
     },
+    /// Negative-condition steering, the plain negative-label CFG form: [`cfg`] with the
+    /// unconditional row conditioned on `label` instead of the null class,
+    /// `v̂ = v_neg + w·(v_c − v_neg)`.
+    Negative {
+        /// The class steered away from (`≤ classes`; `classes` = null gives CFG).
+        label: usize,
+    },
 }
 
 /// Counters of one sampling run.
@@ -55,7 +62,7 @@ fn needs_uncond(kind: &GuidanceKind, w: f64, ag: &[AdaptiveGuidance], s: usize) 
     match kind {
         GuidanceKind::Adaptive { .. } => ag.get(s).is_some_and(AdaptiveGuidance::needs_uncond),
         GuidanceKind::Apg(c) => ApgConfig { w, ..*c }.enabled(),
-        GuidanceKind::Cfg => w != 1.0,
+        GuidanceKind::Cfg | GuidanceKind::Negative { .. } => w != 1.0,
     }
 }
 
@@ -126,7 +133,11 @@ pub fn euler_sample<T: Real>(
             layout.write_input(xs, t, label, 0.0, row)?;
             if needs_uncond(kind, w, ag_states, s) {
                 let urow = uncond_rows.next().ok_or(Error::SizeOverflow)?;
-                layout.write_input(xs, t, layout.null_label(), 0.0, urow)?;
+                let other = match kind {
+                    GuidanceKind::Negative { label } => *label,
+                    _ => layout.null_label(),
+                };
+                layout.write_input(xs, t, other, 0.0, urow)?;
                 rows += 1;
             }
         }
@@ -150,7 +161,7 @@ pub fn euler_sample<T: Real>(
                     let ag = ag_states.get_mut(s).ok_or(Error::SizeOverflow)?;
                     ag.guide(vc, vu, w, guided)?;
                 }
-                (GuidanceKind::Cfg, Some(vu)) => cfg(vc, vu, w, guided)?,
+                (GuidanceKind::Cfg | GuidanceKind::Negative { .. }, Some(vu)) => cfg(vc, vu, w, guided)?,
                 (GuidanceKind::Apg(c), Some(vu)) => {
                     let config = ApgConfig { w, ..*c };
                     let mut mb = MomentumBuffer { running: m };
