@@ -6,9 +6,9 @@
 //!   once cos(v_c, v_u) ≥ γ̄).
 //!
 //! Speed does not depend on the weights, so the timed networks are the committed models when
-//! they exist (`FERROKERN_DENOISE_MODELS`, default `firmware-examples/denoise/model/`:
-//! `teacher.fkm`, `student.fkm`, `judge.fkm`) and random-init networks of the spec's shapes
-//! otherwise. AG's evaluation count depends on the weights: with a trained teacher and judge
+//! they exist (`models/denoise/teacher.fkm`, `firmware-examples/denoise/model/student.fkm`,
+//! `models/denoise/judge.fkm`; `FERROKERN_DENOISE_MODELS=DIR` reads all three from DIR) and
+//! random-init networks of the spec's shapes otherwise. AG's evaluation count depends on the weights: with a trained teacher and judge
 //! the bench first prints, for several γ̄, AG's evaluations and its judge accuracy / FD_feat
 //! (200 samples, 20 per class, vs the real test split) next to CFG's, and the evaluations
 //! saved at equal quality. Figures: `benches/README-denoise.md`.
@@ -24,7 +24,10 @@ use ferrokern::denoise::{
     STUDENT_LAYOUT, STUDENT_NET, TEACHER_LAYOUT, TEACHER_NET,
 };
 use ferrokern::model::Model;
-use ferrokern::nn::{argmax_rows, load_mlp_params, mlp_layers, params_len, Activation, LayerSpec, Mlp};
+use ferrokern::nn::{
+    argmax_rows, load_mlp_params, load_standardization, mlp_layers, params_len, standardize, Activation,
+    LayerSpec, Mlp,
+};
 use ferrokern::rng::Pcg32;
 
 const STEPS: usize = 64;
@@ -41,17 +44,19 @@ const PER_CLASS: usize = 20;
 const DIGITS: &str = include_str!("../../host-tests/data/digits.csv");
 const DIGITS_TEST: &str = include_str!("../../host-tests/data/splits/digits_test.txt");
 
-fn model_dir() -> PathBuf {
-    std::env::var_os("FERROKERN_DENOISE_MODELS").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../firmware-examples/denoise/model")),
-        PathBuf::from,
-    )
+/// Where model `file` is read from.
+fn model_path(file: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("FERROKERN_DENOISE_MODELS") {
+        return PathBuf::from(dir).join(file);
+    }
+    let dir = if file == "student.fkm" { "firmware-examples/denoise/model" } else { "models/denoise" };
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join(dir).join(file)
 }
 
 /// Parameters of a flow model file, or a random init of `layers` (and whether it was loaded).
 fn flow_params(file: &str, kind: FlowModelKind, layers: &[LayerSpec]) -> (Vec<f32>, bool) {
     let mut params = vec![0.0f32; params_len(layers)];
-    if let Ok(bytes) = std::fs::read(model_dir().join(file)) {
+    if let Ok(bytes) = std::fs::read(model_path(file)) {
         let model = Model::parse(&bytes).unwrap();
         load_flow_params(&model, kind, layers, &mut params).unwrap();
         return (params, true);
@@ -60,15 +65,20 @@ fn flow_params(file: &str, kind: FlowModelKind, layers: &[LayerSpec]) -> (Vec<f3
     (params, false)
 }
 
-/// The judge: layers, params (f32), or None if no judge file.
-fn judge() -> Option<(Vec<LayerSpec>, Vec<f32>)> {
-    let bytes = std::fs::read(model_dir().join("judge.fkm")).ok()?;
+/// The judge (layers, params, standardisation mean and std), or None if no judge file.
+type Judge = (Vec<LayerSpec>, Vec<f32>, Vec<f32>, Vec<f32>);
+
+/// Reads the judge.
+fn judge() -> Option<Judge> {
+    let bytes = std::fs::read(model_path("judge.fkm")).ok()?;
     let model = Model::parse(&bytes).unwrap();
     let mut specs = [LayerSpec::new(1, 1, Activation::Identity); 8];
     let layers = mlp_layers(&model, &mut specs).unwrap().to_vec();
     let mut params = vec![0.0f32; params_len(&layers)];
     load_mlp_params(&model, &layers, &mut params).unwrap();
-    Some((layers, params))
+    let (mut mean, mut std) = (vec![0.0f32; PIXELS], vec![0.0f32; PIXELS]);
+    load_standardization(&model, &mut mean, &mut std).unwrap();
+    Some((layers, params, mean, std))
 }
 
 /// Noise rows and labels: `per_class` rows of each class, seeded.
@@ -103,15 +113,17 @@ fn teacher_sample(params: &[f32], kind: &GuidanceKind, z: &[f32], labels: &[usiz
 }
 
 /// Judge accuracy against `labels` and FD of the hidden (first-layer) features vs `real`.
-fn quality(judge: &(Vec<LayerSpec>, Vec<f32>), x: &[f32], labels: &[usize], real: &[f32]) -> (f64, f64) {
-    let (layers, params) = judge;
+fn quality(judge: &Judge, x: &[f32], labels: &[usize], real: &[f32]) -> (f64, f64) {
+    let (layers, params, mean, std) = judge;
     let mlp = Mlp::new(layers).unwrap();
     let hidden = layers[0].outputs;
     let run = |x: &[f32]| {
-        let clipped: Vec<f32> = x.iter().map(|v| v.clamp(-1.0, 1.0)).collect();
-        let n = clipped.len() / PIXELS;
+        // Clipped, back to the judge's raw 0–16 pixels, its standardisation.
+        let mut raw: Vec<f32> = x.iter().map(|v| 8.0 * (v.clamp(-1.0, 1.0) + 1.0)).collect();
+        standardize(&mut raw, mean, std).unwrap();
+        let n = raw.len() / PIXELS;
         let mut acts = vec![0.0f32; mlp.activations_len(n).unwrap()];
-        mlp.forward(params, &clipped, n, &mut acts).unwrap();
+        mlp.forward(params, &raw, n, &mut acts).unwrap();
         let feats = acts[n * hidden..2 * n * hidden].to_vec();
         let mut classes = vec![0usize; n];
         argmax_rows(mlp.output(&acts, n).unwrap(), CLASSES, &mut classes).unwrap();
@@ -149,7 +161,7 @@ fn real_test() -> Vec<f32> {
 
 /// The quality sweep (printed); returns the γ̄ with the fewest evaluations whose accuracy is
 /// within 0.01 of CFG's and FD_feat within 10 % of CFG's ("equal quality").
-fn ag_at_equal_quality(teacher: &[f32], judge: &(Vec<LayerSpec>, Vec<f32>)) -> Option<f64> {
+fn ag_at_equal_quality(teacher: &[f32], judge: &Judge) -> Option<f64> {
     let real = real_test();
     let (z, labels) = noise(PER_CLASS, 99);
     let n = labels.len();
@@ -196,7 +208,7 @@ fn bench(c: &mut Criterion) {
         "teacher: {}, student: {} (from {})",
         if trained_teacher { "model file" } else { "random init" },
         if trained_student { "model file (f16 weights widened to f32)" } else { "random init" },
-        model_dir().display()
+        model_path("teacher.fkm").display()
     );
     let ag_gamma = match (trained_teacher, judge()) {
         (true, Some(j)) => ag_at_equal_quality(&teacher, &j).unwrap_or(AG_TIMED),

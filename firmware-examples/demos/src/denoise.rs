@@ -30,13 +30,15 @@ struct Aligned<T: ?Sized>(T);
 
 const STUDENT_LEN: usize = include_bytes!("../../denoise/model/student.fkm").len();
 static STUDENT: Aligned<[u8; STUDENT_LEN]> = Aligned(*include_bytes!("../../denoise/model/student.fkm"));
-const JUDGE_LEN: usize = include_bytes!("../../denoise/model/judge.fkm").len();
-static JUDGE: Aligned<[u8; JUDGE_LEN]> = Aligned(*include_bytes!("../../denoise/model/judge.fkm"));
+const JUDGE_LEN: usize = include_bytes!("../../../models/denoise/judge.fkm").len();
+static JUDGE: Aligned<[u8; JUDGE_LEN]> = Aligned(*include_bytes!("../../../models/denoise/judge.fkm"));
 
-/// The student model file linked into flash (f16 weights; see
-/// `firmware-examples/denoise/model/README.md` for the command that makes it).
+/// The student model file linked into flash (`firmware-examples/denoise/model/student.fkm`,
+/// kind `"flow-student"`, f16 weights; made by `ferrokern denoise distill`, the command is in
+/// `xtask/src/retrain.rs`).
 pub static DENOISE_STUDENT: &[u8] = &STUDENT.0;
-/// The judge (digits classifier, kind `"mlp"`, input pixels in [−1, 1]) linked into flash.
+/// The judge linked into flash (`models/denoise/judge.fkm`: a digits classifier of kind
+/// `"mlp"` trained by `ferrokern train mlp` on the raw 0–16 pixels, with its standardisation).
 pub static DENOISE_JUDGE: &[u8] = &JUDGE.0;
 
 /// Samples the demo generates: one per class, class `c` from the `c`-th noise row.
@@ -258,8 +260,9 @@ pub fn denoise<W: Write>(out: &mut W, _delay: &mut impl DelayNs) -> Result<Summa
     Ok(p.finish()?)
 }
 
-/// The judge's logits and classes for the samples (pixels standardised first if the file
-/// stores a standardisation).
+/// The judge's logits and classes for the samples: clipped to [−1, 1] (as images are shown),
+/// mapped back to the 0–16 pixels the judge was trained on (`8·(x + 1)`, inverse of spec
+/// §(f).1's scaling), standardised with the file's statistics.
 fn judge(
     samples: &[f32; DENOISE_SAMPLES * PIXELS],
 ) -> Result<([f32; DENOISE_SAMPLES * CLASSES], [usize; DENOISE_SAMPLES]), Error> {
@@ -275,11 +278,12 @@ fn judge(
         .ok_or(Error::WorkspaceTooSmall { needed: mlp.params_len(), given: JUDGE_MAX_PARAMS })?;
     load_mlp_params(&model, layers, params)?;
     let mut x = *samples;
-    if model.find("standardize.mean").is_some() {
-        let (mut mean, mut std) = ([0.0f32; PIXELS], [1.0f32; PIXELS]);
-        load_standardization(&model, &mut mean, &mut std)?;
-        standardize(&mut x, &mean, &std)?;
+    for v in x.iter_mut() {
+        *v = 8.0 * (v.clamp(-1.0, 1.0) + 1.0);
     }
+    let (mut mean, mut std) = ([0.0f32; PIXELS], [1.0f32; PIXELS]);
+    load_standardization(&model, &mut mean, &mut std)?;
+    standardize(&mut x, &mean, &std)?;
     let mut acts_buf = [0.0f32; 2 * JUDGE_MAX_UNITS * DENOISE_SAMPLES];
     let n_acts = mlp.activations_len(DENOISE_SAMPLES)?;
     let acts = acts_buf.get_mut(..n_acts).ok_or(Error::WorkspaceTooSmall { needed: n_acts, given: 0 })?;

@@ -70,13 +70,12 @@ fn judge_f64(x: &[f64]) -> Vec<f64> {
     let layers = mlp_layers(&model, &mut specs).unwrap();
     let mut params = vec![0.0f64; params_len(layers)];
     load_mlp_params(&model, layers, &mut params).unwrap();
-    let mut x = x.to_vec();
-    if model.find("standardize.mean").is_some() {
-        let (mut mean, mut std) = (vec![0.0; PIXELS], vec![0.0; PIXELS]);
-        load_standardization(&model, &mut mean, &mut std).unwrap();
-        for row in x.chunks_exact_mut(PIXELS) {
-            row.iter_mut().zip(mean.iter().zip(&std)).for_each(|(v, (m, s))| *v = (*v - m) / s);
-        }
+    // Clipped to [−1, 1], back to the judge's 0–16 pixels, its standardisation.
+    let mut x: Vec<f64> = x.iter().map(|v| 8.0 * (v.clamp(-1.0, 1.0) + 1.0)).collect();
+    let (mut mean, mut std) = (vec![0.0; PIXELS], vec![0.0; PIXELS]);
+    load_standardization(&model, &mut mean, &mut std).unwrap();
+    for row in x.chunks_exact_mut(PIXELS) {
+        row.iter_mut().zip(mean.iter().zip(&std)).for_each(|(v, (m, s))| *v = (*v - m) / s);
     }
     let n = x.len() / PIXELS;
     let mlp = Mlp::new(layers).unwrap();
