@@ -5,7 +5,7 @@
 //!
 //! RAM stays small although the student has ~106k parameters (212 KB as f16, 424 KB as f32):
 //! the model file is parsed in place ([`Model::parse`], zero-copy) and each layer is evaluated
-//! in blocks of [`BLOCK`] output rows whose weights are decoded from flash to f32 just before
+//! in blocks of `BLOCK` (16) output rows whose weights are decoded from flash to f32 just before
 //! use ([`StreamedMlp`]); each block is one single-layer [`Mlp::forward`], so the arithmetic
 //! is the library's. Only the judge (~2.4k parameters) is decoded whole.
 //!
@@ -77,8 +77,8 @@ fn model_error(reason: &'static str) -> Error {
 }
 
 /// An MLP whose weights stay in a model file (any float dtype, typically f16 in flash) and are
-/// decoded block by block during the forward pass. One row at a time; RAM: [`BLOCK`]·(width+1)
-/// + 2·[`MAX_WIDTH`] + 2·[`BLOCK`] f32 on the stack (≈ 19 KB).
+/// decoded block by block during the forward pass. One row at a time; RAM: `BLOCK` (16)·(width+1)
+/// + 2·`MAX_WIDTH` (256) + 2·`BLOCK` (16) f32 on the stack (≈ 19 KB).
 #[derive(Clone, Copy, Debug)]
 pub struct StreamedMlp<'m> {
     model: Model<'m>,
@@ -92,8 +92,8 @@ impl<'m> StreamedMlp<'m> {
     ///
     /// # Errors
     /// [`Error::Model`] for missing entries or an unknown activation,
-    /// [`Error::InvalidParameter`] for more than [`MAX_LAYERS`] layers or a width above
-    /// [`MAX_WIDTH`], [`Error::DimensionMismatch`] for shapes that do not chain.
+    /// [`Error::InvalidParameter`] for more than `MAX_LAYERS` (4) layers or a width above
+    /// `MAX_WIDTH` (256), [`Error::DimensionMismatch`] for shapes that do not chain.
     pub fn new(model: Model<'m>) -> Result<Self, Error> {
         let count = model.meta_usize("layers")?;
         if count == 0 || count > MAX_LAYERS {
@@ -127,7 +127,7 @@ impl<'m> StreamedMlp<'m> {
     }
 
     /// Forward pass of one row `x` (`inputs` long) into `out` (`outputs` long). Per block of
-    /// [`BLOCK`] output rows: decode `W[rows]`, `b[rows]` from the file, one
+    /// `BLOCK` (16) output rows: decode `W[rows]`, `b[rows]` from the file, one
     /// [`Mlp::forward`] of that single-layer block. O(params) time (each weight decoded once).
     ///
     /// # Errors
