@@ -16,6 +16,21 @@ const MODELS: &[(&str, &str)] = &[
          --test-rows host-tests/data/splits/breast_cancer_test.txt --steps 100 --units 1 --lr 0.1 --seed 0 \
          --out firmware-examples/gbnn/model/breast_cancer.fkm",
     ),
+    (
+        "denoise judge: digits MLP(32, ReLU) classifier (FD features, accuracy)",
+        "train mlp --data host-tests/data/digits.csv --test-rows host-tests/data/splits/digits_test.txt \
+         --hidden 32 --epochs 60 --seed 1 --no-standardize --out models/denoise/judge.fkm",
+    ),
+    (
+        "denoise teacher: class-conditional flow MLP on digits (f32)",
+        "denoise train --data host-tests/data/digits.csv --test-rows host-tests/data/splits/digits_test.txt \
+         --steps 20000 --seed 42 --out models/denoise/teacher.fkm",
+    ),
+    (
+        "denoise student: one-step generator G(z, y, w) distilled from the teacher (f16, fw-denoise)",
+        "denoise distill --teacher models/denoise/teacher.fkm --pairs 16000 --teacher-steps 64 --epochs 60 \
+         --seed 42 --weights f16 --out firmware-examples/denoise/model/student.fkm",
+    ),
 ];
 
 /// Retrains every model in [`MODELS`].

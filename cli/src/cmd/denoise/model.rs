@@ -187,8 +187,10 @@ pub fn clip(x: &mut [f32]) {
     x.iter_mut().for_each(|v| *v = v.clamp(-1.0, 1.0));
 }
 
-/// The judge: an `mlp` classifier of digits stored with its input standardisation (trained by
-/// `ferrokern train mlp` on the raw 0–16 pixels); features = its penultimate activations.
+/// The judge: an `mlp` classifier of digits on the raw 0–16 pixels, with the input
+/// standardisation stored in its file (the committed one: `ferrokern train mlp --hidden 32
+/// --no-standardize`, i.e. the identity, which keeps it insensitive to the small background
+/// noise of generated digits); features = its penultimate activations.
 #[derive(Debug, Clone)]
 pub struct Judge {
     layers: Vec<LayerSpec>,

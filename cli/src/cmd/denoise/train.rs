@@ -43,7 +43,7 @@ impl Weights {
 #[derive(Debug, Clone, clap::Args)]
 pub struct OptArgs {
     /// Peak learning rate of Adam (linear warm-up, then cosine decay to lr/100).
-    #[arg(long, default_value_t = 2e-3)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 2e-3)]
     lr: f64,
     /// Warm-up steps.
     #[arg(long, default_value_t = 200)]
@@ -52,7 +52,7 @@ pub struct OptArgs {
     #[arg(long, default_value_t = 128)]
     batch: usize,
     /// Decay of the exponential moving average of the weights that is saved (0 = save the raw weights).
-    #[arg(long, default_value_t = 0.999)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.999)]
     ema: f64,
     /// Seed of the initialisation, minibatches and noise.
     #[arg(long, default_value_t = 42)]
@@ -103,7 +103,7 @@ pub struct TrainArgs {
     #[command(flatten)]
     opt: OptArgs,
     /// Optimizer steps (minibatches).
-    #[arg(long, default_value_t = 6000)]
+    #[arg(long, default_value_t = 20000)]
     steps: u64,
     /// Probability of replacing a label by the null class (for guidance).
     #[arg(long, default_value_t = 0.1)]
@@ -230,10 +230,10 @@ pub struct DistillArgs {
     #[command(flatten)]
     opt: OptArgs,
     /// Distillation pairs (z, y, w, teacher endpoint).
-    #[arg(long, default_value_t = 6000)]
+    #[arg(long, default_value_t = 16000)]
     pairs: usize,
     /// Euler steps of the teacher per pair (CFG).
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 64)]
     teacher_steps: usize,
     /// Smallest guidance scale drawn per pair (uniform in [w-min, w-max]).
     #[arg(long, default_value_t = 1.0)]
@@ -255,15 +255,24 @@ pub struct DistillArgs {
 /// Held-out pairs for the endpoint MSE.
 const HELD_OUT: usize = 200;
 
-/// Teacher endpoints for `n` pairs: noise, labels, scales, endpoints.
+/// Distillation pairs: noise `z`, labels `y`, scales `w`, teacher endpoints `x0`.
+#[derive(Debug, Default)]
+struct Pairs {
+    z: Vec<f32>,
+    y: Vec<usize>,
+    w: Vec<f64>,
+    x0: Vec<f32>,
+}
+
+/// Teacher endpoints for `n` pairs.
 fn make_pairs(
     teacher: &[f32],
     n: usize,
     args: &DistillArgs,
     rng: &mut Pcg32,
     progress: &Progress,
-) -> ferrokern::Result<(Vec<f32>, Vec<usize>, Vec<f64>, Vec<f32>)> {
-    let (mut z, mut y, mut w, mut x0) = (vec![], vec![], vec![], vec![]);
+) -> ferrokern::Result<Pairs> {
+    let mut p = Pairs::default();
     let chunk = 100;
     let mut done = 0;
     while done < n {
@@ -273,14 +282,14 @@ fn make_pairs(
         let wc: Vec<f64> = (0..m).map(|_| args.w_min + (args.w_max - args.w_min) * rng.next_f64()).collect();
         let mut xc = zc.clone();
         teacher_sample(teacher, &GuidanceKind::Cfg, &yc, &wc, args.teacher_steps, &mut xc)?;
-        z.extend(zc);
-        y.extend(yc);
-        w.extend(wc);
-        x0.extend(xc);
+        p.z.extend(zc);
+        p.y.extend(yc);
+        p.w.extend(wc);
+        p.x0.extend(xc);
         done += m;
         progress.step("teacher endpoints");
     }
-    Ok((z, y, w, x0))
+    Ok(p)
 }
 
 /// Distils the one-step student from the teacher by regression on its endpoints from the
@@ -310,10 +319,9 @@ pub fn distill(args: DistillArgs, ctx: &Ctx) -> Result<()> {
         Progress::new(ctx, (args.pairs + HELD_OUT).div_ceil(100) as u64 + steps, "denoise distill");
     let (mut sw, started) = (Stopwatch::new(), Instant::now());
     let mut rng = Pcg32::seed(args.opt.seed);
-    let (z, y, w, x0) =
+    let Pairs { z, y, w, x0 } =
         sw.time(|| make_pairs(&teacher, args.pairs, &args, &mut rng, &progress)).map_err(kernel)?;
-    let (hz, hy, hw, hx) =
-        sw.time(|| make_pairs(&teacher, HELD_OUT, &args, &mut rng, &progress)).map_err(kernel)?;
+    let held = sw.time(|| make_pairs(&teacher, HELD_OUT, &args, &mut rng, &progress)).map_err(kernel)?;
     let pair_seconds = sw.seconds();
     if !progress.is_visible() {
         ctx.status(&format!("{} teacher endpoints in {pair_seconds:.0}s", args.pairs + HELD_OUT));
@@ -387,8 +395,9 @@ pub fn distill(args: DistillArgs, ctx: &Ctx) -> Result<()> {
         FlowNet::Student(p) => p,
         FlowNet::Teacher(_) => return Err(CliError::new("internal: student saved as teacher")),
     };
-    let hs = student_sample(&stored, &hz, &hy, &hw).map_err(kernel)?;
-    let mse = hs.iter().zip(&hx).map(|(a, b)| f64::from((a - b) * (a - b))).sum::<f64>() / hs.len() as f64;
+    let hs = student_sample(&stored, &held.z, &held.y, &held.w).map_err(kernel)?;
+    let mse =
+        hs.iter().zip(&held.x0).map(|(a, b)| f64::from((a - b) * (a - b))).sum::<f64>() / hs.len() as f64;
     crate::fsio::write_bytes_atomic(&args.out, &bytes)?;
     let out = args.out.display().to_string();
     ctx.finish(
