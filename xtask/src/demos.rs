@@ -54,6 +54,12 @@ pub const DEMOS: &[Demo] = &[
         bin: "fw-sinkhorn",
         host: |out| ferrokern_demos::sinkhorn(out, &mut HostDelay),
     },
+    Demo {
+        name: "denoise",
+        package: "fw-denoise",
+        bin: "fw-denoise",
+        host: |out| ferrokern_demos::denoise(out, &mut HostDelay),
+    },
 ];
 
 /// Looks a demo up by name.

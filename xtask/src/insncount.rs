@@ -37,7 +37,20 @@ const KERNELS: &[Kernel] = &[
         cmsis: "~65 (newlib)",
         goal: 20.0,
     },
+    // One sample of fw-denoise's student (92 → 256 → 256 → 64, f16 weights decoded from flash
+    // per use): per weight MAC, decode included. Goal: gemv's ~2.8 plus a few for the decode.
+    Kernel {
+        arg: "student",
+        symbol: "insn_student",
+        elements: STUDENT_MACS,
+        unit: "MAC",
+        cmsis: "n/a",
+        goal: 8.0,
+    },
 ];
+
+/// Weight multiply-adds of one student sample: 92·256 + 256·256 + 256·64.
+const STUDENT_MACS: u64 = 92 * 256 + 256 * 256 + 256 * 64;
 
 /// A function symbol: `[start, end)` and its name.
 struct Func {
@@ -196,7 +209,7 @@ pub fn insncount() -> Result<()> {
             format!("<= {}", k.goal)
         );
     }
-    println!("(n = 1024 for dot/exp, 64x64 for gemv; instructions, not cycles)");
+    println!("(n = 1024 for dot/exp, 64x64 for gemv, one 92-256-256-64 sample for student; instructions, not cycles)");
     Ok(())
 }
 

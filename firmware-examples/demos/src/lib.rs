@@ -11,6 +11,7 @@
 #![no_std]
 #![warn(missing_docs)]
 
+mod denoise;
 mod finetune;
 mod gbnn;
 mod gbnn_data;
@@ -19,6 +20,10 @@ mod lasso;
 mod linalg;
 mod sinkhorn;
 
+pub use denoise::{
+    denoise, denoise_noise, denoise_student, student_sample, StreamedMlp, DENOISE_JUDGE, DENOISE_SAMPLES,
+    DENOISE_SCALE, DENOISE_SEED, DENOISE_STUDENT,
+};
 pub use embedded_hal::delay::DelayNs;
 pub use finetune::finetune;
 pub use gbnn::gbnn;

@@ -2,7 +2,7 @@
 //!
 //! Calls `#[inline(never)]` wrappers of the scalar kernels `REPS` times each; xtask counts the
 //! instructions executed inside one wrapper (and the functions it calls) for REPS = K and 2K.
-//! The semihosting command line selects the kernel and REPS: `insncount <dot|gemv|exp> <reps>`.
+//! The semihosting command line selects the kernel and REPS: `insncount <dot|gemv|exp|student> <reps>`.
 //! On the host (e.g. `cargo build --workspace`) it builds to a stub that says how to run it.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
@@ -36,6 +36,13 @@ mod device {
         ferrokern_simd::exp_slice(x)
     }
 
+    /// One sample of the denoise demo's one-step student (f16 weights decoded from flash).
+    #[inline(never)]
+    #[no_mangle]
+    fn insn_student(student: &ferrokern_demos::StreamedMlp<'_>, z: &[f32], out: &mut [f32]) -> bool {
+        ferrokern_demos::student_sample(student, z, 3, ferrokern_demos::DENOISE_SCALE, out).is_ok()
+    }
+
     /// The semihosting command line (`-semihosting-config arg=...`), NUL-terminated in `buf`.
     fn cmdline(buf: &mut [u8; 64]) -> &str {
         let block = [buf.as_mut_ptr() as usize, buf.len() - 1];
@@ -62,7 +69,7 @@ mod device {
         let mut args = cmdline(&mut buf).split_whitespace().skip(1);
         let kernel = args.next().unwrap_or("");
         let Some(reps) = args.next().and_then(|r| r.parse::<u32>().ok()) else {
-            hprintln!("usage: insncount <dot|gemv|exp> <reps>");
+            hprintln!("usage: insncount <dot|gemv|exp|student> <reps>");
             exit(false)
         };
         let mut a = [0.0f32; GEMV_DIM * GEMV_DIM];
@@ -89,6 +96,16 @@ mod device {
                     // Fresh arguments in [-10, 10) each time (outside the measured range).
                     fill(3, 10.0, &mut x);
                     insn_exp(black_box(&mut x));
+                    acc += x[0];
+                }
+            }
+            "student" => {
+                let Ok(student) = ferrokern_demos::denoise_student() else { exit(false) };
+                let mut x = [0.0f32; 64];
+                for _ in 0..reps {
+                    if !insn_student(black_box(&student), black_box(&b[..64]), black_box(&mut x)) {
+                        exit(false)
+                    }
                     acc += x[0];
                 }
             }
