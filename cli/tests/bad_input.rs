@@ -291,7 +291,13 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
     ];
 
     let nodir = |name: &str| fx.out.join("no-such-dir").join(name).display().to_string();
-    let (m_out, e_out) = (fx.out("m.fkm"), fx.out("m.c"));
+    let (m_out, e_out, png_out) = (fx.out("m.fkm"), fx.out("m.c"), fx.out("grid.png"));
+    let repo = |p: &str| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(p).display().to_string();
+    let (teacher, student) = (repo("models/denoise/teacher.fkm"), repo("firmware-examples/denoise/model/student.fkm"));
+    let zeros = vec!["0"; 64].join(",");
+    let samples = fx.file("samples.json", &format!("{{\"samples\": [[{zeros}], [{zeros}]], \"classes\": [0, 1]}}"));
+    let samples_bad_class = fx.file("samples_class.json", &format!("{{\"samples\": [[{zeros}]], \"classes\": [12]}}"));
+    let samples_short = fx.file("samples_short.json", "{\"samples\": [[0, 1]], \"classes\": [0]}");
 
     // Places a CSV file is read: `@` = the bad file.
     let csv_slots: Vec<Vec<&str>> = vec![
@@ -312,12 +318,16 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
         vec!["sinkhorn", "--eps", "0.1", "--x", &pts, "--y", &pts, "--a", "@"],
         vec!["sinkhorn", "--eps", "0.1", "--x", &pts, "--y", &pts, "--b", "@"],
         vec!["sinkhorn", "--eps", "0.1", "--x", &pts, "--y", &pts, "--cost-matrix", "@"],
+        vec!["denoise", "train", "--data", "@", "--steps", "2", "--out", &m_out],
     ];
     // Places a model file is read.
     let model_slots: Vec<Vec<&str>> = vec![
         vec!["predict", "--model", "@", "--data", &good],
         vec!["gbnn", "eval", "--model", "@", "--data", &good],
         vec!["export", "--model", "@", "--lang", "c", "--out", &e_out],
+        vec!["denoise", "sample", "--model", "@", "--class", "1", "--out", &png_out],
+        vec!["denoise", "distill", "--teacher", "@", "--pairs", "2", "--out", &m_out],
+        vec!["denoise", "judge", "--samples", &samples, "--classifier", "@"],
     ];
     let mut t = expand(&csv_slots, &bad_csvs);
     t.extend(expand(&model_slots, &bad_models));
@@ -417,6 +427,29 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
         row(&["sinkhorn", "--x", &pts, "--y", &pts, "--eps", "0.1", "--check-every", "0"], &["--check-every"]),
         row(&["export", "--model", &mlp, "--lang", "c", "--name", "9 bad", "--out", &e_out], &["--name"]),
         row(&["export", "--model", &mlp, "--lang", "rust", "--name", "", "--out", &e_out], &["--name"]),
+        // --- denoise ---
+        row(&["denoise", "train", "--data", &good, "--lr", "0", "--out", &m_out], &["--lr"]),
+        row(&["denoise", "train", "--data", &good, "--steps", "0", "--out", &m_out], &["--steps"]),
+        row(&["denoise", "train", "--data", &good, "--batch", "0", "--out", &m_out], &["--batch"]),
+        row(&["denoise", "train", "--data", &good, "--steps", "1000000", "--out", &nodir("t.fkm")], &["no-such-dir", "--out"]),
+        row(&["denoise", "distill", "--teacher", &teacher, "--pairs", "0", "--out", &m_out], &["--pairs"]),
+        row(&["denoise", "distill", "--teacher", &teacher, "--epochs", "-1", "--out", &m_out], &["--epochs"]),
+        row(&["denoise", "distill", "--teacher", &teacher, "--out", &nodir("s.fkm")], &["no-such-dir", "--out"]),
+        row(&["denoise", "distill", "--teacher", &student, "--pairs", "2", "--out", &m_out], &["--teacher", "student"]),
+        row(&["denoise", "distill", "--teacher", &mlp, "--pairs", "2", "--out", &m_out], &["mlp.fkm"]),
+        row(&["denoise", "sample", "--model", &mlp, "--class", "1"], &["mlp.fkm"]),
+        row(&["denoise", "sample", "--model", &teacher, "--class", "10"], &["--class"]),
+        row(&["denoise", "sample", "--model", &teacher, "--class", "1", "--count", "0"], &["--count"]),
+        row(&["denoise", "sample", "--model", &teacher, "--class", "1", "--steps", "0"], &["--steps"]),
+        row(&["denoise", "sample", "--model", &teacher, "--class", "1", "--scale", "nan"], &["--scale"]),
+        row(&["denoise", "sample", "--model", &teacher, "--class", "1", "--negative-class", "11"], &["--negative-class"]),
+        row(&["denoise", "sample", "--model", &teacher, "--class", "1", "--out", &nodir("g.png")], &["no-such-dir", "--out"]),
+        row(&["denoise", "sample", "--model", &student, "--class", "1", "--guidance", "apg"], &["--guidance"]),
+        row(&["denoise", "judge", "--samples", &missing], &["missing.csv", "cannot read"]),
+        row(&["denoise", "judge", "--samples", &good], &["good.csv", "not JSON"]),
+        row(&["denoise", "judge", "--samples", &samples_bad_class], &["samples_class.json", "class 0"]),
+        row(&["denoise", "judge", "--samples", &samples_short], &["samples_short.json", "sample 0", "64"]),
+        row(&["denoise", "judge", "--samples", &samples, "--classifier", &gbnn], &["gbnn.fkm"]),
         // --- class labels out of range ---
         row(&["train", "mlp", "--data", &half_class, "--task", "classification", "--out", &m_out], &["half_class.csv", "row 1", "1.5"]),
         row(&["train", "mlp", "--data", &neg_class, "--task", "classification", "--out", &m_out], &["neg_class.csv", "row 1", "-1"]),

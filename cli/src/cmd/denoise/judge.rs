@@ -65,7 +65,8 @@ fn parse_samples(text: &str, path: &std::path::Path) -> Result<Images> {
 
 /// Scores the samples: accuracy, FD in judge features, precision/recall (k = 3).
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    let text = std::fs::read_to_string(&args.samples).map_err(|e| CliError::file(&args.samples, e))?;
+    let text = std::fs::read_to_string(&args.samples)
+        .map_err(|e| CliError::file(&args.samples, format!("cannot read: {e}")))?;
     let samples = parse_samples(&text, &args.samples)?;
     let judge = match &args.classifier {
         Some(p) => Judge::load(p)?,

@@ -96,7 +96,8 @@ pub enum FlowNet {
 impl FlowNet {
     /// Parses a `flow-teacher` or `flow-student` file (`source` names it in errors).
     pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Self> {
-        let model = Model::parse(bytes).map_err(|e| CliError::new(format!("{source}: {e}")))?;
+        let model = Model::parse(bytes)
+            .map_err(|e| CliError::new(format!("{source}: not a valid model file: {e}")))?;
         let kind = FlowModelKind::from_name(model.kind()).ok_or_else(|| {
             CliError::new(format!(
                 "{source}: model kind '{}' is not flow-teacher or flow-student",
@@ -118,7 +119,7 @@ impl FlowNet {
 
     /// Reads a model file.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| CliError::file(path, e))?;
+        let bytes = std::fs::read(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))?;
         Self::from_bytes(&bytes, &crate::error::quote(path))
     }
 }
@@ -216,11 +217,15 @@ impl Judge {
     /// Parses an `mlp` classifier with 64 inputs, 10 outputs and at least one hidden layer.
     pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Self> {
         let err = |e: ferrokern::Error| CliError::new(format!("{source}: {e}"));
-        let model = Model::parse(bytes).map_err(err)?;
+        let model = Model::parse(bytes)
+            .map_err(|e| CliError::new(format!("{source}: not a valid model file: {e}")))?;
         let mut specs = [LayerSpec::new(1, 1, Activation::Identity); 16];
         let layers = mlp_layers(&model, &mut specs).map_err(err)?.to_vec();
-        let (first, last) = (layers[0], layers[layers.len() - 1]);
-        if layers.len() < 2 || first.inputs != PIXELS || last.outputs != CLASSES {
+        let shape_ok = match (layers.first(), layers.last()) {
+            (Some(first), Some(last)) => first.inputs == PIXELS && last.outputs == CLASSES,
+            _ => false,
+        };
+        if layers.len() < 2 || !shape_ok {
             return Err(CliError::new(format!(
                 "{source}: the judge must be an MLP 64 → … → 10 with a hidden layer"
             )));
@@ -234,7 +239,7 @@ impl Judge {
 
     /// Reads a judge file.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| CliError::file(path, e))?;
+        let bytes = std::fs::read(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))?;
         Self::from_bytes(&bytes, &crate::error::quote(path))
     }
 

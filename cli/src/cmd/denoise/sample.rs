@@ -116,6 +116,9 @@ fn check(args: &Args) -> Result<()> {
 /// Draws the samples.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     check(&args)?;
+    if let Some(path) = &args.out {
+        crate::fsio::check_output(path, "out")?;
+    }
     let net = FlowNet::load(&args.model)?;
     let labels = vec![args.class; args.count];
     let scales = vec![args.scale; args.count];

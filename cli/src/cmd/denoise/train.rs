@@ -119,6 +119,7 @@ pub struct TrainArgs {
 /// Trains the teacher: flow matching on the training rows with label dropout (spec §(f).2).
 pub fn train(args: TrainArgs, ctx: &Ctx) -> Result<()> {
     args.opt.check()?;
+    crate::fsio::check_output(&args.out, "out")?;
     if args.steps == 0 {
         return Err(CliError::param("steps", "must be > 0"));
     }
@@ -296,6 +297,7 @@ fn make_pairs(
 /// same noise, with `w ~ U[w-min, w-max]` per pair as an input (spec §(f).3).
 pub fn distill(args: DistillArgs, ctx: &Ctx) -> Result<()> {
     args.opt.check()?;
+    crate::fsio::check_output(&args.out, "out")?;
     if args.pairs == 0 {
         return Err(CliError::param("pairs", "must be > 0"));
     }
