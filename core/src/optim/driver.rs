@@ -117,7 +117,8 @@ pub trait Optimizer {
     /// - [`Error::DimensionMismatch`]: `grads` or `state` of a group has the wrong length.
     /// - [`Error::InvalidParameter`]: bad hyperparameter or group multiplier.
     /// - [`Error::NonFinite`] `{ what: "grads", index }`: first NaN/inf gradient, `index`
-    ///   counted over the groups' gradients concatenated.
+    ///   counted over the groups' gradients concatenated; `what: "grads squared"` for a finite
+    ///   gradient whose square overflows `T` (|g| > 1.8e19 in f32).
     /// - [`Error::NumericalFailure`]: the global gradient norm overflows (clipping only).
     ///
     /// On error, params, state and the step count are unchanged.
@@ -139,8 +140,11 @@ pub trait Optimizer {
                 f64::INFINITY,
                 "must be >= 0",
             )?;
-            if let Some(i) = g.grads.iter().position(|x| !x.is_finite()) {
-                return Err(Error::NonFinite { what: "grads", index: offset.saturating_add(i) });
+            // A finite gradient whose square overflows would put `inf` into Adam's `v` (and
+            // NaN into the next step) while reporting success: rejected with the NaN/inf ones.
+            if let Some(i) = g.grads.iter().position(|&x| !(x * x).is_finite()) {
+                let what = if g.grads.get(i).is_some_and(|x| x.is_finite()) { "grads squared" } else { "grads" };
+                return Err(Error::NonFinite { what, index: offset.saturating_add(i) });
             }
             if control.max_grad_norm.is_some() {
                 let norm = T::norm2(g.grads).to_f64();
