@@ -225,10 +225,12 @@ enum Solver<'s, T> {
 }
 
 /// Keeps the `keep` largest values seen in a min-heap over `heap[..*len]`.
-// Index bounds: every index used is checked `< len ≤ heap.len()` first.
+// Index bounds: `keep ≤ heap.len()` and `*len ≤ keep` (clamped on entry); every index used is
+// `< *len`, or `0` when `*len > 0`, or `i = *len < keep` when growing, so `< heap.len()`.
 #[allow(clippy::indexing_slicing)]
 fn heap_offer<T: Real>(heap: &mut [SparseEntry<T>], len: &mut usize, keep: usize, e: SparseEntry<T>) {
     let keep = keep.min(heap.len());
+    *len = (*len).min(keep);
     if *len < keep {
         let mut i = *len;
         heap[i] = e;
