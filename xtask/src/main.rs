@@ -5,6 +5,7 @@
 
 mod demos;
 mod firmware;
+mod fuzz;
 mod insncount;
 mod retrain;
 mod steps;
@@ -22,7 +23,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   firmware    build the Cortex-M4F demos, run them in QEMU, compare bit for bit with the host
   size        footprint table (flash/RAM/stack per firmware) -> <target>/footprint.json
   insncount   instruction counts of scalar kernels on Cortex-M4F (QEMU TCG plugin)
-  retrain     retrain the shipped models (see xtask/src/retrain.rs)";
+  retrain     retrain the shipped models (see xtask/src/retrain.rs)
+  fuzz        [--seconds N] [TARGET...]: build the cargo-fuzz targets once, run each N s
+              (default 10; needs nightly and cargo-fuzz)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         ["size"] => firmware::size(),
         ["insncount"] => insncount::insncount(),
         ["retrain"] => retrain::retrain(),
+        ["fuzz", rest @ ..] => fuzz::command(rest),
         ["host-demo", name] => host_demo(name),
         _ => {
             eprintln!("{USAGE}");
