@@ -7,7 +7,9 @@
 use ferrokern::bcd::{solve, workspace_len, LeastSquares, Partition, Rule, SolverConfig, Update, Workspace};
 use ferrokern::denoise::{apg, cfg, ddim_step, symmetric_eigen, ApgConfig, MomentumBuffer};
 use ferrokern::linalg::{MatMut, MatRef, Trans};
-use ferrokern::nn::{params_len, train_buffer_len, train_step, Activation, LayerSpec, Mlp, Target, TrainBuffers};
+use ferrokern::nn::{
+    params_len, train_buffer_len, train_step, Activation, LayerSpec, Mlp, Target, TrainBuffers,
+};
 use ferrokern::optim::{Adam, AdamConfig, DiffGrad, Optimizer};
 use ferrokern::ot::{sinkhorn_log, workspace_len as ot_workspace_len, DenseCost, SinkhornConfig};
 use ferrokern::rng::Pcg32;
@@ -20,7 +22,8 @@ fn miri_linalg_matches_naive_products() {
     let b: Vec<f32> = (0..20).map(|i| 1.0 - i as f32 * 0.25).collect();
     let mut c = vec![7.0f32; 12];
     let mut cm = MatMut::new(&mut c, 3, 4).unwrap();
-    cm.gemm(1.0, MatRef::new(&a, 3, 5).unwrap(), Trans::No, MatRef::new(&b, 5, 4).unwrap(), Trans::No, 0.0).unwrap();
+    cm.gemm(1.0, MatRef::new(&a, 3, 5).unwrap(), Trans::No, MatRef::new(&b, 5, 4).unwrap(), Trans::No, 0.0)
+        .unwrap();
     for i in 0..3 {
         for j in 0..4 {
             let want: f32 = (0..5).map(|p| a[i * 5 + p] * b[p * 4 + j]).sum();
@@ -59,7 +62,8 @@ fn miri_adam_first_step_is_lr_times_sign() {
 
 #[test]
 fn miri_mlp_training_step_lowers_the_loss() {
-    const NET: [LayerSpec; 2] = [LayerSpec::new(2, 3, Activation::Tanh), LayerSpec::new(3, 2, Activation::Identity)];
+    const NET: [LayerSpec; 2] =
+        [LayerSpec::new(2, 3, Activation::Tanh), LayerSpec::new(3, 2, Activation::Identity)];
     let mlp = Mlp::new(&NET).unwrap();
     let mut params = [0.0f32; params_len(&NET)];
     mlp.init(&mut params, &mut Pcg32::seed(1)).unwrap();
@@ -69,10 +73,14 @@ fn miri_mlp_training_step_lowers_the_loss() {
     let mut adam_state = [0.0f32; Adam::state_len(params_len(&NET))];
     let x = [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0];
     let labels = [0, 1, 1, 0];
-    let first = train_step(&mlp, &mut opt, &mut params, &mut adam_state, &x, Target::Classes(&labels), &mut bufs).unwrap();
+    let first =
+        train_step(&mlp, &mut opt, &mut params, &mut adam_state, &x, Target::Classes(&labels), &mut bufs)
+            .unwrap();
     let mut last = first;
     for _ in 0..5 {
-        last = train_step(&mlp, &mut opt, &mut params, &mut adam_state, &x, Target::Classes(&labels), &mut bufs).unwrap();
+        last =
+            train_step(&mlp, &mut opt, &mut params, &mut adam_state, &x, Target::Classes(&labels), &mut bufs)
+                .unwrap();
     }
     assert!(last < first, "{last} !< {first}");
 }
@@ -101,7 +109,10 @@ fn miri_lasso_meets_kkt() {
     let _ = solve(&mut prob, &mut w, &cfg, &mut ws).unwrap();
     // KKT of (1/2n)‖Xw − y‖² + λ‖w‖₁: |∇_j| ≤ λ, and = λ·sign(w_j) where w_j ≠ 0.
     for j in 0..p {
-        let g: f64 = (0..n).map(|i| x[i * p + j] * ((0..p).map(|k| x[i * p + k] * w[k]).sum::<f64>() - y[i])).sum::<f64>() / n as f64;
+        let g: f64 = (0..n)
+            .map(|i| x[i * p + j] * ((0..p).map(|k| x[i * p + k] * w[k]).sum::<f64>() - y[i]))
+            .sum::<f64>()
+            / n as f64;
         if w[j] == 0.0 {
             assert!(g.abs() <= lambda + 1e-6, "∇_{j} = {g}");
         } else {

@@ -17,7 +17,8 @@ use proptest::prelude::*;
 use robust_common::{any_f64, config, extreme_param, Guarded};
 
 const B: usize = 4;
-const RULES: [Rule; 7] = [Rule::Cyclic, Rule::Random, Rule::Lipschitz, Rule::GS, Rule::GSL, Rule::GSD, Rule::GSQ];
+const RULES: [Rule; 7] =
+    [Rule::Cyclic, Rule::Random, Rule::Lipschitz, Rule::GS, Rule::GSL, Rule::GSD, Rule::GSQ];
 const PARTS: [Partition; 4] = [Partition::Order, Partition::Sort, Partition::Avg, Partition::Variable];
 const UPDATES: [Update; 3] = [Update::Gradient, Update::Matrix, Update::Newton];
 

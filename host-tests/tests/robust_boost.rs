@@ -15,16 +15,26 @@ use robust_common::{any_f64, config, extreme_param, Guarded};
 
 const ACTS: [Activation; 4] = [Activation::Sigmoid, Activation::Tanh, Activation::Relu, Activation::Identity];
 
-fn predict_all(model: &MergedModel<'_, f64>, x: &[f64], rows: usize, units: usize) -> Result<(), TestCaseError> {
+fn predict_all(
+    model: &MergedModel<'_, f64>,
+    x: &[f64],
+    rows: usize,
+    units: usize,
+) -> Result<(), TestCaseError> {
     let shape = model.shape();
     let k = shape.outputs();
     let mut out = Guarded::filled("out", rows * k, 0.0);
-    let mut scratch = Guarded::filled("scratch", MergedModel::<f64>::scratch_len(shape.features, units, rows.max(1)), 0.0);
+    let mut scratch =
+        Guarded::filled("scratch", MergedModel::<f64>::scratch_len(shape.features, units, rows.max(1)), 0.0);
     let finite_model = model.parts().w1.iter().chain(model.parts().w2).all(|v| v.is_finite());
     match model.predict(x, units, out.inner(), scratch.inner()) {
         Ok(()) => {
             let finite_in = x.iter().all(|v| v.is_finite()) && finite_model;
-            prop_assert!(!finite_in || out.get().iter().all(|v| v.is_finite()), "finite model/input, output {:?}", out.get());
+            prop_assert!(
+                !finite_in || out.get().iter().all(|v| v.is_finite()),
+                "finite model/input, output {:?}",
+                out.get()
+            );
             let mut labels = Guarded::filled("labels", rows, 0usize);
             let r = model.classes(out.get(), true, labels.inner());
             prop_assert_eq!(r.is_ok(), !matches!(shape.loss, Loss::Squared));

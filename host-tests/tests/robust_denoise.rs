@@ -8,9 +8,10 @@
 mod robust_common;
 
 use ferrokern::denoise::{
-    apg, cfg, cfg_negative, clipped_fraction, cosine, ddim_sample, ddim_step, frechet_distance, frechet_workspace_len,
-    knn_radii, mean_covariance, nasa_attention, nasa_workspace_len, precision_recall, psd_sqrt, psd_sqrt_workspace_len,
-    symmetric_eigen, AdaptiveGuidance, ApgConfig, ApgMode, AttentionShape, MomentumBuffer,
+    apg, cfg, cfg_negative, clipped_fraction, cosine, ddim_sample, ddim_step, frechet_distance,
+    frechet_workspace_len, knn_radii, mean_covariance, nasa_attention, nasa_workspace_len, precision_recall,
+    psd_sqrt, psd_sqrt_workspace_len, symmetric_eigen, AdaptiveGuidance, ApgConfig, ApgMode, AttentionShape,
+    MomentumBuffer,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;

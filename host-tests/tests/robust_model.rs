@@ -9,7 +9,9 @@ mod robust_common;
 
 use ferrokern::boost::{gbnn_shape, load_gbnn, save_gbnn, GbnnShape, Loss};
 use ferrokern::model::{crc32, Model, ModelWriter};
-use ferrokern::nn::{load_mlp_params, load_standardization, mlp_layers, save_mlp, Activation, LayerSpec, MAX_LAYERS};
+use ferrokern::nn::{
+    load_mlp_params, load_standardization, mlp_layers, save_mlp, Activation, LayerSpec, MAX_LAYERS,
+};
 use ferrokern::optim::{load_state, save_state, Adam, AdamConfig, Optimizer};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -138,7 +140,13 @@ proptest! {
 fn write_fuzz_seeds() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/model_predict");
     std::fs::create_dir_all(&dir).unwrap();
-    let shape = GbnnShape { features: 2, steps: 2, units: 1, loss: Loss::MultiClass { classes: 3 }, activation: Activation::Tanh };
+    let shape = GbnnShape {
+        features: 2,
+        steps: 2,
+        units: 1,
+        loss: Loss::MultiClass { classes: 3 },
+        activation: Activation::Tanh,
+    };
     let mut buf: Vec<f32> = (0..shape.model_len()).map(|i| (i % 5) as f32 * 0.25 - 0.5).collect();
     buf[2..4].copy_from_slice(&[1.0, 2.0]);
     let mut w = ModelWriter::new("gbnn").unwrap();

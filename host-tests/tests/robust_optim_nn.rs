@@ -8,12 +8,13 @@
 mod robust_common;
 
 use ferrokern::nn::{
-    argmax_rows, column_stats, count_correct, gather, gather_rows, loss_and_grad, mse, params_len, softmax_cross_entropy,
-    standardize, train_buffer_len, train_step, Activation, LayerSpec, Mlp, Target, TrainBuffers,
+    argmax_rows, column_stats, count_correct, gather, gather_rows, loss_and_grad, mse, params_len,
+    softmax_cross_entropy, standardize, train_buffer_len, train_step, Activation, LayerSpec, Mlp, Target,
+    TrainBuffers,
 };
 use ferrokern::optim::{
-    Adam, AdamConfig, DiffGrad, DiffGradConfig, EpsMode, Lbfgs, LbfgsConfig, LrSchedule, Moment, Optimizer, ParamGroup,
-    SgdConfig, SgdMomentum, StepControl,
+    Adam, AdamConfig, DiffGrad, DiffGradConfig, EpsMode, Lbfgs, LbfgsConfig, LrSchedule, Moment, Optimizer,
+    ParamGroup, SgdConfig, SgdMomentum, StepControl,
 };
 use ferrokern::rng::Pcg32;
 use ferrokern::{Error, Real};
@@ -101,11 +102,19 @@ fn check_step<O: Optimizer, T: Real + Canary + Moment<T>>(
         match opt.step(p.inner(), grads, s.inner()) {
             Ok(()) => {
                 let finite = p.get().iter().chain(s.get()).all(|v| v.is_finite());
-                prop_assert!(finite, "Ok with non-finite params/state: {h:?}\n p={:?}\n s={:?}", p.get(), s.get());
+                prop_assert!(
+                    finite,
+                    "Ok with non-finite params/state: {h:?}\n p={:?}\n s={:?}",
+                    p.get(),
+                    s.get()
+                );
                 prop_assert_eq!(opt.step_count(), t0.saturating_add(1));
             }
             Err(e) => {
-                prop_assert!(same(p.get(), &p0) && same(s.get(), &s0) && opt.step_count() == t0, "{e} but state changed");
+                prop_assert!(
+                    same(p.get(), &p0) && same(s.get(), &s0) && opt.step_count() == t0,
+                    "{e} but state changed"
+                );
                 break;
             }
         }
@@ -194,8 +203,14 @@ proptest! {
     }
 }
 
-const ACTS: [Activation; 6] =
-    [Activation::Identity, Activation::Relu, Activation::Tanh, Activation::Silu, Activation::Sigmoid, Activation::Gelu];
+const ACTS: [Activation; 6] = [
+    Activation::Identity,
+    Activation::Relu,
+    Activation::Tanh,
+    Activation::Silu,
+    Activation::Sigmoid,
+    Activation::Gelu,
+];
 
 fn layers() -> impl Strategy<Value = Vec<LayerSpec>> {
     vec((0usize..5, 0usize..6), 0..4).prop_map(|ws| {

@@ -7,10 +7,10 @@
 mod robust_common;
 
 use ferrokern::ot::{
-    apply_plan, apply_plan_t, newton_dense_workspace_len, newton_workspace_len, plan_into, sinkhorn_eps_scaling,
-    sinkhorn_log, sinkhorn_newton_dense, sinkhorn_newton_sparse, sinkhorn_scaling, sinkhorn_stabilized,
-    workspace_len, DenseCost, EpsScalingConfig, KernelStore, Metric, NewtonConfig, PointCloudCost, SinkhornConfig,
-    SinkhornReport, SparseEntry,
+    apply_plan, apply_plan_t, newton_dense_workspace_len, newton_workspace_len, plan_into,
+    sinkhorn_eps_scaling, sinkhorn_log, sinkhorn_newton_dense, sinkhorn_newton_sparse, sinkhorn_scaling,
+    sinkhorn_stabilized, workspace_len, DenseCost, EpsScalingConfig, KernelStore, Metric, NewtonConfig,
+    PointCloudCost, SinkhornConfig, SinkhornReport, SparseEntry,
 };
 use ferrokern::Error;
 use proptest::collection::vec;
@@ -90,7 +90,10 @@ fn check_outcome<R>(
 ) -> Result<(), TestCaseError> {
     match r {
         Ok(rep) => {
-            prop_assert!(f.get().iter().chain(g.get()).all(|v| v.is_finite()), "{name}: Ok with non-finite potentials");
+            prop_assert!(
+                f.get().iter().chain(g.get()).all(|v| v.is_finite()),
+                "{name}: Ok with non-finite potentials"
+            );
             prop_assert!(report_finite(rep), "{name}: Ok with a non-finite report");
         }
         Err(e) if is_validation(e) => {

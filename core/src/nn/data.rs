@@ -80,7 +80,9 @@ fn stats_over<'a, T: Real, I: Iterator<Item = &'a [T]> + Clone>(
     }
     // `> 0` above also maps a NaN variance to 1: the means carry the NaN.
     if mean.iter().chain(std.iter()).any(|v| !v.is_finite()) {
-        return Err(Error::NumericalFailure { what: "column statistics not finite (NaN/inf or overflowing x)" });
+        return Err(Error::NumericalFailure {
+            what: "column statistics not finite (NaN/inf or overflowing x)",
+        });
     }
     Ok(())
 }

@@ -143,7 +143,8 @@ pub trait Optimizer {
             // A finite gradient whose square overflows would put `inf` into Adam's `v` (and
             // NaN into the next step) while reporting success: rejected with the NaN/inf ones.
             if let Some(i) = g.grads.iter().position(|&x| !(x * x).is_finite()) {
-                let what = if g.grads.get(i).is_some_and(|x| x.is_finite()) { "grads squared" } else { "grads" };
+                let what =
+                    if g.grads.get(i).is_some_and(|x| x.is_finite()) { "grads squared" } else { "grads" };
                 return Err(Error::NonFinite { what, index: offset.saturating_add(i) });
             }
             if control.max_grad_norm.is_some() {
