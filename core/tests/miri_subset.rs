@@ -123,7 +123,7 @@ fn miri_lasso_meets_kkt() {
 
 #[test]
 fn miri_sinkhorn_meets_the_marginals() {
-    let c: Vec<f32> = (0..12).map(|k| ((k / 4) as f32 - (k % 4) as f32).powi(2) / 9.0).collect();
+    let c: Vec<f32> = (0..12).map(|k| Real::powi((k / 4) as f32 - (k % 4) as f32, 2) / 9.0).collect();
     let (a, b) = ([0.2f32, 0.5, 0.3], [0.1f32, 0.4, 0.3, 0.2]);
     let cost = DenseCost::new(&c, 3, 4).unwrap();
     let cfg = SinkhornConfig { tol: 1e-5, ..SinkhornConfig::new(0.5) };
@@ -132,7 +132,7 @@ fn miri_sinkhorn_meets_the_marginals() {
     let rep = sinkhorn_log(&cost, &a, &b, &cfg, &mut f, &mut g, &mut work).unwrap().into_result().unwrap();
     // Row sums of P = exp((f ⊕ g − C)/ε) equal a.
     for i in 0..3 {
-        let row: f32 = (0..4).map(|j| ((f[i] + g[j] - c[i * 4 + j]) / 0.5).exp()).sum();
+        let row: f32 = (0..4).map(|j| Real::exp((f[i] + g[j] - c[i * 4 + j]) / 0.5)).sum();
         assert!((row - a[i]).abs() < 1e-4, "row {i}: {row}");
     }
     assert!(rep.transport_cost > 0.0);
@@ -152,7 +152,7 @@ fn miri_denoise_closed_forms() {
     // DDIM to ā_prev = 1 with the exact ε of a point mass at μ lands on μ.
     let (mu, a) = (0.3f64, 0.25f64);
     let mut x = [1.7f64];
-    let eps = [(x[0] - a.sqrt() * mu) / (1.0 - a).sqrt()];
+    let eps = [(x[0] - Real::sqrt(a) * mu) / Real::sqrt(1.0 - a)];
     ddim_step(&mut x, &eps, a, 1.0).unwrap();
     assert!((x[0] - mu).abs() < 1e-12);
     let mut m = [2.0f64, 1.0, 1.0, 2.0];

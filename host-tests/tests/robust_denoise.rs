@@ -8,11 +8,14 @@
 mod robust_common;
 
 use ferrokern::denoise::{
-    apg, cfg, cfg_negative, clipped_fraction, cosine, ddim_sample, ddim_step, frechet_distance,
-    frechet_workspace_len, knn_radii, mean_covariance, nasa_attention, nasa_workspace_len, precision_recall,
-    psd_sqrt, psd_sqrt_workspace_len, symmetric_eigen, AdaptiveGuidance, ApgConfig, ApgMode, AttentionShape,
+    apg, cfg, cfg_negative, clipped_fraction, cosine, ddim_sample, ddim_step, euler_buffer_len, euler_sample,
+    flow_matching_batch, frechet_distance, frechet_workspace_len, knn_radii, mean_covariance, nasa_attention,
+    nasa_workspace_len, precision_recall, psd_sqrt, psd_sqrt_workspace_len, student_generate,
+    symmetric_eigen, AdaptiveGuidance, ApgConfig, ApgMode, AttentionShape, CondLayout, GuidanceKind,
     MomentumBuffer,
 };
+use ferrokern::nn::{Activation, LayerSpec, Mlp};
+use ferrokern::rng::Pcg32;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use robust_common::{any_f32, any_f64, config, extreme_param, Guarded};
@@ -155,6 +158,72 @@ proptest! {
         let mut fw = Guarded::filled("frechet work", frechet_workspace_len(n).saturating_sub(short), 0.0);
         if let Ok(d) = frechet_distance(&mu, &sym, &mu, &sym, fw.inner()) {
             prop_assert!(d.is_finite(), "Fréchet Ok({d})");
+        }
+    }
+}
+
+/// A tiny conditional network for the sampler properties.
+fn small_net(layout: CondLayout) -> [LayerSpec; 2] {
+    [
+        LayerSpec::new(layout.input_len(), 4, Activation::Tanh),
+        LayerSpec::new(4, layout.pixels, Activation::Identity),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(48))]
+
+    /// Euler sampling (CFG, APG, adaptive), the one-step student and flow-matching training on
+    /// tiny layouts with arbitrary labels, guidance scales and step counts.
+    #[test]
+    fn samplers_keep_their_contract(pixels in 1usize..4, classes in 1usize..4, labels in vec(0usize..5, 0..3),
+                                    scales in vec(prop_oneof![4 => -3.0..8.0f64, 1 => extreme_param()], 3),
+                                    steps in prop_oneof![4 => 1usize..6, 1 => Just(0usize)], kind in 0usize..3,
+                                    thr in extreme_param(), short in prop_oneof![5 => Just(0usize), 1 => Just(1usize)],
+                                    dropout in extreme_param(), batch in 0usize..4) {
+        let layout = CondLayout { pixels, time_features: 2, classes, guidance_input: false };
+        let net = small_net(layout);
+        let mlp = Mlp::new(&net).unwrap();
+        let mut params = vec![0.0f32; mlp.params_len()];
+        mlp.init(&mut params, &mut Pcg32::seed(2)).unwrap();
+        let b = labels.len();
+        let guidance = match kind {
+            0 => GuidanceKind::Cfg,
+            1 => GuidanceKind::Apg(ApgConfig::default()),
+            _ => GuidanceKind::Adaptive { threshold: thr },
+        };
+        let sc = &scales[..b];
+        let mut x = Guarded::new("x", &(0..b * pixels).map(|i| (i % 3) as f32 - 1.0).collect::<Vec<_>>());
+        let mut ag = vec![AdaptiveGuidance::new(0.9); b];
+        let mut buf = Guarded::filled("euler buffer", euler_buffer_len(&net, layout, b).saturating_sub(short), 0.0f32);
+        let r = euler_sample(&mlp, &params, &layout, &guidance, &labels, sc, steps, x.inner(), &mut ag, buf.inner());
+        let moderate = sc.iter().all(|w| w.abs() <= 8.0) && labels.iter().all(|&l| l <= classes);
+        if r.is_ok() && moderate {
+            prop_assert!(x.get().iter().all(|v| v.is_finite()), "euler Ok with {:?}", x.get());
+        }
+        // One-step student.
+        let student = CondLayout { guidance_input: true, ..layout };
+        let snet = small_net(student);
+        let smlp = Mlp::new(&snet).unwrap();
+        let mut sp = vec![0.0f32; smlp.params_len()];
+        smlp.init(&mut sp, &mut Pcg32::seed(3)).unwrap();
+        let z: Vec<f32> = (0..b * pixels).map(|i| i as f32 * 0.1).collect();
+        let mut inputs = Guarded::filled("student inputs", b * student.input_len(), 0.0f32);
+        let mut acts = Guarded::filled("student acts", smlp.activations_len(b).unwrap(), 0.0f32);
+        let mut out = Guarded::filled("student out", b * pixels, 0.0f32);
+        let r = student_generate(&smlp, &sp, &student, &z, &labels, sc, inputs.inner(), acts.inner(), out.inner());
+        if r.is_ok() && moderate {
+            prop_assert!(out.get().iter().all(|v| v.is_finite()));
+        }
+        // Flow-matching batch construction.
+        let lb: Vec<usize> = (0..batch).map(|i| i % classes).collect();
+        let x0: Vec<f32> = (0..batch * pixels).map(|i| (i % 5) as f32 * 0.2).collect();
+        let mut fin = Guarded::filled("flow inputs", batch * layout.input_len(), 0.0f32);
+        let mut ftg = Guarded::filled("flow targets", batch * pixels, 0.0f32);
+        let r = flow_matching_batch(&layout, &x0, &lb, dropout, &mut Pcg32::seed(4), fin.inner(), ftg.inner());
+        prop_assert_eq!(r.is_ok(), (0.0..=1.0).contains(&dropout));
+        if r.is_ok() {
+            prop_assert!(fin.get().iter().chain(ftg.get()).all(|v| v.is_finite()));
         }
     }
 }

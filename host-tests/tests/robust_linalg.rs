@@ -49,7 +49,7 @@ proptest! {
         simd::exp_slice(e.inner());
         e.check();
         for (v, &x0) in e.get().iter().zip(&x) {
-            prop_assert!(!(v.is_nan() && !x0.is_nan()), "exp({x0}) = NaN");
+            prop_assert!(!v.is_nan() || x0.is_nan(), "exp({x0}) = NaN");
             prop_assert!(*v >= 0.0 || v.is_nan());
         }
         let mut s = Guarded::new("softmax", &x);

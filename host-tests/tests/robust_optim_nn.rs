@@ -179,7 +179,7 @@ proptest! {
                                 grad_tol in extreme_param(), f_tol in extreme_param(), c1 in extreme_param(),
                                 c2 in extreme_param(), max_ls in 0usize..8, nan_radius in prop_oneof![Just(f64::INFINITY), 0.5..5.0f64],
                                 short in prop_oneof![4 => Just(0usize), 1 => 1usize..3], x0 in vec(finite_f64(), 6)) {
-        let cfg = LbfgsConfig { history, max_iter, grad_tol, f_tol, c1, c2, max_line_search: max_ls, ..LbfgsConfig::default() };
+        let cfg = LbfgsConfig { history, max_iter, grad_tol, f_tol, c1, c2, max_line_search: max_ls };
         let solver = Lbfgs::new(cfg);
         let mut x = Guarded::new("x", &x0[..n]);
         let mut w = Guarded::filled("workspace", Lbfgs::workspace_len(n, history).saturating_sub(short).min(10_000), 0.0f64);
