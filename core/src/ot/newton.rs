@@ -446,6 +446,18 @@ fn sinkhorn_step<T: Real, C: CostSource<T>>(cost: &C, a: &[T], b: &[T], eps: T, 
     }
 }
 
+/// Overflowing costs (e.g. `C ≈ −f64::MAX`) can leave the iterate non-finite while every
+/// step "succeeds": reported as an error, the caller's `f`, `g` untouched.
+fn finite_potentials<T: Real>(f: &[T], g: &[T]) -> Result<()> {
+    if f.iter().chain(g).all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(Error::NumericalFailure {
+            what: "Sinkhorn-Newton potentials not finite (cost overflows at this eps)",
+        })
+    }
+}
+
 fn grad_norm1<T: Real>(a: &[T], b: &[T], w: &mut NewtonWs<'_, T>) -> T {
     let n = a.len();
     let (gf, gg) = w.grad.split_at_mut(n);
@@ -679,6 +691,7 @@ pub fn sinkhorn_newton_sparse<T: Real, C: CostSource<T>>(
     let (mut w, _) = NewtonWs::new(work, n, m);
     let solver = Solver::Sparse { heap: sparse, len: 0, keep: 0 };
     let report = newton_core(cost, a, b, cfg, &mut w, solver)?;
+    finite_potentials(w.f, w.g)?;
     f.copy_from_slice(w.f);
     g.copy_from_slice(w.g);
     Ok(report)
@@ -724,6 +737,7 @@ pub fn sinkhorn_newton_dense<T: Real, C: CostSource<T>>(
     let dim = n + m - 1;
     let mat = rest.get_mut(..dim * dim).unwrap_or(&mut []);
     let report = newton_core(cost, a, b, cfg, &mut w, Solver::Dense { mat })?;
+    finite_potentials(w.f, w.g)?;
     f.copy_from_slice(w.f);
     g.copy_from_slice(w.g);
     Ok(report)
