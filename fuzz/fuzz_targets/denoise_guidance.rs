@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let mut inp = Input::new(data);
     let n = inp.size(24);
     let raw = inp.bool();
-    let mut vals = |inp: &mut Input<'_>, k: usize| -> Vec<f32> {
+    let vals = |inp: &mut Input<'_>, k: usize| -> Vec<f32> {
         (0..k).map(|_| if raw { inp.value() as f32 } else { inp.small() as f32 }).collect()
     };
     let c = vals(&mut inp, n);

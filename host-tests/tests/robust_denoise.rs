@@ -227,3 +227,17 @@ proptest! {
         }
     }
 }
+
+/// Regressions: DDIM in f32 from a subnormal ā returned `Ok` with NaN; the Fréchet distance
+/// of huge covariances returned `Ok(-inf)`.
+#[test]
+fn ddim_and_frechet_overflow_are_errors() {
+    let mut x = [0.5f32];
+    let r = ddim_step(&mut x, &[0.1], 5.562684646268003e-309, 1.0);
+    assert!(matches!(r, Err(ferrokern::Error::NumericalFailure { .. })), "{r:?}");
+    assert_eq!(x, [0.5]);
+    let big = [-1e300, 0.0, 0.0, -1e300];
+    let mut work = [0.0; 16];
+    let r = frechet_distance(&[0.0, 0.0], &big, &[0.0, 0.0], &big, &mut work);
+    assert!(r.is_err(), "{r:?}");
+}

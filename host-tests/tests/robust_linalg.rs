@@ -248,3 +248,17 @@ impl Canary for simd::bf16 {
         self.to_bits() == other.to_bits()
     }
 }
+
+/// Regression: `MatRef::row` of a strided view over a larger buffer returned the rows after
+/// the view.
+#[test]
+fn strided_view_rows_stop_at_the_view() {
+    let data: Vec<f32> = (0..20).map(|i| i as f32).collect();
+    let a = MatRef::with_stride(&data, 2, 3, 4).unwrap();
+    assert_eq!(a.row(1), Some(&data[4..7]));
+    assert_eq!(a.row(2), None);
+    assert_eq!(a.get(2, 0), None);
+    let mut d2 = data.clone();
+    let mut m = MatMut::new(&mut d2[..12], 2, 6).unwrap();
+    assert!(m.row_mut(2).is_none());
+}

@@ -230,7 +230,7 @@ proptest! {
 
     /// Forward/backward/loss/train on any layer list, batch, labels and values.
     #[test]
-    fn mlp_keeps_its_contract(layers in layers(), batch in 0usize..4, xv in vec(any_f32(), 0..40), labels in vec(0usize..6, 0..4),
+    fn mlp_keeps_its_contract(layers in layers(), batch in 0usize..4, xv in vec(any_f32(), 1..40), labels in vec(0usize..6, 0..4),
                               lr in extreme_param(), mismatch in prop_oneof![4 => Just(0usize), 1 => 1usize..3]) {
         let mlp = match Mlp::new(&layers) {
             Ok(m) => m,
@@ -323,4 +323,26 @@ fn nn_params_len_saturates() {
     let huge = [LayerSpec::new(usize::MAX / 2, usize::MAX / 2, Activation::Relu)];
     assert!(Mlp::new(&huge).is_err());
     assert_eq!(params_len(&huge), usize::MAX);
+}
+
+/// Regression: a finite gradient whose square overflows put `inf` into Adam's `v`.
+#[test]
+fn gradient_square_overflow_is_rejected() {
+    let mut opt = Adam::new(AdamConfig::default());
+    let mut p = [1.0f32, 2.0];
+    let mut s = [0.0f32; 4];
+    let r = opt.step(&mut p, &[0.5, 1e20], &mut s);
+    assert_eq!(r, Err(Error::NonFinite { what: "grads squared", index: 1 }));
+    assert_eq!((p, s, opt.step_count()), ([1.0, 2.0], [0.0; 4], 0));
+}
+
+/// Regression: `mse` and `column_stats` returned `Ok(inf)` for huge finite values.
+#[test]
+fn mse_and_column_stats_overflow_are_errors() {
+    let mut d = [0.0f64; 1];
+    assert!(matches!(mse(&[f64::MAX], &[-f64::MAX], &mut d), Err(Error::NumericalFailure { .. })));
+    assert!(matches!(mse(&[f64::NAN], &[0.0], &mut d), Err(Error::NonFinite { .. })));
+    let (mut m, mut s) = ([0.0f64; 1], [0.0f64; 1]);
+    let r = column_stats(&[1e300, -1e300], 1, &[0, 1], &mut m, &mut s);
+    assert!(matches!(r, Err(Error::NumericalFailure { .. })), "{r:?}");
 }

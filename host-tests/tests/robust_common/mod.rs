@@ -157,7 +157,14 @@ pub fn all_finite<T: Copy + Into<f64>>(x: &[T]) -> bool {
     x.iter().all(|&v| v.into().is_finite())
 }
 
-/// The proptest config of the robustness suite: few cases, no shrinking noise in CI logs.
+/// The proptest config of the robustness suite: few cases, a fixed seed so CI is
+/// deterministic (set `PROPTEST_RNG_SEED=<n>` to explore other cases), no persistence files.
 pub fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig { cases, max_shrink_iters: 200, failure_persistence: None, ..ProptestConfig::default() }
+    let base = ProptestConfig::default();
+    let rng_seed = if std::env::var_os("PROPTEST_RNG_SEED").is_some() {
+        base.rng_seed
+    } else {
+        proptest::test_runner::RngSeed::Fixed(0x00f3_7e5e_ed00)
+    };
+    ProptestConfig { cases, max_shrink_iters: 200, failure_persistence: None, rng_seed, ..base }
 }
