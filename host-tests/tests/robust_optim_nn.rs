@@ -346,3 +346,17 @@ fn mse_and_column_stats_overflow_are_errors() {
     let r = column_stats(&[1e300, -1e300], 1, &[0, 1], &mut m, &mut s);
     assert!(matches!(r, Err(Error::NumericalFailure { .. })), "{r:?}");
 }
+
+/// Regression (found by the `optim_step` fuzz target): ε = 0 (β2 > 0), or an ε that underflows
+/// to 0 in f32, made a zero gradient's Adam update 0/0 = NaN under `Ok`.
+#[test]
+fn zero_or_underflowing_eps_keeps_zero_gradients_finite() {
+    for eps in [0.0, 5e-324] {
+        let mut opt = Adam::new(AdamConfig { eps, beta2: 0.5, ..AdamConfig::default() });
+        let mut p = [1.0f32, 2.0];
+        let mut s = [0.0f32; 4];
+        opt.step(&mut p, &[0.0, 0.5], &mut s).unwrap();
+        assert!(p.iter().chain(&s).all(|v| v.is_finite()), "eps {eps}: {p:?} {s:?}");
+        assert_eq!(p[0], 1.0);
+    }
+}
