@@ -293,3 +293,30 @@ fn newton_with_overflowing_cost_is_an_error() {
         }
     }
 }
+
+/// Regression (found by the `sinkhorn` fuzz target): ε-scaling with huge marginals returned
+/// `Ok` with `marginal_error = inf` (its squares overflow).
+#[test]
+fn eps_scaling_with_huge_marginals_never_reports_inf() {
+    let c = [
+        2.5e-64, 4.375, 4.375, 3.875, 6.4375, 4.4375, 3.0625, 1.125, 3.1875, 0.75, 3.625, 6.0625, 2.9375,
+        4.9375, 7.75, 7.25,
+    ];
+    let cost = DenseCost::new(&c, 4, 4).unwrap();
+    let (a, b) = ([4.5e254, 6.26, 0.01, 5.635], [0.8225, 0.01, 0.8225, 5.0725]);
+    let cfg = SinkhornConfig { tol: 5e-324, max_iter: 98, check_every: 6, ..SinkhornConfig::new(5e-324) };
+    let sched = EpsScalingConfig {
+        eps0: 2.5e-322,
+        max_outer: 3,
+        min_outer: 1,
+        max_inner: 30,
+        ..EpsScalingConfig::default()
+    };
+    let (mut f, mut g) = ([0.0; 4], [0.0; 4]);
+    let mut w = vec![0.0; workspace_len(4, 4)];
+    if let Ok(rep) =
+        sinkhorn_eps_scaling(&cost, &a, &b, &cfg, &sched, KernelStore::OnTheFly, &mut f, &mut g, &mut w)
+    {
+        assert!(rep.marginal_error.is_finite() && rep.transport_cost.is_finite(), "{rep:?}");
+    }
+}

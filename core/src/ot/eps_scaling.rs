@@ -124,6 +124,11 @@ pub fn sinkhorn_eps_scaling<T: Real, C: CostSource<T>>(
             break;
         }
     }
+    // `finish` checks its own statistics; this error replaces one of them, so it is checked too
+    // (huge marginals overflow its squares), before `f`, `g` are written.
+    if !err.is_finite() {
+        return Err(Error::NumericalFailure { what: "eps-scaling marginal error not finite" });
+    }
     let mut report = finish(cost, b, gibbs.eps, StopRule::L2Column, &mut w, stages, converged, f, g)?;
     report.marginal_error = err;
     Ok(report)
