@@ -303,7 +303,7 @@ fn eps_scaling_with_huge_marginals_never_reports_inf() {
         4.9375, 7.75, 7.25,
     ];
     let cost = DenseCost::new(&c, 4, 4).unwrap();
-    let (a, b) = ([4.5e254, 6.26, 0.01, 5.635], [0.8225, 0.01, 0.8225, 5.0725]);
+    let (a, b): ([f64; 4], [f64; 4]) = ([4.5e254, 6.26, 0.01, 5.635], [0.8225, 0.01, 0.8225, 5.0725]);
     let cfg = SinkhornConfig { tol: 5e-324, max_iter: 98, check_every: 6, ..SinkhornConfig::new(5e-324) };
     let sched = EpsScalingConfig {
         eps0: 2.5e-322,
