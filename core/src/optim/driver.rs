@@ -115,7 +115,8 @@ pub trait Optimizer {
     ///
     /// # Errors
     /// - [`Error::DimensionMismatch`]: `grads` or `state` of a group has the wrong length.
-    /// - [`Error::InvalidParameter`]: bad hyperparameter or group multiplier.
+    /// - [`Error::InvalidParameter`]: bad hyperparameter or group multiplier, or a schedule
+    ///   whose rate at this step is not finite (`Step` with `gamma > 1` after many steps).
     /// - [`Error::NonFinite`] `{ what: "grads", index }`: first NaN/inf gradient, `index`
     ///   counted over the groups' gradients concatenated; `what: "grads squared"` for a finite
     ///   gradient whose square overflows `T` (|g| > 1.8e19 in f32).
@@ -126,6 +127,15 @@ pub trait Optimizer {
         self.validate()?;
         let control = *self.control();
         control.validate(self.base_lr())?;
+        // A step schedule with γ > 1 overflows after enough steps: an infinite rate would
+        // write inf/NaN parameters under Ok.
+        let lr = self.current_lr();
+        if !lr.is_finite() {
+            return Err(Error::InvalidParameter {
+                name: "lr",
+                reason: "the schedule's rate at this step is not finite",
+            });
+        }
         let mut offset = 0usize;
         let mut sum_sq = 0.0f64;
         for g in groups.iter() {
@@ -133,6 +143,9 @@ pub trait Optimizer {
             check_len("grads", n, g.grads.len())?;
             check_len("state", Self::state_len_for(n), g.state.len())?;
             super::check_range("lr_scale", g.lr_scale, 0.0, f64::INFINITY, "must be finite and >= 0")?;
+            if !(lr * g.lr_scale).is_finite() {
+                return Err(Error::InvalidParameter { name: "lr_scale", reason: "lr · lr_scale overflows" });
+            }
             super::check_range(
                 "weight_decay_scale",
                 g.weight_decay_scale,
@@ -157,7 +170,6 @@ pub trait Optimizer {
             return Err(Error::NumericalFailure { what: "gradient norm overflows" });
         }
         let scale = control.clip_scale(libm::sqrt(sum_sq));
-        let lr = self.current_lr();
         let t = self.step_count().saturating_add(1);
         for g in groups.iter_mut() {
             let n = g.params.len();
