@@ -446,14 +446,16 @@ fn sinkhorn_step<T: Real, C: CostSource<T>>(cost: &C, a: &[T], b: &[T], eps: T, 
     }
 }
 
-/// Overflowing costs (e.g. `C ≈ −f64::MAX`) can leave the iterate non-finite while every
-/// step "succeeds": reported as an error, the caller's `f`, `g` untouched.
-fn finite_potentials<T: Real>(f: &[T], g: &[T]) -> Result<()> {
-    if f.iter().chain(g).all(|v| v.is_finite()) {
+/// Overflowing costs or marginals (e.g. `C ≈ −f64::MAX`, or `C·P` beyond f64) can leave the
+/// iterate or the report non-finite while every step "succeeds": reported as an error, the
+/// caller's `f`, `g` untouched.
+fn finite_result<T: Real>(f: &[T], g: &[T], r: &NewtonReport<T>) -> Result<()> {
+    let stats = [r.grad_norm1, r.objective, r.transport_cost, r.entropic_objective, r.density];
+    if f.iter().chain(g).chain(stats.iter()).all(|v| v.is_finite()) {
         Ok(())
     } else {
         Err(Error::NumericalFailure {
-            what: "Sinkhorn-Newton potentials not finite (cost overflows at this eps)",
+            what: "Sinkhorn-Newton potentials or statistics not finite (cost/marginals overflow)",
         })
     }
 }
@@ -691,7 +693,7 @@ pub fn sinkhorn_newton_sparse<T: Real, C: CostSource<T>>(
     let (mut w, _) = NewtonWs::new(work, n, m);
     let solver = Solver::Sparse { heap: sparse, len: 0, keep: 0 };
     let report = newton_core(cost, a, b, cfg, &mut w, solver)?;
-    finite_potentials(w.f, w.g)?;
+    finite_result(w.f, w.g, &report)?;
     f.copy_from_slice(w.f);
     g.copy_from_slice(w.g);
     Ok(report)
@@ -737,7 +739,7 @@ pub fn sinkhorn_newton_dense<T: Real, C: CostSource<T>>(
     let dim = n + m - 1;
     let mat = rest.get_mut(..dim * dim).unwrap_or(&mut []);
     let report = newton_core(cost, a, b, cfg, &mut w, Solver::Dense { mat })?;
-    finite_potentials(w.f, w.g)?;
+    finite_result(w.f, w.g, &report)?;
     f.copy_from_slice(w.f);
     g.copy_from_slice(w.g);
     Ok(report)
