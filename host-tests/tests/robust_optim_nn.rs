@@ -360,3 +360,21 @@ fn zero_or_underflowing_eps_keeps_zero_gradients_finite() {
         assert_eq!(p[0], 1.0);
     }
 }
+
+/// Regression (found by the `optim_step` fuzz target): a step schedule with γ > 1 near
+/// `u64::MAX` steps gave an infinite rate and `Ok` with inf parameters.
+#[test]
+fn growing_schedule_overflow_is_an_error() {
+    let control = StepControl {
+        schedule: LrSchedule::Step { every: 208, gamma: 1.65 },
+        warmup_steps: 2,
+        max_grad_norm: None,
+    };
+    let mut opt = SgdMomentum::new(SgdConfig { lr: 0.0065, ..SgdConfig::default() }).with_control(control);
+    opt.set_step_count(u64::MAX - 3);
+    let mut p = [1.0f32; 2];
+    let mut s = [0.0f32; 2];
+    let r = opt.step(&mut p, &[0.5, -0.5], &mut s);
+    assert!(matches!(r, Err(Error::InvalidParameter { name: "lr", .. })), "{r:?}");
+    assert_eq!((p, s), ([1.0; 2], [0.0; 2]));
+}

@@ -320,3 +320,20 @@ fn eps_scaling_with_huge_marginals_never_reports_inf() {
         assert!(rep.marginal_error.is_finite() && rep.transport_cost.is_finite(), "{rep:?}");
     }
 }
+
+/// Regression (found by the `sinkhorn` fuzz target): Sinkhorn-Newton with huge costs and
+/// marginals returned `Ok` with an infinite transport cost.
+#[test]
+fn newton_with_overflowing_statistics_is_an_error() {
+    let big = 1.0773087426743214e236;
+    let c = [big; 3];
+    let cost = DenseCost::new(&c, 3, 1).unwrap();
+    let (a, b): ([f64; 3], [f64; 1]) = ([big; 3], [big]);
+    let cfg = NewtonConfig { tol: 316.0, warmup_iters: 30, max_newton: 5, ..NewtonConfig::new(316.0) };
+    let (mut f, mut g) = ([0.0; 3], [0.0; 1]);
+    let mut w = vec![0.0; newton_workspace_len(3, 1)];
+    let mut sp = vec![SparseEntry::default(); 8];
+    if let Ok(rep) = sinkhorn_newton_sparse(&cost, &a, &b, &cfg, &mut f, &mut g, &mut sp, &mut w) {
+        assert!(rep.transport_cost.is_finite() && rep.grad_norm1.is_finite(), "{rep:?}");
+    }
+}
