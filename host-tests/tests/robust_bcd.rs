@@ -157,3 +157,42 @@ proptest! {
         }
     }
 }
+
+/// Regression (found by the `bcd_solve` fuzz target): ridge with entries near 4e117 overflowed a
+/// block step and returned `NotConverged` with a NaN iterate. Now an error with the last valid
+/// iterate, or a finite result.
+#[test]
+fn overflowing_block_step_keeps_a_valid_iterate() {
+    let big = 3.83698281517203e117;
+    let mut x = vec![2.9375; 35];
+    x[..11].copy_from_slice(&[
+        -7.875, 1.6e-177, 6.6875, 0.8125, -5.4375, -3.875, -5.125, 5.375, -4.0625, 6.25, 2.6875,
+    ]);
+    x[11] = -5.3e-79;
+    x[29] = -5.5625;
+    x[30..34].copy_from_slice(&[big; 4]);
+    x[34] = -5.3e-79;
+    let y = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0];
+    let mut r = [0.0; 7];
+    let mut prob = LeastSquares::ridge(&x, &y, 7, 5, 930.572040929699, &mut r).unwrap();
+    let cfg = SolverConfig {
+        rule: Rule::GS,
+        partition: Partition::Order,
+        update: Update::Gradient,
+        block_size: 3,
+        max_iter: 5000,
+        tol: 1e-8,
+        seed: 0,
+        score_norm: Norm::L1,
+        stop: Stop::SklearnLasso,
+    };
+    let mut scratch = vec![0.0; workspace_len(5, 3, cfg.rule).unwrap()];
+    let mut index = [0usize; 5];
+    let mut ws = Workspace::<f64, B>::new(&mut scratch, &mut index);
+    let mut w = [0.0; 5];
+    let r = solve(&mut prob, &mut w, &cfg, &mut ws);
+    assert!(w.iter().all(|v| v.is_finite()), "{r:?} with w = {w:?}");
+    if let Ok(sol) = r {
+        assert!(sol.objective.is_finite());
+    }
+}
