@@ -143,8 +143,11 @@ pub trait Optimizer {
             check_len("grads", n, g.grads.len())?;
             check_len("state", Self::state_len_for(n), g.state.len())?;
             super::check_range("lr_scale", g.lr_scale, 0.0, f64::INFINITY, "must be finite and >= 0")?;
-            if !(lr * g.lr_scale).is_finite() {
-                return Err(Error::InvalidParameter { name: "lr_scale", reason: "lr · lr_scale overflows" });
+            if !T::from_f64(lr * g.lr_scale).is_finite() {
+                return Err(Error::InvalidParameter {
+                    name: "lr_scale",
+                    reason: "lr · lr_scale overflows T",
+                });
             }
             super::check_range(
                 "weight_decay_scale",
