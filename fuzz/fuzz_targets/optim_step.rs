@@ -22,9 +22,11 @@ fn run<O: Optimizer>(mut opt: O, inp: &mut Input<'_>, per: usize, bounded: bool)
     opt.set_step_count(if inp.u8() < 200 { u64::from(inp.u8()) } else { u64::MAX - u64::from(inp.u8()) });
     for _ in 0..3 {
         let (p0, s0, t0) = (p.clone(), s.clone(), opt.step_count());
+        // The schedule may raise the rate (γ > 1): finite outputs are promised for |lr| ≤ 1e3.
+        let lr_now = opt.current_lr().abs();
         match opt.step(&mut p, &g, &mut s) {
             Ok(()) => {
-                if bounded {
+                if bounded && lr_now <= 1e3 {
                     assert!(finite32(&p) && finite32(&s), "Ok with non-finite params/state");
                 }
                 assert_eq!(opt.step_count(), t0.saturating_add(1));

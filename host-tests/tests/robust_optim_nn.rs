@@ -99,9 +99,11 @@ fn check_step<O: Optimizer, T: Real + Canary + Moment<T>>(
     // Two steps: the second sees non-trivial state.
     for _ in 0..2 {
         let (p0, s0, t0) = (bits(p.get()), bits(s.get()), opt.step_count());
+        // A schedule with γ > 1 may raise the rate: finite outputs are promised for |lr| ≤ 1e3.
+        let lr_ok = opt.current_lr().abs() <= 1e3;
         match opt.step(p.inner(), grads, s.inner()) {
             Ok(()) => {
-                let finite = p.get().iter().chain(s.get()).all(|v| v.is_finite());
+                let finite = !lr_ok || p.get().iter().chain(s.get()).all(|v| v.is_finite());
                 prop_assert!(
                     finite,
                     "Ok with non-finite params/state: {h:?}\n p={:?}\n s={:?}",
