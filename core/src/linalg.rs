@@ -88,6 +88,9 @@ impl<'a, T: Real> MatRef<'a, T> {
     /// Row `i` (`None` past the end).
     #[must_use]
     pub fn row(&self, i: usize) -> Option<&'a [T]> {
+        if i >= self.rows {
+            return None;
+        }
         let start = i.checked_mul(self.stride)?;
         self.data.get(start..start.checked_add(self.cols)?)
     }
@@ -138,6 +141,9 @@ impl<'a, T: Real> MatMut<'a, T> {
     }
     /// Mutable row `i`.
     pub fn row_mut(&mut self, i: usize) -> Option<&mut [T]> {
+        if i >= self.rows {
+            return None;
+        }
         let start = i.checked_mul(self.stride)?;
         let end = start.checked_add(self.cols)?;
         self.data.get_mut(start..end)

@@ -7,6 +7,7 @@ mod capi;
 mod demos;
 mod firmware;
 mod footprint;
+mod fuzz;
 mod insncount;
 mod retrain;
 mod stack;
@@ -27,7 +28,9 @@ const USAGE: &str = "usage: cargo xtask <command>
               fails if a family's flash grew > 10 % over xtask/footprint-baseline.json;
               `--update-baseline` rewrites that file, `--write-readme` the README table
   insncount   instruction counts of scalar kernels on Cortex-M4F (QEMU TCG plugin)
-  retrain     retrain the shipped models (see xtask/src/retrain.rs)";
+  retrain     retrain the shipped models (see xtask/src/retrain.rs)
+  fuzz        [--seconds N] [TARGET...]: build the cargo-fuzz targets once, run each N s
+              (default 10; needs nightly and cargo-fuzz)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         ["size", opts @ ..] => footprint::Options::parse(opts).and_then(|o| footprint::size(&o)),
         ["insncount"] => insncount::insncount(),
         ["retrain"] => retrain::retrain(),
+        ["fuzz", rest @ ..] => fuzz::command(rest),
         ["host-demo", name] => host_demo(name),
         _ => {
             eprintln!("{USAGE}");

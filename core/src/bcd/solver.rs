@@ -180,7 +180,8 @@ pub const fn workspace_len(dim: usize, block_size: usize, rule: Rule) -> Option<
 /// Errors: `w` of wrong length or non-finite (or negative with [`Penalty::NonNegL1`]); block size
 /// 0, > B or > dim; `tol` negative or non-finite; `scratch`/`index` too small; GSQ with variable
 /// blocks (the IHT rule is not implemented); [`Error::NotConverged`] when `tol > 0` is not reached
-/// in `max_iter` iterations (the iterate and the problem state stay valid).
+/// in `max_iter` iterations (the iterate and the problem state stay valid);
+/// [`Error::NumericalFailure`] when a block step overflows (the iterate before it is restored).
 ///
 /// ```
 /// use ferrokern::bcd::{solve, workspace_len, LeastSquares, Rule, SolverConfig, Workspace};
@@ -349,6 +350,20 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
         let m = ws.block.len();
         let lb = k.and_then(|k| block_lip.get(k).copied());
         let outcome = update::block_step(problem, w, config.update, ws, fx, lb)?;
+        // Data near the top of T's range can overflow a step: restore the block from `xb`,
+        // rebuild the problem state, and fail with the last valid iterate in `w`.
+        let block_finite = ws.block.iter().all(|&j| w.get(j).is_some_and(|v| v.is_finite()));
+        if !(block_finite && outcome.objective.is_finite()) {
+            for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()).take(m) {
+                if let Some(v) = w.get_mut(j) {
+                    *v = x0;
+                }
+            }
+            problem.reset(w)?;
+            return Err(Error::NumericalFailure {
+                what: "block step not finite (data too large); iterate restored",
+            });
+        }
         let before = fx;
         fx = outcome.objective;
         // support bookkeeping

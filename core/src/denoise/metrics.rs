@@ -61,13 +61,18 @@ pub fn mean_covariance<T: Real>(x: &[T], dim: usize, mean: &mut [f64], cov: &mut
 }
 
 /// Scales the upper triangle of `a` (`n × n`) by `s` and copies it to the lower triangle.
-#[allow(clippy::indexing_slicing)] // i, j < n and a.len() == n² (checked by every caller)
+/// Rows beyond `a.len()` are skipped (callers pass `n²` elements).
 fn mirror_upper(a: &mut [f64], n: usize, s: f64) {
+    for (i, row) in a.chunks_exact_mut(n.max(1)).enumerate() {
+        row.iter_mut().skip(i).for_each(|v| *v *= s);
+    }
     for i in 0..n {
-        for j in i..n {
-            let v = a[i * n + j] * s;
-            a[i * n + j] = v;
-            a[j * n + i] = v;
+        for j in 0..i {
+            if let Some(v) = a.get(j * n + i).copied() {
+                if let Some(d) = a.get_mut(i * n + j) {
+                    *d = v;
+                }
+            }
         }
     }
 }
@@ -89,7 +94,8 @@ fn mirror_upper(a: &mut [f64], n: usize, s: f64) {
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] for lengths, [`Error::NonFinite`] for NaN/inf,
-/// [`Error::NotConverged`] after 64 sweeps (the matrices then hold the last rotation).
+/// [`Error::NotConverged`] after 64 sweeps (the matrices then hold the last rotation),
+/// [`Error::NumericalFailure`] if `Σ a_ij²` overflows f64 (entries beyond ~1e154).
 #[allow(clippy::indexing_slicing)] // p, q, k < n and a.len() == vectors.len() == n² (checked)
 pub fn symmetric_eigen(a: &mut [f64], n: usize, vectors: &mut [f64]) -> Result<()> {
     check_len("a", mul_size(n, n)?, a.len())?;
@@ -100,6 +106,10 @@ pub fn symmetric_eigen(a: &mut [f64], n: usize, vectors: &mut [f64]) -> Result<(
         vectors[i * n + i] = 1.0;
     }
     let frob: f64 = a.iter().map(|v| v * v).sum();
+    if !frob.is_finite() {
+        // The convergence test below would pass at once and return the input unrotated.
+        return Err(Error::NumericalFailure { what: "eigen-solver: squared Frobenius norm overflows" });
+    }
     let mut off = 0.0;
     for _ in 0..MAX_SWEEPS {
         off = off_diagonal(a, n);
@@ -212,7 +222,7 @@ pub const fn frechet_workspace_len(d: usize) -> usize {
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] for lengths, [`Error::WorkspaceTooSmall`], and as
-/// [`symmetric_eigen`].
+/// [`symmetric_eigen`]; [`Error::NumericalFailure`] if the distance overflows f64.
 pub fn frechet_distance(
     mu1: &[f64],
     cov1: &[f64],
@@ -246,17 +256,25 @@ pub fn frechet_distance(
     let tr_sqrt: f64 = tmp.iter().step_by(d + 1).map(|&l| libm::sqrt(l.max(0.0))).sum();
     let trace = |c: &[f64]| c.iter().step_by(d + 1).sum::<f64>();
     let mean_term: f64 = mu1.iter().zip(mu2).map(|(a, b)| (a - b) * (a - b)).sum();
-    Ok(mean_term + trace(cov1) + trace(cov2) - 2.0 * tr_sqrt)
+    let fd = mean_term + trace(cov1) + trace(cov2) - 2.0 * tr_sqrt;
+    if !fd.is_finite() {
+        return Err(Error::NumericalFailure { what: "Fréchet distance overflows" });
+    }
+    Ok(fd)
 }
 
-/// `a ← (a + aᵀ)/2`.
-#[allow(clippy::indexing_slicing)] // i, j < n and a.len() == n² (checked by the caller)
+/// `a ← (a + aᵀ)/2` (`n × n`; pairs outside `a` are skipped).
 fn symmetrise(a: &mut [f64], n: usize) {
     for i in 0..n {
         for j in i + 1..n {
-            let v = 0.5 * (a[i * n + j] + a[j * n + i]);
-            a[i * n + j] = v;
-            a[j * n + i] = v;
+            let (ij, ji) = (i * n + j, j * n + i);
+            let (Some(&x), Some(&y)) = (a.get(ij), a.get(ji)) else { continue };
+            let v = 0.5 * (x + y);
+            for k in [ij, ji] {
+                if let Some(d) = a.get_mut(k) {
+                    *d = v;
+                }
+            }
         }
     }
 }

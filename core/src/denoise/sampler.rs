@@ -282,7 +282,9 @@ pub fn student_inputs<T: Real>(
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] if `eps` differs in length; [`Error::InvalidParameter`]
-/// unless `0 < ā ≤ 1` and `0 < ā_prev ≤ 1`.
+/// unless `0 < ā ≤ 1` and `0 < ā_prev ≤ 1`; [`Error::NumericalFailure`] (with `x` untouched)
+/// if a result would not be finite: NaN/inf in `x` or `eps`, or `ā` so small that
+/// `√(ā_prev/ā)·x` overflows `T` (in f32 from about ā < 1e-70).
 pub fn ddim_step<T: Real>(x: &mut [T], eps: &[T], alpha_bar: f64, alpha_bar_prev: f64) -> Result<()> {
     check_len("eps", x.len(), eps.len())?;
     for (name, a) in [("alpha_bar", alpha_bar), ("alpha_bar_prev", alpha_bar_prev)] {
@@ -294,6 +296,12 @@ pub fn ddim_step<T: Real>(x: &mut [T], eps: &[T], alpha_bar: f64, alpha_bar_prev
     let (sp, s1p) = (libm::sqrt(alpha_bar_prev), libm::sqrt(1.0 - alpha_bar_prev));
     // x ← (sp/sa)·x + (s1p − sp·s1a/sa)·ε.
     let (cx, ce) = (T::from_f64(sp / sa), T::from_f64(s1p - sp * s1a / sa));
+    // Checked before writing: an Ok step never leaves NaN/inf in x (a read-only O(d) pass).
+    if x.iter().zip(eps).any(|(&xi, &e)| !(cx * xi + ce * e).is_finite()) {
+        return Err(Error::NumericalFailure {
+            what: "DDIM step not finite (NaN/inf input or alpha_bar too small)",
+        });
+    }
     for (xi, &e) in x.iter_mut().zip(eps) {
         *xi = cx * *xi + ce * e;
     }

@@ -28,7 +28,9 @@ fn row<T>(x: &[T], cols: usize, r: usize) -> Result<&[T]> {
 /// # Errors
 /// [`Error::DimensionMismatch`] if `x.len()` is not a multiple of `cols` or `mean`/`std` are
 /// not `cols` long; [`Error::InvalidParameter`] for `cols == 0`, empty `rows` or a row index
-/// out of range.
+/// out of range; [`Error::NumericalFailure`] if a mean or std is not finite (NaN/inf in the
+/// selected rows, or values so large that the variance overflows `T`; `mean`/`std` are then
+/// unspecified).
 pub fn column_stats<T: Real>(
     x: &[T],
     cols: usize,
@@ -45,15 +47,15 @@ pub fn column_stats<T: Real>(
     for &r in rows {
         row(x, cols, r)?;
     }
-    stats_over(rows.iter().filter_map(|&r| row(x, cols, r).ok()), rows.len(), mean, std);
-    Ok(())
+    stats_over(rows.iter().filter_map(|&r| row(x, cols, r).ok()), rows.len(), mean, std)
 }
 
 /// [`column_stats`] over every row of `x` (all rows are training rows). O(rows · cols).
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] if `x.len()` is not a multiple of `cols` or `mean`/`std` are
-/// not `cols` long; [`Error::InvalidParameter`] for `cols == 0` or empty `x`.
+/// not `cols` long; [`Error::InvalidParameter`] for `cols == 0` or empty `x`;
+/// [`Error::NumericalFailure`] as in [`column_stats`].
 pub fn column_stats_all<T: Real>(x: &[T], cols: usize, mean: &mut [T], std: &mut [T]) -> Result<()> {
     if cols == 0 || x.is_empty() {
         return Err(Error::InvalidParameter { name: "cols/rows", reason: "must be non-empty" });
@@ -61,17 +63,17 @@ pub fn column_stats_all<T: Real>(x: &[T], cols: usize, mean: &mut [T], std: &mut
     check_len("x", x.len() - x.len() % cols, x.len())?;
     check_len("mean", cols, mean.len())?;
     check_len("std", cols, std.len())?;
-    stats_over(x.chunks_exact(cols), x.len() / cols, mean, std);
-    Ok(())
+    stats_over(x.chunks_exact(cols), x.len() / cols, mean, std)
 }
 
-/// Mean and population std of `count` rows (a cloneable iterator of equal-length rows).
+/// Mean and population std of `count` rows (a cloneable iterator of equal-length rows);
+/// `NumericalFailure` if a statistic is not finite.
 fn stats_over<'a, T: Real, I: Iterator<Item = &'a [T]> + Clone>(
     rows: I,
     count: usize,
     mean: &mut [T],
     std: &mut [T],
-) {
+) -> Result<()> {
     let inv = T::ONE / T::from_usize(count);
     mean.fill(T::ZERO);
     for r in rows.clone() {
@@ -86,6 +88,13 @@ fn stats_over<'a, T: Real, I: Iterator<Item = &'a [T]> + Clone>(
     for s in std.iter_mut() {
         *s = if *s > T::ZERO { s.sqrt() } else { T::ONE };
     }
+    // `> 0` above also maps a NaN variance to 1: the means carry the NaN.
+    if mean.iter().chain(std.iter()).any(|v| !v.is_finite()) {
+        return Err(Error::NumericalFailure {
+            what: "column statistics not finite (NaN/inf or overflowing x)",
+        });
+    }
+    Ok(())
 }
 
 /// In place `x[r][c] = (x[r][c] − mean[c]) / std[c]` for every row. O(len).

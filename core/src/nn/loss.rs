@@ -69,15 +69,22 @@ pub fn softmax_cross_entropy<T: Real>(
 /// ```
 ///
 /// # Errors
-/// [`Error::DimensionMismatch`] for wrong lengths.
+/// [`Error::DimensionMismatch`] for wrong lengths, [`Error::NonFinite`] for a NaN/inf
+/// prediction or target, [`Error::NumericalFailure`] when the squared error overflows `T`.
+/// `dpred` is unspecified on error.
 pub fn mse<T: Real>(pred: &[T], target: &[T], dpred: &mut [T]) -> Result<T> {
     check_len("target", pred.len(), target.len())?;
     check_len("dpred", pred.len(), dpred.len())?;
+    crate::real::check_finite("pred", pred)?;
+    crate::real::check_finite("target", target)?;
     if pred.is_empty() {
         return Ok(T::ZERO);
     }
     <T as Real>::sub(pred, target, dpred);
     let loss = T::dot(dpred, dpred) / T::from_usize(pred.len());
+    if !loss.is_finite() {
+        return Err(Error::NumericalFailure { what: "mean squared error overflows" });
+    }
     T::scale(T::from_f64(2.0) / T::from_usize(pred.len()), dpred);
     Ok(loss)
 }

@@ -48,7 +48,9 @@ fn adam_rule<T: Real>(
         beta2: T::from_f64(beta2),
         one_minus_beta2: T::from_f64(1.0 - beta2),
         step_size: T::from_f64(lr * sqrt_bc2 / bc1),
-        eps: T::from_f64(eps_eff),
+        // At least T's smallest normal: an ε that is 0 (allowed with β2 > 0) or underflows in
+        // T (5e-324 in f32) made a zero gradient's update 0/0 = NaN while the step reported Ok.
+        eps: T::from_f64(eps_eff).max(T::MIN_POSITIVE),
         grad_scale: T::from_f64(grad_scale),
         weight_decay: T::from_f64(coupled_wd),
         decay: T::from_f64(1.0 - lr * decoupled_wd),

@@ -3,7 +3,6 @@
 use super::storage::Moment;
 use super::StepControl;
 use crate::error::check_len;
-use crate::real::check_finite;
 use crate::{Error, Real, Result};
 use ferrokern_simd::optim::Rule;
 
@@ -116,9 +115,11 @@ pub trait Optimizer {
     ///
     /// # Errors
     /// - [`Error::DimensionMismatch`]: `grads` or `state` of a group has the wrong length.
-    /// - [`Error::InvalidParameter`]: bad hyperparameter or group multiplier.
+    /// - [`Error::InvalidParameter`]: bad hyperparameter or group multiplier, or a schedule
+    ///   whose rate at this step is not finite (`Step` with `gamma > 1` after many steps).
     /// - [`Error::NonFinite`] `{ what: "grads", index }`: first NaN/inf gradient, `index`
-    ///   counted over the groups' gradients concatenated.
+    ///   counted over the groups' gradients concatenated; `what: "grads squared"` for a finite
+    ///   gradient whose square overflows `T` (|g| > 1.8e19 in f32).
     /// - [`Error::NumericalFailure`]: the global gradient norm overflows (clipping only).
     ///
     /// On error, params, state and the step count are unchanged.
@@ -126,6 +127,15 @@ pub trait Optimizer {
         self.validate()?;
         let control = *self.control();
         control.validate(self.base_lr())?;
+        // A step schedule with γ > 1 overflows after enough steps: an infinite rate would
+        // write inf/NaN parameters under Ok.
+        let lr = self.current_lr();
+        if !lr.is_finite() {
+            return Err(Error::InvalidParameter {
+                name: "lr",
+                reason: "the schedule's rate at this step is not finite",
+            });
+        }
         let mut offset = 0usize;
         let mut sum_sq = 0.0f64;
         for g in groups.iter() {
@@ -133,6 +143,12 @@ pub trait Optimizer {
             check_len("grads", n, g.grads.len())?;
             check_len("state", Self::state_len_for(n), g.state.len())?;
             super::check_range("lr_scale", g.lr_scale, 0.0, f64::INFINITY, "must be finite and >= 0")?;
+            if !T::from_f64(lr * g.lr_scale).is_finite() {
+                return Err(Error::InvalidParameter {
+                    name: "lr_scale",
+                    reason: "lr · lr_scale overflows T",
+                });
+            }
             super::check_range(
                 "weight_decay_scale",
                 g.weight_decay_scale,
@@ -140,8 +156,12 @@ pub trait Optimizer {
                 f64::INFINITY,
                 "must be >= 0",
             )?;
-            if let Err(Error::NonFinite { index, .. }) = check_finite("grads", g.grads) {
-                return Err(Error::NonFinite { what: "grads", index: offset.saturating_add(index) });
+            // A finite gradient whose square overflows would put `inf` into Adam's `v` (and
+            // NaN into the next step) while reporting success: rejected with the NaN/inf ones.
+            if let Some(i) = first_bad_square(g.grads) {
+                let what =
+                    if g.grads.get(i).is_some_and(|x| x.is_finite()) { "grads squared" } else { "grads" };
+                return Err(Error::NonFinite { what, index: offset.saturating_add(i) });
             }
             if control.max_grad_norm.is_some() {
                 let norm = T::norm2(g.grads).to_f64();
@@ -153,7 +173,6 @@ pub trait Optimizer {
             return Err(Error::NumericalFailure { what: "gradient norm overflows" });
         }
         let scale = control.clip_scale(libm::sqrt(sum_sq));
-        let lr = self.current_lr();
         let t = self.step_count().saturating_add(1);
         for g in groups.iter_mut() {
             let n = g.params.len();
@@ -209,4 +228,15 @@ impl<O: Optimizer, T: Real + Moment<T>, const N: usize, const S: usize> Owned<O,
     pub fn step(&mut self, params: &mut [T; N], grads: &[T; N]) -> Result<()> {
         self.optimizer.step(params, grads, &mut self.state)
     }
+}
+
+/// Index of the first element whose square is not finite (NaN, ±inf, or |x| > √MAX). Whole
+/// chunks are tested without an early exit (a loop LLVM vectorises; the scan reads every
+/// gradient once per step), and only a chunk holding a bad value is searched.
+fn first_bad_square<T: Real>(x: &[T]) -> Option<usize> {
+    const CHUNK: usize = 256;
+    let ok = |v: &T| (*v * *v).is_finite();
+    let (k, chunk) = x.chunks(CHUNK).enumerate().find(|(_, c)| !c.iter().fold(true, |all, v| all & ok(v)))?;
+    let i = chunk.iter().position(|v| !ok(v))?;
+    Some(k.saturating_mul(CHUNK).saturating_add(i))
 }

@@ -109,18 +109,25 @@ pub fn sinkhorn_eps_scaling<T: Real, C: CostSource<T>>(
         gibbs.eps = (sched.eps0 - cfg.eps) * (-T::from_usize(k)).exp() + cfg.eps;
         let out = scaling_loop(&mut gibbs, a, b, &mut w, &inner);
         stages = k + 1;
-        if out.failed {
-            break;
-        }
-        if k % sched.outer_check_every == 0 {
+        // A failed stage restored its last valid scalings: measure their error too, so the
+        // report never carries the initial `inf` (a failure in stage 0 used to return Ok(inf)).
+        if out.failed || k % sched.outer_check_every == 0 {
             let (_, _) =
                 plan_stats(cost, w.alpha, w.beta, gibbs.eps, w.colsum, Some(w.u), w.bufs.cost, w.bufs.kern);
             err = sq_dist(w.colsum, b) + sq_dist(w.u, a);
+        }
+        if out.failed {
+            break;
         }
         if err <= cfg.tol && k > sched.min_outer {
             converged = true;
             break;
         }
+    }
+    // `finish` checks its own statistics; this error replaces one of them, so it is checked too
+    // (huge marginals overflow its squares), before `f`, `g` are written.
+    if !err.is_finite() {
+        return Err(Error::NumericalFailure { what: "eps-scaling marginal error not finite" });
     }
     let mut report = finish(cost, b, gibbs.eps, StopRule::L2Column, &mut w, stages, converged, f, g)?;
     report.marginal_error = err;

@@ -225,10 +225,12 @@ enum Solver<'s, T> {
 }
 
 /// Keeps the `keep` largest values seen in a min-heap over `heap[..*len]`.
-// Index bounds: every index used is checked `< len ≤ heap.len()` first.
+// Index bounds: `keep ≤ heap.len()` and `*len ≤ keep` (clamped on entry); every index used is
+// `< *len`, or `0` when `*len > 0`, or `i = *len < keep` when growing, so `< heap.len()`.
 #[allow(clippy::indexing_slicing)]
 fn heap_offer<T: Real>(heap: &mut [SparseEntry<T>], len: &mut usize, keep: usize, e: SparseEntry<T>) {
     let keep = keep.min(heap.len());
+    *len = (*len).min(keep);
     if *len < keep {
         let mut i = *len;
         heap[i] = e;
@@ -441,6 +443,20 @@ fn sinkhorn_step<T: Real, C: CostSource<T>>(cost: &C, a: &[T], b: &[T], eps: T, 
     column_lse(cost, w.f, eps, lse, colmax, w.cbuf, w.lbuf);
     for ((gj, &bj), &l) in w.g.iter_mut().zip(b).zip(lse.iter()) {
         *gj = eps * (bj.ln() - l);
+    }
+}
+
+/// Overflowing costs or marginals (e.g. `C ≈ −f64::MAX`, or `C·P` beyond f64) can leave the
+/// iterate or the report non-finite while every step "succeeds": reported as an error, the
+/// caller's `f`, `g` untouched.
+fn finite_result<T: Real>(f: &[T], g: &[T], r: &NewtonReport<T>) -> Result<()> {
+    let stats = [r.grad_norm1, r.objective, r.transport_cost, r.entropic_objective, r.density];
+    if f.iter().chain(g).chain(stats.iter()).all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(Error::NumericalFailure {
+            what: "Sinkhorn-Newton potentials or statistics not finite (cost/marginals overflow)",
+        })
     }
 }
 
@@ -677,6 +693,7 @@ pub fn sinkhorn_newton_sparse<T: Real, C: CostSource<T>>(
     let (mut w, _) = NewtonWs::new(work, n, m);
     let solver = Solver::Sparse { heap: sparse, len: 0, keep: 0 };
     let report = newton_core(cost, a, b, cfg, &mut w, solver)?;
+    finite_result(w.f, w.g, &report)?;
     f.copy_from_slice(w.f);
     g.copy_from_slice(w.g);
     Ok(report)
@@ -722,6 +739,7 @@ pub fn sinkhorn_newton_dense<T: Real, C: CostSource<T>>(
     let dim = n + m - 1;
     let mat = rest.get_mut(..dim * dim).unwrap_or(&mut []);
     let report = newton_core(cost, a, b, cfg, &mut w, Solver::Dense { mat })?;
+    finite_result(w.f, w.g, &report)?;
     f.copy_from_slice(w.f);
     g.copy_from_slice(w.g);
     Ok(report)
