@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ferrokern::bcd::{
-    gram, lasso_lambda_max, solve, workspace_len, LeastSquares, Logistic, Partition, Rule, SolverConfig,
-    Update, Workspace,
+    columns_len, lasso_lambda_max, solve, workspace_len, LeastSquares, Logistic, Partition, Rule,
+    SolverConfig, Update, Workspace,
 };
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../host-tests/data/");
@@ -88,9 +88,14 @@ const GRAM_MAX_P: usize = 128;
 
 /// One Lasso solve to relative gap `tol` from w = 0 (greedy rules with p ≤ [`GRAM_MAX_P`]: Gram
 /// matrix built inside, so its cost is part of the time). Returns (objective, iterations).
-fn lasso_run(d: &Data, lambda: f64, rule: Rule, tol: f64) -> (f64, usize) {
+fn lasso_run(d: &Data, lambda: f64, (rule, active_set): (Rule, bool), tol: f64) -> (f64, usize) {
     let mut r = vec![0.0; d.n];
-    let prob = LeastSquares::lasso(&d.x, &d.y, d.n, d.p, lambda, &mut r).expect("valid problem");
+    // the column-major copy is made inside the timed call (as scikit-learn's Fortran copy is)
+    let mut cols = vec![0.0; columns_len(d.n, d.p).expect("size")];
+    let prob = LeastSquares::lasso(&d.x, &d.y, d.n, d.p, lambda, &mut r)
+        .expect("valid problem")
+        .with_columns(&mut cols)
+        .expect("columns");
     let config = SolverConfig {
         rule,
         partition: if rule == Rule::Cyclic { Partition::Order } else { Partition::Sort },
@@ -98,15 +103,16 @@ fn lasso_run(d: &Data, lambda: f64, rule: Rule, tol: f64) -> (f64, usize) {
         block_size: 1,
         max_iter: 10_000_000,
         tol,
+        active_set,
         ..SolverConfig::default()
     };
     let mut scratch = vec![0.0; workspace_len(d.p, 1, rule).expect("size")];
     let mut index = vec![0; d.p];
     let mut ws = Workspace::<f64, 1>::new(&mut scratch, &mut index);
     let mut w = vec![0.0; d.p];
-    let sol = if rule.is_greedy() && d.p <= GRAM_MAX_P {
+    let sol = if (rule.is_greedy() || active_set) && d.p <= GRAM_MAX_P {
         let mut g = vec![0.0; d.p * d.p];
-        gram(&d.x, d.n, d.p, &mut g).expect("gram");
+        prob.gram_into(&mut g).expect("gram");
         let mut prob = prob.with_gram(&g).expect("gram");
         solve(&mut prob, &mut w, &config, &mut ws)
     } else {
@@ -117,13 +123,14 @@ fn lasso_run(d: &Data, lambda: f64, rule: Rule, tol: f64) -> (f64, usize) {
     (sol.objective, sol.iterations)
 }
 
-const RULES: [(Rule, &str); 6] = [
-    (Rule::Cyclic, "cyclic"),
-    (Rule::Random, "random"),
-    (Rule::Lipschitz, "lipschitz"),
-    (Rule::GS, "gs"),
-    (Rule::GSL, "gsl"),
-    (Rule::GSD, "gsd"),
+const RULES: [((Rule, bool), &str); 7] = [
+    ((Rule::Cyclic, true), "cyclic-active"),
+    ((Rule::Cyclic, false), "cyclic"),
+    ((Rule::Random, false), "random"),
+    ((Rule::Lipschitz, false), "lipschitz"),
+    ((Rule::GS, false), "gs"),
+    ((Rule::GSL, false), "gsl"),
+    ((Rule::GSD, false), "gsd"),
 ];
 
 fn lasso_benches(c: &mut Criterion) {

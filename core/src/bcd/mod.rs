@@ -31,7 +31,7 @@ mod update;
 
 pub use gabp::{forest_block_solve, forest_workspace_len, solve_forest, ForestConfig, ForestStrategy};
 pub use label_prop::LabelPropagation;
-pub use least_squares::{gram, lasso_lambda_max, LeastSquares};
+pub use least_squares::{columns_len, gram, lasso_lambda_max, LeastSquares};
 pub use logistic::Logistic;
 pub use partition::{block_count, Partition};
 pub use problem::{soft_threshold, Penalty, Problem};

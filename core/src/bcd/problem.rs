@@ -139,9 +139,11 @@ pub trait Problem<T: Real> {
         false
     }
 
-    /// A duality gap `F(w) − D(θ(w)) ≥ F(w) − F*` if the problem has a cheap one (Lasso).
-    fn duality_gap(&self, w: &[T]) -> Option<T> {
-        let _ = w;
+    /// A duality gap `F(w) − D(θ(w)) ≥ F(w) − F*` if the problem has a cheap one (Lasso,
+    /// L1-logistic); `grad` is the full gradient `∇f(w)` at the current state (the solver keeps it,
+    /// so the gap needs no further pass over the data).
+    fn duality_gap(&self, w: &[T], grad: &[T]) -> Option<T> {
+        let _ = (w, grad);
         None
     }
 }
