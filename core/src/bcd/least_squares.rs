@@ -254,7 +254,8 @@ impl<'a, T: Real> LeastSquares<'a, T> {
     }
 }
 
-/// Writes the scaled Gram matrix `XᵀX/n` (`p × p`, row-major) into `out`: O(n·p²).
+/// Writes the scaled Gram matrix `XᵀX/n` (`p × p`, row-major) into `out`: n·p²/2 multiply-adds
+/// (lower triangle by row-wise rank-1 updates, then mirrored).
 ///
 /// Errors: shapes as [`LeastSquares::ridge`], `out.len() != p²`.
 pub fn gram<T: Real>(x: &[T], n: usize, p: usize, out: &mut [T]) -> Result<()> {
@@ -263,21 +264,24 @@ pub fn gram<T: Real>(x: &[T], n: usize, p: usize, out: &mut [T]) -> Result<()> {
     }
     check_len("x", mul_size(n, p)?, x.len())?;
     check_len("gram", mul_size(p, p)?, out.len())?;
-    T::gemm(
-        crate::real::Trans::Yes,
-        crate::real::Trans::No,
-        p,
-        p,
-        n,
-        T::ONE / T::from_usize(n),
-        x,
-        p,
-        x,
-        p,
-        T::ZERO,
-        out,
-        p,
-    );
+    out.fill(T::ZERO);
+    let inv_n = T::ONE / T::from_usize(n);
+    // lower triangle by rank-1 updates, one contiguous axpy per (row, a): n·p²/2 multiply-adds
+    for row in x.chunks_exact(p) {
+        for (a, (&xa, ga)) in row.iter().zip(out.chunks_exact_mut(p)).enumerate() {
+            if xa != T::ZERO {
+                if let (Some(src), Some(dst)) = (row.get(..=a), ga.get_mut(..=a)) {
+                    T::axpy(xa * inv_n, src, dst);
+                }
+            }
+        }
+    }
+    for a in 0..p {
+        for b in 0..a {
+            let v = out.get(a * p + b).copied().unwrap_or(T::ZERO);
+            set_sym(out, p, a, b, v);
+        }
+    }
     Ok(())
 }
 
@@ -414,32 +418,33 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
     /// `max_j X_jᵀr` as in scikit-learn's `positive=True`. `None` with a ridge term. `Xᵀr = −n·∇f`
     /// is read from `grad`, so the cost is O(n + p).
     fn duality_gap(&self, w: &[T], grad: &[T]) -> Option<T> {
-        let (lambda, positive) = match self.penalty {
-            Penalty::L1(l) => (l, false),
-            Penalty::NonNegL1(l) => (l, true),
-            Penalty::None => return None,
-        };
         if self.l2 > T::ZERO {
             return None;
         }
-        let n = T::from_usize(self.n);
-        let mut dn = T::ZERO;
-        for &g in grad {
-            let c = -g * n; // X_jᵀr
-            dn = dn.max(if positive { c } else { c.abs() });
-        }
-        let rr = T::dot(self.r, self.r);
-        let an = lambda * n;
-        let (c, mut gap) = if dn > an {
-            let c = an / dn;
-            (c, T::HALF * rr * (T::ONE + c * c))
-        } else {
-            (T::ONE, rr)
-        };
-        gap += n * self.penalty.value(w);
-        gap -= c * T::dot(self.r, self.y);
-        Some(gap / n)
+        let inv_n = self.inv_n();
+        // Xᵀr/n = −∇f, ‖r‖²/n, rᵀy/n
+        lasso_gap(self.penalty, w, grad, T::dot(self.r, self.r) * inv_n, T::dot(self.r, self.y) * inv_n)
     }
+}
+
+/// scikit-learn's Lasso duality gap (spec §9) divided by n, from `∇f = −Xᵀr/n` (`grad`),
+/// `rr = ‖r‖²/n` and `ry = rᵀy/n`: with `dn = ‖Xᵀr/n‖_∞` (`max_j X_jᵀr/n` for
+/// [`Penalty::NonNegL1`], as `positive=True`), `c = min(1, λ/dn)`,
+/// `gap = ½rr(1 + c²) + g(w) − c·ry` (`rr + g(w) − ry` when `c = 1`). `None` when smooth.
+pub(crate) fn lasso_gap<T: Real>(penalty: Penalty<T>, w: &[T], grad: &[T], rr: T, ry: T) -> Option<T> {
+    let (lambda, positive) = match penalty {
+        Penalty::L1(l) => (l, false),
+        Penalty::NonNegL1(l) => (l, true),
+        Penalty::None => return None,
+    };
+    let dn = grad.iter().fold(T::ZERO, |a, &g| a.max(if positive { -g } else { g.abs() }));
+    let (c, gap) = if dn > lambda {
+        let c = lambda / dn;
+        (c, T::HALF * rr * (T::ONE + c * c))
+    } else {
+        (T::ONE, rr)
+    };
+    Some(gap + penalty.value(w) - c * ry)
 }
 
 /// Writes `s` at (a, b) and (b, a) of a row-major matrix with stride `ld` (ignored if outside).

@@ -515,7 +515,7 @@ impl<T: Real> ActiveCycle<T> {
     /// largest proximal progress `q_i` at the checked gradient (the growth rule of working-set
     /// solvers such as Celer; a violator left out enters at a later check).
     fn restart(&mut self, fx: T, crit: T, w: &[T], grad: &[T], lip: &[T], penalty: Penalty<T>) {
-        let fresh = crit.max(self.target) / T::from_f64(100.0);
+        let fresh = (crit / T::from_f64(1e4)).max(self.target / T::from_f64(10.0));
         self.eps = if self.checks > 0 && !super::gt(self.last_crit, crit + crit) {
             fresh.min(self.eps / T::from_f64(10.0))
         } else {
