@@ -148,3 +148,57 @@ fn gram_form_agrees_with_residual_form() {
     let f2 = lasso_objective(x, y, n, p, lam, &w2);
     assert!((b.objective(&w2) - f2).abs() <= 1e-12 * f2);
 }
+
+/// L1 logistic with duality-gap stopping against liblinear optima
+/// (benches/peers/bcd/make_logistic_l1_reference.py → reference/bcd/logistic_l1.json): the run
+/// stops on the gap, its objective is within 1e-9 relative of the reference with the same support,
+/// and the gap bounds the suboptimality wherever it is evaluated (w = 0, a random w, the end).
+#[test]
+fn logistic_l1_gap_stops_at_liblinear_optimum() {
+    use ferrokern::bcd::{Logistic, Status};
+    let refs: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{DATA}reference/bcd/logistic_l1.json")).unwrap(),
+    )
+    .unwrap();
+    let (x, y, n, p) = load("breast_cancer_std");
+    let mut rng = ferrokern::rng::Pcg32::seed(3);
+    let w_rand: Vec<f64> = (0..p).map(|_| 0.1 * rng.normal()).collect();
+    for case in refs["cases"].as_array().unwrap() {
+        let lam = case["lambda"].as_f64().unwrap();
+        let f_ref = case["objective"].as_f64().unwrap();
+        let supp_ref: Vec<usize> =
+            case["support"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        let mut m = vec![0.0; n];
+        let mut prob = Logistic::l1(&x, &y, n, p, lam, &mut m).unwrap();
+        // the gap is an upper bound on F − F* at arbitrary points
+        let mut g = vec![0.0; p];
+        for w0 in [vec![0.0; p], w_rand.clone()] {
+            prob.reset(&w0).unwrap();
+            prob.full_gradient(&w0, &mut g);
+            let gap = prob.duality_gap(&w0, &g).unwrap();
+            let sub = prob.objective(&w0) - f_ref;
+            assert!(gap >= sub - 1e-12 && sub > 0.0, "λ={lam}: gap {gap:e} < F − F* {sub:e}");
+        }
+        let config = SolverConfig {
+            rule: Rule::Cyclic,
+            partition: Partition::Order,
+            update: Update::Newton,
+            block_size: p,
+            max_iter: 500,
+            tol: 1e-12,
+            ..SolverConfig::default()
+        };
+        let mut scratch = vec![0.0; workspace_len(p, p, Rule::Cyclic).unwrap()];
+        let mut index = vec![0; p];
+        let mut ws = Workspace::<f64, 32>::new(&mut scratch, &mut index);
+        let mut w = vec![0.0; p];
+        let sol = solve(&mut prob, &mut w, &config, &mut ws).unwrap();
+        assert_eq!(sol.status, Status::Converged);
+        assert!(sol.gap <= 1e-12 * std::f64::consts::LN_2, "λ={lam}: gap {:e}", sol.gap);
+        let rel = (sol.objective - f_ref) / f_ref;
+        assert!(rel.abs() <= 1e-9, "λ={lam}: objective rel {rel:e} ({} iterations)", sol.iterations);
+        assert!(sol.objective - f_ref <= sol.gap + 1e-15, "gap must bound the suboptimality");
+        let supp: Vec<usize> = (0..p).filter(|&j| w[j] != 0.0).collect();
+        assert_eq!(supp, supp_ref, "λ={lam}");
+    }
+}
