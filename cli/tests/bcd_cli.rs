@@ -280,6 +280,7 @@ fn intercept_is_exact_for_least_squares() {
 #[test]
 fn bad_inputs_give_one_error_line() {
     let d = data("diabetes_std.csv");
+    let bc = data("breast_cancer_std.csv");
     let cases: &[(&[&str], &str)] = &[
         (&["--data", &d, "--problem", "lasso", "--lambda", "-1"], "--lambda"),
         (&["--data", &d, "--problem", "lasso", "--lambda", "1", "--rule", "bogus"], "bogus"),
@@ -289,7 +290,18 @@ fn bad_inputs_give_one_error_line() {
         (&["--data", &d, "--problem", "least-squares", "--lambda-ratio", "0.1"], "lambda-ratio"),
         (&["--data", &d, "--problem", "logistic", "--lambda", "1", "--intercept"], "--intercept"),
         (
-            &["--data", &d, "--problem", "lasso", "--lambda", "1", "--rule", "gsq", "--blocks", "variable"],
+            &[
+                "--data",
+                &bc,
+                "--problem",
+                "logistic",
+                "--lambda",
+                "1",
+                "--rule",
+                "gsq",
+                "--blocks",
+                "variable",
+            ],
             "gsq",
         ),
         (&["--data", &d, "--problem", "lasso", "--lambda", "1", "--tol", "-1"], "--tol"),

@@ -400,10 +400,12 @@ fn settings(a: &Args, kind: ProblemKind, p: usize, dim: usize) -> Result<Setting
     }
     let rule = a.rule.unwrap_or(RuleArg::Cyclic);
     let partition = match (a.blocks, rule) {
-        (BlocksArg::Variable, RuleArg::Gsq) => {
+        (BlocksArg::Variable, RuleArg::Gsq)
+            if !matches!(kind, ProblemKind::Lasso | ProblemKind::LeastSquares) =>
+        {
             return Err(CliError::param(
                 "rule",
-                "gsq needs --blocks fixed (variable-block GSQ is not implemented)",
+                "gsq with --blocks variable (iterative hard thresholding) needs lasso or least-squares",
             ))
         }
         (BlocksArg::Variable, _) => Partition::Variable,

@@ -29,8 +29,9 @@ pub const fn gram_problem_len(p: usize) -> Option<usize> {
 /// [`Problem::apply`] in O(p). Costs: construction O(n·p²) (the Gram matrix) + O(n·p);
 /// partial O(1); apply, full gradient, gradient update O(p); duality gap O(p); memory
 /// [`gram_problem_len`]`(p)` elements. Cheaper than the residual form once a solve needs more
-/// than about p coordinate updates and n ≫ p. The value is kept incrementally (rounding drift
-/// ≈ ε per update, reset by [`Problem::reset`]).
+/// than about p coordinate updates and n ≫ p. The value is kept incrementally and is a
+/// difference of terms of size `F(0)`: its absolute accuracy is ≈ ε·F(0) (plus ε per update,
+/// reset by [`Problem::reset`]), so use the residual form when `F*` is many orders below `F(0)`.
 #[derive(Debug)]
 pub struct GramLeastSquares<'a, T> {
     p: usize,
@@ -164,6 +165,18 @@ impl<T: Real> Problem<T> for GramLeastSquares<'_, T> {
                 let s = self.gram_at(ja, jb) + if a == b { self.l2 } else { T::ZERO };
                 set_sym(out, ld, a, b, s);
             }
+        }
+    }
+    fn hessian_bound_column(&self, j: usize, out: &mut [T]) -> bool {
+        match (self.gram.get(j * self.p..(j + 1) * self.p), out.get_mut(..self.p)) {
+            (Some(row), Some(o)) => {
+                o.copy_from_slice(row);
+                if let Some(d) = o.get_mut(j) {
+                    *d += self.l2;
+                }
+                true
+            }
+            _ => false,
         }
     }
     fn apply(&mut self, w: &mut [T], j: usize, delta: T) {

@@ -229,6 +229,14 @@ impl<'a, T: Real> LeastSquares<'a, T> {
         Ok(())
     }
 
+    /// `x_aᵀx_b` (contiguous with the column-major copy, strided otherwise).
+    fn cross(&self, a: usize, b: usize) -> T {
+        match (self.column(a), self.column(b)) {
+            (Some(u), Some(v)) => T::dot(u, v),
+            _ => col(self.x, self.p, a).zip(col(self.x, self.p, b)).fold(T::ZERO, |s, (&u, &v)| s + u * v),
+        }
+    }
+
     /// Column `j` of the column-major copy, if attached.
     fn column(&self, j: usize) -> Option<&[T]> {
         let (cols, _) = self.cols?;
@@ -372,19 +380,32 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
         let inv_n = self.inv_n();
         for (a, &ja) in block.iter().enumerate() {
             for (b, &jb) in block.iter().enumerate().take(a + 1) {
-                let mut s = match (self.column(ja), self.column(jb)) {
-                    (Some(u), Some(v)) => T::dot(u, v),
-                    _ => col(self.x, self.p, ja)
-                        .zip(col(self.x, self.p, jb))
-                        .fold(T::ZERO, |s, (&u, &v)| s + u * v),
-                };
-                s *= inv_n;
+                let mut s = self.cross(ja, jb) * inv_n;
                 if a == b {
                     s += self.l2;
                 }
                 set_sym(out, ld, a, b, s);
             }
         }
+    }
+    /// From the Gram matrix if attached (O(p)), else `p` column dots (O(n·p)).
+    fn hessian_bound_column(&self, j: usize, out: &mut [T]) -> bool {
+        if j >= self.p || out.len() < self.p {
+            return false;
+        }
+        match self.gram.and_then(|g| g.get(j * self.p..(j + 1) * self.p)) {
+            Some(row) => out.get_mut(..self.p).unwrap_or(&mut []).copy_from_slice(row),
+            None => {
+                let inv_n = self.inv_n();
+                for (k, o) in out.iter_mut().enumerate().take(self.p) {
+                    *o = self.cross(j, k) * inv_n;
+                }
+            }
+        }
+        if let Some(o) = out.get_mut(j) {
+            *o += self.l2;
+        }
+        true
     }
     fn apply(&mut self, w: &mut [T], j: usize, delta: T) {
         if let Some(wj) = w.get_mut(j) {

@@ -121,6 +121,14 @@ pub trait Problem<T: Real> {
     /// `ld` (`out.len() ≥ (|b|−1)·ld + |b|`).
     fn hessian_bound(&self, block: &[usize], out: &mut [T], ld: usize);
 
+    /// Column `j` of the full Hessian bound `H` (length `dim()`) into `out`, if the problem can
+    /// produce it (least squares); `false` (and `out` untouched) otherwise. Used by the variable-
+    /// block GSQ rule (iterative hard thresholding, spec §3).
+    fn hessian_bound_column(&self, j: usize, out: &mut [T]) -> bool {
+        let _ = (j, out);
+        false
+    }
+
     /// The block Hessian `∇²_bb f(w)` at the current state (default: the bound, exact for
     /// quadratics).
     fn hessian(&self, w: &[T], block: &[usize], out: &mut [T], ld: usize) {

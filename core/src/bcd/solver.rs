@@ -160,7 +160,8 @@ impl<'a, T: Real, const B: usize> Workspace<'a, T, B> {
 }
 
 /// `T` scratch length for `dim` variables, block size τ and `rule`: gradient and `L_i` (2·dim),
-/// `L_b` per fixed block, and for [`Rule::GSQ`] the cached factors (blocks·τ²). `None` on
+/// `L_b` per fixed block, and for [`Rule::GSQ`] `max(blocks·τ², 4·dim)` (the cached factors of
+/// fixed blocks, or the vectors of the variable-block IHT selection). `None` on
 /// overflow. (The `usize` index slice needs `dim`.)
 #[must_use]
 pub const fn workspace_len(dim: usize, block_size: usize, rule: Rule) -> Option<usize> {
@@ -170,7 +171,9 @@ pub const fn workspace_len(dim: usize, block_size: usize, rule: Rule) -> Option<
     if matches!(rule, Rule::GSQ) {
         let Some(sq) = block_size.checked_mul(block_size) else { return None };
         let Some(c) = nb.checked_mul(sq) else { return None };
-        base.checked_add(c)
+        // fixed blocks: the cached factors; variable blocks: 4 vectors of the IHT selection
+        let Some(iht) = dim.checked_mul(4) else { return None };
+        base.checked_add(if c > iht { c } else { iht })
     } else {
         Some(base)
     }
@@ -188,7 +191,7 @@ pub const fn workspace_len(dim: usize, block_size: usize, rule: Rule) -> Option<
 ///
 /// Errors: `w` of wrong length or non-finite (or negative with [`Penalty::NonNegL1`]); block size
 /// 0, > B or > dim; `tol` negative or non-finite; `scratch`/`index` too small; GSQ with variable
-/// blocks (the IHT rule is not implemented); [`Error::NotConverged`] when `tol > 0` is not reached
+/// blocks on a problem without [`Problem::hessian_bound_column`]; [`Error::NotConverged`] when `tol > 0` is not reached
 /// in `max_iter` iterations (the iterate and the problem state stay valid).
 ///
 /// ```
@@ -240,12 +243,6 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
         return Err(Error::InvalidParameter { name: "w", reason: "must be >= 0 for a non-negative penalty" });
     }
     let fixed = config.partition.is_fixed();
-    if config.rule == Rule::GSQ && !fixed {
-        return Err(Error::InvalidParameter {
-            name: "rule",
-            reason: "GSQ needs fixed blocks (VB-IHT not implemented)",
-        });
-    }
     let need = workspace_len(p, tau, config.rule).ok_or(Error::SizeOverflow)?;
     if ws.scratch.len() < need {
         return Err(Error::WorkspaceTooSmall { needed: need, given: ws.scratch.len() });
@@ -261,6 +258,9 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
     let (lip, rest) = rest.split_at_mut(p);
     let (block_lip, rest) = rest.split_at_mut(nb);
     let order = index.get_mut(..p).ok_or(Error::SizeOverflow)?;
+    // variable-block GSQ (spec §3): IHT on the quadratic model, step μ = 1/λ_max(H)
+    let vb_gsq = config.rule == Rule::GSQ && !fixed;
+    let mu = if vb_gsq { iht_step(problem, rest)? } else { T::ZERO };
     for (j, l) in lip.iter_mut().enumerate() {
         *l = problem.coord_lipschitz(j);
     }
@@ -397,7 +397,12 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
                 break;
             }
         }
-        let k = select(config, ws, grad, lip, block_lip, order, w, penalty, it, &mut rng, rest);
+        let k = if vb_gsq {
+            iht_select(problem, grad, lip, tau, mu, rest, ws);
+            None
+        } else {
+            select(config, ws, grad, lip, block_lip, order, w, penalty, it, &mut rng, rest)
+        };
         it += 1;
         let m = ws.block.len();
         let lb = k.and_then(|k| block_lip.get(k).copied());
@@ -694,30 +699,120 @@ fn select<T: Real, const B: usize>(
             // top-τ by score, kept sorted descending in (ws.tmp, ws.block)
             for j in 0..p {
                 let (e, q) = scores(j);
-                let s = if config.rule == Rule::GS { e } else { q };
-                let len = ws.block.len();
-                let mut pos = len;
-                while pos > 0 && ws.tmp.get(pos - 1).is_some_and(|&v| v < s) {
-                    pos -= 1;
-                }
-                if pos >= tau {
-                    continue;
-                }
-                if len == tau {
-                    ws.block.pop();
-                }
-                let _ = ws.block.insert(pos, j);
-                let end = ws.block.len();
-                if let Some(t) = ws.tmp.get_mut(pos..end) {
-                    t.rotate_right(1);
-                    if let Some(first) = t.first_mut() {
-                        *first = s;
-                    }
-                }
+                push_top(ws, tau, j, if config.rule == Rule::GS { e } else { q });
             }
         }
     }
     None
+}
+
+/// Inserts `j` with key `s` into the top-τ list `(ws.block, ws.tmp)` (sorted descending).
+fn push_top<T: Real, const B: usize>(ws: &mut BlockBuffers<T, B>, tau: usize, j: usize, s: T) {
+    let len = ws.block.len();
+    let mut pos = len;
+    while pos > 0 && ws.tmp.get(pos - 1).is_some_and(|&v| v < s) {
+        pos -= 1;
+    }
+    if pos >= tau {
+        return;
+    }
+    if len == tau {
+        ws.block.pop();
+    }
+    let _ = ws.block.insert(pos, j);
+    let end = ws.block.len();
+    if let Some(t) = ws.tmp.get_mut(pos..end) {
+        t.rotate_right(1);
+        if let Some(first) = t.first_mut() {
+            *first = s;
+        }
+    }
+}
+
+/// `μ = 1/λ_max(H)` of the full Hessian bound by 30 power iterations on its columns
+/// ([`Problem::hessian_bound_column`]; O(30·dim·cost of a column)), with 1% margin. Errors when the
+/// problem cannot give columns or `H = 0`.
+fn iht_step<T: Real, P: Problem<T>>(problem: &P, scratch: &mut [T]) -> Result<T> {
+    let p = problem.dim();
+    let unsupported = Error::InvalidParameter {
+        name: "rule",
+        reason: "GSQ with variable blocks needs Problem::hessian_bound_column (least squares)",
+    };
+    let (v, rest) = scratch.split_at_mut(p.min(scratch.len()));
+    let (hv, rest) = rest.split_at_mut(p.min(rest.len()));
+    let col = rest.get_mut(..p).ok_or(Error::SizeOverflow)?;
+    v.fill(T::ONE / T::from_usize(p).sqrt());
+    let mut lambda = T::ZERO;
+    for _ in 0..30 {
+        hv.fill(T::ZERO);
+        for (j, &vj) in v.iter().enumerate() {
+            if !problem.hessian_bound_column(j, col) {
+                return Err(unsupported);
+            }
+            T::axpy(vj, col, hv);
+        }
+        lambda = T::norm2(hv);
+        if !super::gt(lambda, T::ZERO) {
+            return Err(Error::NumericalFailure { what: "Hessian bound is zero" });
+        }
+        for (a, &b) in v.iter_mut().zip(hv.iter()) {
+            *a = b / lambda;
+        }
+    }
+    Ok(T::ONE / (lambda * T::from_f64(1.01)))
+}
+
+/// Variable-block GSQ by iterative hard thresholding (spec §3 `IHT`): `d ← g/√L`; up to 10 times
+/// `d ← d − μ(g + Hd)` and keep the τ largest `|d_i|`, stopping when `‖d − d_old‖ < 1e-10`; the
+/// block is the support of `d` (into `ws.block`). Cost per round O(τ·column) after the first
+/// (dense) product. The smooth model is used also with a penalty (the update is then proximal).
+fn iht_select<T: Real, P: Problem<T>, const B: usize>(
+    problem: &P,
+    grad: &[T],
+    lip: &[T],
+    tau: usize,
+    mu: T,
+    scratch: &mut [T],
+    ws: &mut BlockBuffers<T, B>,
+) {
+    let p = grad.len();
+    let (d, rest) = scratch.split_at_mut(p.min(scratch.len()));
+    let (d_old, rest) = rest.split_at_mut(p.min(rest.len()));
+    let (hd, rest) = rest.split_at_mut(p.min(rest.len()));
+    let col = rest.get_mut(..p).unwrap_or(&mut []);
+    for ((di, &g), &l) in d.iter_mut().zip(grad).zip(lip) {
+        *di = if super::gt(l, T::ZERO) { g / l.sqrt() } else { T::ZERO };
+    }
+    let tol = T::from_f64(1e-10);
+    for _ in 0..10 {
+        d_old.copy_from_slice(d);
+        hd.fill(T::ZERO);
+        for (j, &dj) in d.iter().enumerate() {
+            if dj != T::ZERO && problem.hessian_bound_column(j, col) {
+                T::axpy(dj, col, hd);
+            }
+        }
+        for ((di, &g), &h) in d.iter_mut().zip(grad).zip(hd.iter()) {
+            *di -= mu * (g + h);
+        }
+        ws.block.clear();
+        for (j, &dj) in d.iter().enumerate() {
+            push_top(ws, tau, j, dj.abs());
+        }
+        for (j, di) in d.iter_mut().enumerate() {
+            if !ws.block.contains(&j) {
+                *di = T::ZERO;
+            }
+        }
+        let moved = d.iter().zip(d_old.iter()).fold(T::ZERO, |a, (&x, &y)| a + (x - y) * (x - y));
+        if moved.sqrt() < tol {
+            break;
+        }
+    }
+    // block = support of d (the kept entries that are non-zero); keep the list if all are zero
+    if ws.block.iter().any(|&j| d.get(j).is_some_and(|&v| v != T::ZERO)) {
+        ws.block.retain(|j| d.get(*j).is_some_and(|&v| v != T::ZERO));
+    }
 }
 
 /// Fixed-block score (spec §3 table; L1 = reference code, L2 = paper).
