@@ -69,13 +69,13 @@ fn solve_lasso(
             let mut cols = vec![0.0; columns_len(n, p).unwrap()];
             let mut prob =
                 LeastSquares::lasso(x, y, n, p, lam, &mut r).unwrap().with_columns(&mut cols).unwrap();
-            solve(&mut prob, &mut w, &config, &mut ws)
+            let _ = solve(&mut prob, &mut w, &config, &mut ws)
                 .unwrap_or_else(|e| panic!("{form:?} {rule:?} {active_set} λ={lam}: {e}"));
         }
         Form::Gram => {
             let mut buf = vec![0.0; gram_problem_len(p).unwrap()];
             let mut prob = GramLeastSquares::lasso(x, y, n, p, lam, &mut buf).unwrap();
-            solve(&mut prob, &mut w, &config, &mut ws)
+            let _ = solve(&mut prob, &mut w, &config, &mut ws)
                 .unwrap_or_else(|e| panic!("{form:?} {rule:?} {active_set} λ={lam}: {e}"));
         }
     }
