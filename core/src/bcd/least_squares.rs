@@ -199,11 +199,15 @@ impl<'a, T: Real> LeastSquares<'a, T> {
         let (cols, rest) = buf.split_at_mut(self.n * self.p);
         let norms = rest.get_mut(..self.p).ok_or(Error::SizeOverflow)?;
         let inv_n = self.inv_n();
-        // row by row: reads stream, the p write positions advance together
-        for (i, row) in self.x.chunks_exact(self.p).enumerate() {
-            for (c, &xij) in cols.chunks_exact_mut(self.n).zip(row) {
-                if let Some(ci) = c.get_mut(i) {
-                    *ci = xij;
+        // tiles of TILE rows: each column receives TILE contiguous values per tile (one or two
+        // cache lines, one page) instead of one value per row, while the tile's rows stay cached
+        const TILE: usize = 16;
+        for (t, rows) in self.x.chunks(TILE * self.p).enumerate() {
+            let i0 = t * TILE;
+            for (j, c) in cols.chunks_exact_mut(self.n).enumerate() {
+                let dst = c.get_mut(i0..).unwrap_or(&mut []);
+                for (d, &xij) in dst.iter_mut().zip(rows.get(j..).unwrap_or(&[]).iter().step_by(self.p)) {
+                    *d = xij;
                 }
             }
         }
@@ -323,7 +327,10 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
         check_len("w", self.p, w.len())?;
         check_finite("w", w)?;
         self.r.copy_from_slice(self.y);
-        T::gemv(self.n, self.p, -T::ONE, self.x, self.p, w, T::ONE, self.r);
+        if w.iter().any(|&v| v != T::ZERO) {
+            // (a cold start w = 0 skips this pass over X: r = y exactly)
+            T::gemv(self.n, self.p, -T::ONE, self.x, self.p, w, T::ONE, self.r);
+        }
         self.rr = T::dot(self.r, self.r);
         self.last_dot.set(None);
         Ok(())

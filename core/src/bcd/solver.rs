@@ -37,7 +37,7 @@ pub struct SolverConfig<T> {
     /// Active-set cycling (glmnet's strategy, spec §9), for [`Rule::Cyclic`] on fixed blocks with
     /// [`Stop::Gap`]: after each full check (one full gradient), sweep only over the blocks that
     /// hold a non-zero `w_i` or a coordinate whose proximal step at the checked gradient moves
-    /// (a KKT violator; at most `max(2·|supp|, 8)` of them, the strongest), until a sweep
+    /// (a KKT violator; at most `max(2·|supp|, 32)` of them, the strongest), until a sweep
     /// decreases `F` by less than `ε` (1/100 of the last criterion); then check again. Cuts the
     /// passes over the data from one per epoch to a few per solve when the solution is sparse.
     /// Ignored for other rules/partitions.
@@ -516,7 +516,7 @@ impl<T: Real> ActiveCycle<T> {
 
     /// After a failed check with criterion `crit`: new sweep, new threshold `ε = max(crit,
     /// target)/100`, ten times tighter than the last one if `crit` did not at least halve; and the
-    /// working set: the support plus at most `max(2·|supp|, 8)` zero coordinates, those with the
+    /// working set: the support plus at most `max(2·|supp|, 32)` zero coordinates, those with the
     /// largest proximal progress `q_i` at the checked gradient (the growth rule of working-set
     /// solvers such as Celer; a violator left out enters at a later check).
     fn restart(&mut self, fx: T, crit: T, w: &[T], grad: &[T], lip: &[T], penalty: Penalty<T>) {
@@ -541,7 +541,7 @@ impl<T: Real> ActiveCycle<T> {
         };
         let count = |thr: T| (0..w.len()).filter(|&j| super::gt(q(j), thr)).count();
         let support = w.iter().filter(|&&v| v != T::ZERO).count();
-        let cap = support.saturating_mul(2).max(8);
+        let cap = support.saturating_mul(2).max(32);
         self.threshold = T::ZERO;
         if count(T::ZERO) > cap {
             // bisection on the threshold: O(p) per step, 48 steps
