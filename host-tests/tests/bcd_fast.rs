@@ -270,3 +270,63 @@ fn vb_gsq_iht_beats_random_and_gs() {
     assert!(gsq <= 0.1 * random, "gsq {gsq:e} vs random {random:e}");
     assert!(gsq <= gs, "gsq {gsq:e} vs gs {gs:e}");
 }
+
+/// L2 logistic with an unpenalised intercept (`Logistic::with_intercept`) against scikit-learn's
+/// `LogisticRegression(C=1, fit_intercept=True)` (benches/peers/bcd/make_intercept_reference.py →
+/// reference/bcd/intercept.json): objective within 1e-9 relative, intercept and weights within
+/// 1e-5 (the lbfgs reference has a KKT residual ≈ 1e-8); plus the intercept partial against a
+/// central finite difference of the objective.
+#[test]
+fn logistic_intercept_matches_sklearn() {
+    use ferrokern::bcd::Logistic;
+    let r: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{DATA}reference/bcd/intercept.json")).unwrap(),
+    )
+    .unwrap();
+    let (x, y, n, p) = load("breast_cancer_std");
+    let lam = 1.0 / n as f64;
+    let mut m = vec![0.0; n];
+    let mut prob = Logistic::l2(&x, &y, n, p, lam, &mut m).unwrap().with_intercept().unwrap();
+    assert_eq!(prob.dim(), p + 1);
+    // finite-difference check of ∂F/∂b at a random point
+    let mut rng = ferrokern::rng::Pcg32::seed(11);
+    let w0: Vec<f64> = (0..=p).map(|_| 0.2 * rng.normal()).collect();
+    let h = 1e-6;
+    let f_at = |prob: &mut Logistic<'_, f64>, w: &[f64]| {
+        prob.reset(w).unwrap();
+        prob.objective(w)
+    };
+    let (mut wp, mut wm) = (w0.clone(), w0.clone());
+    wp[p] += h;
+    wm[p] -= h;
+    let fd = (f_at(&mut prob, &wp) - f_at(&mut prob, &wm)) / (2.0 * h);
+    prob.reset(&w0).unwrap();
+    let an = prob.partial(&w0, p);
+    assert!((fd - an).abs() <= 1e-7 * (1.0 + an.abs()), "∂F/∂b: fd {fd} vs {an}");
+    let config = SolverConfig {
+        rule: Rule::Cyclic,
+        partition: Partition::Order,
+        update: Update::Newton,
+        block_size: p + 1,
+        max_iter: 200,
+        tol: 1e-14,
+        ..SolverConfig::default()
+    };
+    let mut scratch = vec![0.0; workspace_len(p + 1, p + 1, Rule::Cyclic).unwrap()];
+    let mut index = vec![0; p + 1];
+    let mut ws = Workspace::<f64, 32>::new(&mut scratch, &mut index);
+    let mut w = vec![0.0; p + 1];
+    let sol = solve(&mut prob, &mut w, &config, &mut ws).unwrap();
+    let f_ref = r["objective"].as_f64().unwrap();
+    let rel = (sol.objective - f_ref) / f_ref;
+    assert!(rel.abs() <= 1e-9, "objective rel {rel:e}");
+    let b_ref = r["intercept"].as_f64().unwrap();
+    assert!((w[p] - b_ref).abs() <= 1e-5, "intercept {} vs {b_ref}", w[p]);
+    for (j, c) in r["coefficients"].as_array().unwrap().iter().enumerate() {
+        let c = c.as_f64().unwrap();
+        assert!((w[j] - c).abs() <= 1e-5 * (1.0 + c.abs()), "w[{j}] {} vs {c}", w[j]);
+    }
+    // L1 + intercept is refused
+    let mut m2 = vec![0.0; n];
+    assert!(Logistic::l1(&x, &y, n, p, 0.01, &mut m2).unwrap().with_intercept().is_err());
+}
