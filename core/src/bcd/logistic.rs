@@ -95,7 +95,7 @@ impl<'a, T: Real> Logistic<'a, T> {
     ///
     /// ```
     /// use ferrokern::bcd::{Logistic, Problem};
-    /// let (x, y) = ([1.0, 2.0, 3.0], [0.0, 1.0, 1.0]);
+    /// let (x, y) = ([1.0f64, 2.0, 3.0], [0.0, 1.0, 1.0]);
     /// let mut m = [0.0; 3];
     /// let lr = Logistic::l2(&x, &y, 3, 1, 0.1, &mut m).unwrap().with_intercept().unwrap();
     /// assert_eq!(lr.dim(), 2);
