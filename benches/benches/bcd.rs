@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ferrokern::bcd::{
-    gram, lasso_lambda_max, solve, workspace_len, LeastSquares, Logistic, Partition, Rule, SolverConfig,
-    Update, Workspace,
+    columns_len, gram_problem_len, lasso_lambda_max, solve, workspace_len, GramLeastSquares, LeastSquares,
+    Logistic, Partition, Rule, SolverConfig, Update, Workspace,
 };
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../host-tests/data/");
@@ -82,15 +82,13 @@ fn synthetic(n: usize, p: usize) -> Data {
     Data { x, y, n, p }
 }
 
-/// Largest p for which greedy rules get the Gram matrix `XᵀX/n` (built inside the timed call):
-/// it costs n·p² once, against one `Xᵀr` (n·p) per greedy iteration without it.
+/// Largest p for which the solve runs on the covariance form ([`GramLeastSquares`]: `XᵀX/n`
+/// built inside the timed call, n·p² once, then O(p) per coordinate update); above it, the
+/// residual form with a column-major copy of X (O(n) per update).
 const GRAM_MAX_P: usize = 128;
 
-/// One Lasso solve to relative gap `tol` from w = 0 (greedy rules with p ≤ [`GRAM_MAX_P`]: Gram
-/// matrix built inside, so its cost is part of the time). Returns (objective, iterations).
-fn lasso_run(d: &Data, lambda: f64, rule: Rule, tol: f64) -> (f64, usize) {
-    let mut r = vec![0.0; d.n];
-    let prob = LeastSquares::lasso(&d.x, &d.y, d.n, d.p, lambda, &mut r).expect("valid problem");
+/// One Lasso solve to relative gap `tol` from w = 0. Returns (objective, iterations).
+fn lasso_run(d: &Data, lambda: f64, (rule, active_set): (Rule, bool), tol: f64) -> (f64, usize) {
     let config = SolverConfig {
         rule,
         partition: if rule == Rule::Cyclic { Partition::Order } else { Partition::Sort },
@@ -98,32 +96,40 @@ fn lasso_run(d: &Data, lambda: f64, rule: Rule, tol: f64) -> (f64, usize) {
         block_size: 1,
         max_iter: 10_000_000,
         tol,
+        active_set,
         ..SolverConfig::default()
     };
     let mut scratch = vec![0.0; workspace_len(d.p, 1, rule).expect("size")];
     let mut index = vec![0; d.p];
     let mut ws = Workspace::<f64, 1>::new(&mut scratch, &mut index);
     let mut w = vec![0.0; d.p];
-    let sol = if rule.is_greedy() && d.p <= GRAM_MAX_P {
-        let mut g = vec![0.0; d.p * d.p];
-        gram(&d.x, d.n, d.p, &mut g).expect("gram");
-        let mut prob = prob.with_gram(&g).expect("gram");
+    let sol = if d.p <= GRAM_MAX_P {
+        let mut buf = vec![0.0; gram_problem_len(d.p).expect("size")];
+        let mut prob =
+            GramLeastSquares::lasso(&d.x, &d.y, d.n, d.p, lambda, &mut buf).expect("valid problem");
         solve(&mut prob, &mut w, &config, &mut ws)
     } else {
-        let mut prob = prob;
+        // the column-major copy is made inside the timed call (as scikit-learn's Fortran copy is)
+        let mut r = vec![0.0; d.n];
+        let mut cols = vec![0.0; columns_len(d.n, d.p).expect("size")];
+        let mut prob = LeastSquares::lasso(&d.x, &d.y, d.n, d.p, lambda, &mut r)
+            .expect("valid problem")
+            .with_columns(&mut cols)
+            .expect("columns");
         solve(&mut prob, &mut w, &config, &mut ws)
     }
     .expect("converges");
     (sol.objective, sol.iterations)
 }
 
-const RULES: [(Rule, &str); 6] = [
-    (Rule::Cyclic, "cyclic"),
-    (Rule::Random, "random"),
-    (Rule::Lipschitz, "lipschitz"),
-    (Rule::GS, "gs"),
-    (Rule::GSL, "gsl"),
-    (Rule::GSD, "gsd"),
+const RULES: [((Rule, bool), &str); 7] = [
+    ((Rule::Cyclic, true), "cyclic-active"),
+    ((Rule::Cyclic, false), "cyclic"),
+    ((Rule::Random, false), "random"),
+    ((Rule::Lipschitz, false), "lipschitz"),
+    ((Rule::GS, false), "gs"),
+    ((Rule::GSL, false), "gsl"),
+    ((Rule::GSD, false), "gsd"),
 ];
 
 fn lasso_benches(c: &mut Criterion) {
@@ -137,6 +143,10 @@ fn lasso_benches(c: &mut Criterion) {
     for (name, d) in &sets {
         let lambda = 0.1 * lasso_lambda_max(&d.x, &d.y, d.n, d.p).expect("λ_max");
         for (rule, rname) in RULES {
+            // BCD_RULES=a,b limits the run to those rules (quick comparisons)
+            if std::env::var("BCD_RULES").is_ok_and(|v| !v.split(',').any(|r| r == rname)) {
+                continue;
+            }
             let (f, it) = lasso_run(d, lambda, rule, 1e-6);
             println!(
                 "lasso {name} {rname}: {it} coordinate updates ({:.1} epochs), objective {f:.12e}",

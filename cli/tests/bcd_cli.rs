@@ -277,9 +277,42 @@ fn intercept_is_exact_for_least_squares() {
     assert!((v["intercept"].as_f64().unwrap() - 3.0).abs() < 1e-5, "{v}");
 }
 
+/// `--intercept` for logistic: scikit-learn's `LogisticRegression(C=1, fit_intercept=True)` on
+/// breast cancer (host-tests/data/reference/bcd/intercept.json, from
+/// benches/peers/bcd/make_intercept_reference.py).
+#[test]
+fn logistic_intercept_matches_sklearn() {
+    let bc = data("breast_cancer_std.csv");
+    let lam = format!("{}", 1.0 / 569.0);
+    let v = json_ok(&run(&[
+        "bcd",
+        "--data",
+        &bc,
+        "--problem",
+        "logistic",
+        "--lambda",
+        &lam,
+        "--intercept",
+        "--no-standardize",
+        "--tol",
+        "1e-14",
+        "--json",
+    ]));
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("reference/bcd/intercept.json")).unwrap())
+            .unwrap();
+    let f_ref = r["objective"].as_f64().unwrap();
+    let f = v["objective"].as_f64().unwrap();
+    assert!(((f - f_ref) / f_ref).abs() <= 1e-9, "{f} vs {f_ref}");
+    let b = v["intercept"].as_f64().unwrap();
+    assert!((b - r["intercept"].as_f64().unwrap()).abs() <= 1e-5, "{v}");
+    assert_eq!(floats(&v["coefficients"]).len(), 30);
+}
+
 #[test]
 fn bad_inputs_give_one_error_line() {
     let d = data("diabetes_std.csv");
+    let bc = data("breast_cancer_std.csv");
     let cases: &[(&[&str], &str)] = &[
         (&["--data", &d, "--problem", "lasso", "--lambda", "-1"], "--lambda"),
         (&["--data", &d, "--problem", "lasso", "--lambda", "1", "--rule", "bogus"], "bogus"),
@@ -287,9 +320,20 @@ fn bad_inputs_give_one_error_line() {
         (&["--problem", "label-propagation", "--lambda", "0", "--labels", &d], "--graph"),
         (&["--data", &d, "--problem", "lasso"], "--lambda"),
         (&["--data", &d, "--problem", "least-squares", "--lambda-ratio", "0.1"], "lambda-ratio"),
-        (&["--data", &d, "--problem", "logistic", "--lambda", "1", "--intercept"], "--intercept"),
+        (&["--data", &d, "--problem", "logistic-l1", "--lambda", "1", "--intercept"], "--intercept"),
         (
-            &["--data", &d, "--problem", "lasso", "--lambda", "1", "--rule", "gsq", "--blocks", "variable"],
+            &[
+                "--data",
+                &bc,
+                "--problem",
+                "logistic",
+                "--lambda",
+                "1",
+                "--rule",
+                "gsq",
+                "--blocks",
+                "variable",
+            ],
             "gsq",
         ),
         (&["--data", &d, "--problem", "lasso", "--lambda", "1", "--tol", "-1"], "--tol"),

@@ -119,7 +119,12 @@ fn errors_are_reported() {
         block_size: 1,
         ..SolverConfig::default()
     };
-    assert!(solve(&mut prob, &mut w, &gsq_vb, &mut ws).is_err());
+    // variable-block GSQ needs Hessian-bound columns: least squares has them, logistic not
+    assert!(solve(&mut prob, &mut w, &gsq_vb, &mut ws).is_ok());
+    let mut m2 = [0.0; 2];
+    let mut logit = Logistic::l2(&x, &[1.0, 0.0], 2, 2, 0.1, &mut m2).unwrap();
+    assert!(matches!(solve(&mut logit, &mut w, &gsq_vb, &mut ws), Err(Error::InvalidParameter { .. })));
+    w = [0.0; 2];
     let mut w_bad = [0.0; 3];
     assert!(matches!(solve(&mut prob, &mut w_bad, &bad(1), &mut ws), Err(Error::DimensionMismatch { .. })));
     let mut tiny = [0.0; 1];

@@ -411,6 +411,13 @@ fn check5_label_propagation_lattice() {
     // red-black 656 — the target is NOT met; we assert the measured budget to catch regressions.
     // (A hand-made 2-forest "comb" partition — column 0 + even rows / the rest — is slower still:
     // f − f* ≈ 1e-3 after 200 exact forest solves, so the target looks instance-bound.)
+    // Label placements 0–8 (lattice_labels seeds, same recipe, release build, 29 Nov 2026):
+    // greedy tree needs 391, 226, 223, 273, 162, 276, 247, 210, 755 iterations (tree partitions
+    // 540, 318, 309, 375, 231, 385, 338, 290, 1043; red-black 1223, 454, 479, 577, 541, 863, 558,
+    // 682, >1500): only 1 of 10 placements meets 200. Greedy tree ≤ tree partitions ≤ red-black
+    // holds on all of them, as in Fig. 6, but 1e-10·|f*| on a lattice with only 5% Dirichlet
+    // nodes is limited by the small eigenvalues of the Laplacian block, which exact forest solves
+    // do not remove; the problem is scale invariant, so the §7-D weight 1e5 would not change it.
     assert!(reach[0].0 <= 500, "tree partitions did not reach 1e-10·|f*| in 500 iterations");
     assert!(reach[1].0 <= 350, "greedy tree did not reach 1e-10·|f*| in 350 iterations");
     assert!(

@@ -368,3 +368,58 @@ pub(crate) mod avx512 {
     use crate::Level;
     simd_table!(AVX512_TABLE, super::super::Avx512, "avx512f,avx2,fma,f16c", Level::Avx512);
 }
+
+/// f64 `Σ a_i b_i` with AVX2+FMA: two 4-lane accumulators over chunks of 8, then the tail in
+/// scalar. Same contract as `scalar::dot` (the shorter length counts); a different summation
+/// order, so results differ from the scalar path in the last bits.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn dot_f64_avx2(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    let mut lanes = [0.0f64; 4];
+    // SAFETY: AVX2+FMA present (caller); every chunk holds 8 elements, read as two loads of 4.
+    unsafe {
+        let (mut s0, mut s1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        for (x, y) in ac.zip(bc) {
+            let (px, py) = (x.as_ptr(), y.as_ptr());
+            s0 = _mm256_fmadd_pd(_mm256_loadu_pd(px), _mm256_loadu_pd(py), s0);
+            s1 = _mm256_fmadd_pd(_mm256_loadu_pd(px.add(4)), _mm256_loadu_pd(py.add(4)), s1);
+        }
+        _mm256_storeu_pd(lanes.as_mut_ptr(), _mm256_add_pd(s0, s1));
+    }
+    let tail = ar.iter().zip(br).fold(0.0, |t, (&x, &y)| t + x * y);
+    ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + tail
+}
+
+/// f64 `y += alpha·x` with AVX2+FMA (4 lanes, chunks of 8, scalar tail). Each element is one
+/// fused multiply-add, so results can differ from the scalar path in the last bit.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn axpy_f64_avx2(alpha: f64, x: &[f64], y: &mut [f64]) {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &mut y[..n]);
+    let mut xc = x.chunks_exact(8);
+    let mut yc = y.chunks_exact_mut(8);
+    // SAFETY: AVX2+FMA present (caller); every chunk holds 8 elements, accessed as two halves of 4.
+    unsafe {
+        let va = _mm256_set1_pd(alpha);
+        for (xs, ys) in (&mut xc).zip(&mut yc) {
+            let (px, py) = (xs.as_ptr(), ys.as_mut_ptr());
+            _mm256_storeu_pd(py, _mm256_fmadd_pd(va, _mm256_loadu_pd(px), _mm256_loadu_pd(py)));
+            _mm256_storeu_pd(
+                py.add(4),
+                _mm256_fmadd_pd(va, _mm256_loadu_pd(px.add(4)), _mm256_loadu_pd(py.add(4))),
+            );
+        }
+    }
+    for (yi, &xi) in yc.into_remainder().iter_mut().zip(xc.remainder()) {
+        *yi += alpha * xi;
+    }
+}

@@ -173,7 +173,8 @@ pub struct Args {
     /// Block-update limit.
     #[arg(long, default_value_t = 1_000_000)]
     pub max_iter: usize,
-    /// Add an unpenalised intercept (least squares and Lasso: exact, by centring X and y).
+    /// Add an unpenalised intercept (least squares and Lasso: exact, by centring X and y; logistic:
+    /// a free last coordinate).
     #[arg(long)]
     pub intercept: bool,
     /// Do not standardise the features (by default: mean 0, standard deviation 1 per column).
@@ -217,6 +218,8 @@ pub struct Settings {
     pub norm: Norm,
     /// Seed.
     pub seed: u64,
+    /// Logistic (L2): an unpenalised intercept as the last coordinate.
+    pub intercept: bool,
 }
 
 impl Settings {
@@ -352,12 +355,13 @@ pub fn fit_dense<T: Real>(
         }
         ProblemKind::Logistic | ProblemKind::LogisticL1 => {
             let mut m = vec![T::ZERO; n];
-            let mut prob = if kind == ProblemKind::Logistic {
+            let prob = if kind == ProblemKind::Logistic {
                 Logistic::l2(&x, &y, n, p, lam, &mut m)
             } else {
                 Logistic::l1(&x, &y, n, p, lam, &mut m)
             }
             .map_err(kerr)?;
+            let mut prob = if s.intercept { prob.with_intercept().map_err(kerr)? } else { prob };
             run_solver(&mut prob, s, trace)
         }
         ProblemKind::Softmax => {
@@ -401,10 +405,12 @@ fn settings(a: &Args, kind: ProblemKind, p: usize, dim: usize) -> Result<Setting
     }
     let rule = a.rule.unwrap_or(RuleArg::Cyclic);
     let partition = match (a.blocks, rule) {
-        (BlocksArg::Variable, RuleArg::Gsq) => {
+        (BlocksArg::Variable, RuleArg::Gsq)
+            if !matches!(kind, ProblemKind::Lasso | ProblemKind::LeastSquares) =>
+        {
             return Err(CliError::param(
                 "rule",
-                "gsq needs --blocks fixed (variable-block GSQ is not implemented)",
+                "gsq with --blocks variable (iterative hard thresholding) needs lasso or least-squares",
             ))
         }
         (BlocksArg::Variable, _) => Partition::Variable,
@@ -427,6 +433,7 @@ fn settings(a: &Args, kind: ProblemKind, p: usize, dim: usize) -> Result<Setting
             NormArg::L2 => Norm::L2,
         },
         seed: a.seed,
+        intercept: a.intercept && kind == ProblemKind::Logistic,
     })
 }
 
@@ -493,12 +500,12 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     let mut d = Dense { x: t.x, y: t.y, n: t.rows, p: t.features };
     let kind = a.problem;
     let mut intercept = None;
-    if a.intercept {
+    if a.intercept && kind != ProblemKind::Logistic {
         if !matches!(kind, ProblemKind::Lasso | ProblemKind::LeastSquares) {
             return Err(CliError::param(
                 "intercept",
-                "supported for lasso and least-squares only (their intercept is exact by centring; the logistic \
-                 problems would penalise a constant column)",
+                "supported for lasso, least-squares (exact by centring) and logistic (a free coordinate); \
+                 logistic-l1 and softmax would need a per-coordinate penalty in the solver",
             ));
         }
         let xm = column_means(&d.x, d.p);
@@ -516,13 +523,14 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     if matches!(kind, ProblemKind::Logistic | ProblemKind::LogisticL1) {
         binary_labels(&d.y, &path)?;
     }
+    let logistic_intercept = a.intercept && kind == ProblemKind::Logistic;
     let dim = if kind == ProblemKind::Softmax {
         let (_, k) = class_labels(&d.y, &path)?;
         d.p * k.max(2)
     } else {
-        d.p
+        d.p + usize::from(logistic_intercept)
     };
-    let s = settings(&a, kind, d.p, dim)?;
+    let s = settings(&a, kind, d.p + usize::from(logistic_intercept), dim)?;
     let lambda = match (a.lambda, a.lambda_ratio) {
         (Some(l), _) => l,
         (None, Some(r)) => r * lambda_max(kind, &d)?,
@@ -534,7 +542,9 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     };
     let mut sw = Stopwatch::new();
     let want_trace = a.plot.plot.is_some() && a.compare_rules.is_empty();
-    let fit = sw.time(|| fit_with(&s, want_trace))?;
+    let mut fit = sw.time(|| fit_with(&s, want_trace))?;
+    // logistic: the intercept is the last coordinate
+    let free_intercept = if logistic_intercept { fit.w.pop() } else { None };
     let mut compared = Vec::new();
     if let Some(plot) = &a.plot.plot {
         let mut traces = Vec::new();
@@ -546,7 +556,7 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
             let mut args = a.clone();
             args.rule = Some(*r);
             sr.rule = r.rule();
-            sr.partition = settings(&args, kind, d.p, dim)?.partition;
+            sr.partition = settings(&args, kind, d.p + usize::from(logistic_intercept), dim)?.partition;
             let f = fit_with(&sr, true)?;
             compared.push(json!({ "rule": r.name(), "objective": f.objective, "iterations": f.iterations,
                 "converged": f.converged }));
@@ -554,8 +564,9 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         }
         plot_traces(plot, &traces)?;
     }
-    let intercept_value =
-        intercept.as_ref().map(|(xm, ym)| ym - xm.iter().zip(&fit.w).map(|(m, w)| m * w).sum::<f64>());
+    let intercept_value = free_intercept.or_else(|| {
+        intercept.as_ref().map(|(xm, ym)| ym - xm.iter().zip(&fit.w).map(|(m, w)| m * w).sum::<f64>())
+    });
     if !fit.converged {
         ctx.status(&format!(
             "warning: tolerance {} not reached in {} iterations (relative gap {:.3e})",

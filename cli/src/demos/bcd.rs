@@ -46,6 +46,7 @@ fn settings(rule: Rule, block_size: usize, update: Update, tol: f64) -> Settings
         max_iter: 1_000_000,
         norm: Norm::L2,
         seed: 0,
+        intercept: false,
     }
 }
 

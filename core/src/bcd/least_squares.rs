@@ -6,14 +6,18 @@ use super::{check_lambda, col};
 use crate::error::{check_len, mul_size};
 use crate::real::check_finite;
 use crate::{Error, Real, Result};
+use core::cell::Cell;
 
 /// `f(w) = (1/(2n))‖y − Xw‖² + (λ₂/2)‖w‖²` plus a [`Penalty`]; `X` is `n × p` row-major.
 ///
 /// State: the residual `r = y − Xw` in a caller slice of length `n`; construction sets `r = y`
 /// (the state of `w = 0`). Costs: [`Problem::partial`] O(n), [`Problem::apply`] O(n),
 /// [`Problem::full_gradient`] O(n·p), [`Problem::hessian_bound`] O(n·|b|²), objective O(n + p),
-/// duality gap O(n·p).
-#[derive(Debug)]
+/// duality gap O(n + p) from the gradient the solver keeps.
+///
+/// Column access walks `X` with stride `p`; [`LeastSquares::with_columns`] attaches a
+/// column-major copy so `partial`/`apply` become contiguous `dot`/`axpy` (the fast path for
+/// anything larger than a few kilobytes).
 pub struct LeastSquares<'a, T> {
     x: &'a [T],
     y: &'a [T],
@@ -23,6 +27,36 @@ pub struct LeastSquares<'a, T> {
     penalty: Penalty<T>,
     r: &'a mut [T],
     gram: Option<&'a [T]>,
+    /// Column-major copy of `X` (`n·p`) and the `‖x_j‖²/n` (`p`), see `with_columns`.
+    cols: Option<(&'a [T], &'a [T])>,
+    /// `‖r‖²`, kept in step with `r` by `apply`.
+    rr: T,
+    /// `(j, x_jᵀr)` from the last `partial` if `r` has not changed since: lets `apply` update
+    /// `‖r‖²` by `−2δ·x_jᵀr + δ²‖x_j‖²` instead of a new pass over `r`.
+    last_dot: Cell<Option<(usize, T)>>,
+}
+
+impl<T: Real> core::fmt::Debug for LeastSquares<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LeastSquares")
+            .field("n", &self.n)
+            .field("p", &self.p)
+            .field("l2", &self.l2)
+            .field("penalty", &self.penalty)
+            .field("gram", &self.gram.is_some())
+            .field("columns", &self.cols.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Length of the buffer [`LeastSquares::with_columns`] needs: `n·p` (column-major `X`) + `p`
+/// (column norms). `None` on overflow.
+#[must_use]
+pub const fn columns_len(n: usize, p: usize) -> Option<usize> {
+    match n.checked_mul(p) {
+        Some(np) => np.checked_add(p),
+        None => None,
+    }
 }
 
 impl<'a, T: Real> LeastSquares<'a, T> {
@@ -44,7 +78,20 @@ impl<'a, T: Real> LeastSquares<'a, T> {
         check_finite("x", x)?;
         check_finite("y", y)?;
         residual.copy_from_slice(y);
-        Ok(Self { x, y, n, p, l2, penalty, r: residual, gram: None })
+        let rr = T::dot(y, y);
+        Ok(Self {
+            x,
+            y,
+            n,
+            p,
+            l2,
+            penalty,
+            r: residual,
+            gram: None,
+            cols: None,
+            rr,
+            last_dot: Cell::new(None),
+        })
     }
 
     /// Ridge least squares `(1/(2n))‖y − Xw‖² + (λ/2)‖w‖²` (λ = 0: plain least squares).
@@ -128,6 +175,78 @@ impl<'a, T: Real> LeastSquares<'a, T> {
         Ok(self)
     }
 
+    /// Copies `X` column-major into `buf` (length ≥ [`columns_len`]) together with the scaled
+    /// column norms `‖x_j‖²/n`, so a coordinate's partial derivative and residual update are
+    /// contiguous `dot`/`axpy` (vectorised) instead of stride-`p` walks. O(n·p) once; memory
+    /// `n·p + p` elements. Results are identical up to rounding order (`dot` sums in a different
+    /// order than the strided walk). Errors: `buf` too small.
+    ///
+    /// ```
+    /// use ferrokern::bcd::{columns_len, LeastSquares, Problem};
+    /// let x = [1.0, 2.0, 3.0, 4.0]; // 2 × 2 row-major
+    /// let y = [1.0, 1.0];
+    /// let mut r = [0.0; 2];
+    /// let mut buf = [0.0; 6];
+    /// assert_eq!(columns_len(2, 2), Some(6));
+    /// let ls = LeastSquares::ridge(&x, &y, 2, 2, 0.0, &mut r).unwrap().with_columns(&mut buf).unwrap();
+    /// assert_eq!(ls.partial(&[0.0, 0.0], 1), -3.0); // −x_1ᵀy / n = −(2 + 4) / 2
+    /// ```
+    pub fn with_columns(mut self, buf: &'a mut [T]) -> Result<Self> {
+        let need = columns_len(self.n, self.p).ok_or(Error::SizeOverflow)?;
+        if buf.len() < need {
+            return Err(Error::WorkspaceTooSmall { needed: need, given: buf.len() });
+        }
+        let (cols, rest) = buf.split_at_mut(self.n * self.p);
+        let norms = rest.get_mut(..self.p).ok_or(Error::SizeOverflow)?;
+        let inv_n = self.inv_n();
+        // tiles of TILE rows: each column receives TILE contiguous values per tile (one or two
+        // cache lines, one page) instead of one value per row, while the tile's rows stay cached
+        const TILE: usize = 16;
+        for (t, rows) in self.x.chunks(TILE * self.p).enumerate() {
+            let i0 = t * TILE;
+            for (j, c) in cols.chunks_exact_mut(self.n).enumerate() {
+                let dst = c.get_mut(i0..).unwrap_or(&mut []);
+                for (d, &xij) in dst.iter_mut().zip(rows.get(j..).unwrap_or(&[]).iter().step_by(self.p)) {
+                    *d = xij;
+                }
+            }
+        }
+        for (c, nj) in cols.chunks_exact(self.n).zip(norms.iter_mut()) {
+            *nj = T::dot(c, c) * inv_n;
+        }
+        self.cols = Some((cols, norms));
+        Ok(self)
+    }
+
+    /// Writes the scaled Gram matrix `XᵀX/n` (`p × p` row-major) into `out` for
+    /// [`LeastSquares::with_gram`]: with the column-major copy attached, `p(p+1)/2` contiguous
+    /// dots (half of [`gram`]'s work), else [`gram`]. Errors: `out.len() != p²`.
+    pub fn gram_into(&self, out: &mut [T]) -> Result<()> {
+        let Some((cols, _)) = self.cols else { return gram(self.x, self.n, self.p, out) };
+        check_len("gram", mul_size(self.p, self.p)?, out.len())?;
+        let inv_n = self.inv_n();
+        for (a, ca) in cols.chunks_exact(self.n).enumerate() {
+            for (b, cb) in cols.chunks_exact(self.n).enumerate().take(a + 1) {
+                set_sym(out, self.p, a, b, T::dot(ca, cb) * inv_n);
+            }
+        }
+        Ok(())
+    }
+
+    /// `x_aᵀx_b` (contiguous with the column-major copy, strided otherwise).
+    fn cross(&self, a: usize, b: usize) -> T {
+        match (self.column(a), self.column(b)) {
+            (Some(u), Some(v)) => T::dot(u, v),
+            _ => col(self.x, self.p, a).zip(col(self.x, self.p, b)).fold(T::ZERO, |s, (&u, &v)| s + u * v),
+        }
+    }
+
+    /// Column `j` of the column-major copy, if attached.
+    fn column(&self, j: usize) -> Option<&[T]> {
+        let (cols, _) = self.cols?;
+        cols.get(j * self.n..(j + 1) * self.n)
+    }
+
     /// The current residual `y − Xw`.
     #[must_use]
     pub fn residual(&self) -> &[T] {
@@ -140,11 +259,15 @@ impl<'a, T: Real> LeastSquares<'a, T> {
 
     /// `X_jᵀ v` for column j (O(n)).
     fn col_dot(&self, j: usize, v: &[T]) -> T {
-        col(self.x, self.p, j).zip(v).fold(T::ZERO, |a, (&xi, &vi)| a + xi * vi)
+        match self.column(j) {
+            Some(c) => T::dot(c, v),
+            None => col(self.x, self.p, j).zip(v).fold(T::ZERO, |a, (&xi, &vi)| a + xi * vi),
+        }
     }
 }
 
-/// Writes the scaled Gram matrix `XᵀX/n` (`p × p`, row-major) into `out`: O(n·p²).
+/// Writes the scaled Gram matrix `XᵀX/n` (`p × p`, row-major) into `out`: n·p²/2 multiply-adds
+/// (lower triangle by row-wise rank-1 updates, then mirrored).
 ///
 /// Errors: shapes as [`LeastSquares::ridge`], `out.len() != p²`.
 ///
@@ -162,21 +285,24 @@ pub fn gram<T: Real>(x: &[T], n: usize, p: usize, out: &mut [T]) -> Result<()> {
     }
     check_len("x", mul_size(n, p)?, x.len())?;
     check_len("gram", mul_size(p, p)?, out.len())?;
-    T::gemm(
-        crate::real::Trans::Yes,
-        crate::real::Trans::No,
-        p,
-        p,
-        n,
-        T::ONE / T::from_usize(n),
-        x,
-        p,
-        x,
-        p,
-        T::ZERO,
-        out,
-        p,
-    );
+    out.fill(T::ZERO);
+    let inv_n = T::ONE / T::from_usize(n);
+    // lower triangle by rank-1 updates, one contiguous axpy per (row, a): n·p²/2 multiply-adds
+    for row in x.chunks_exact(p) {
+        for (a, (&xa, ga)) in row.iter().zip(out.chunks_exact_mut(p)).enumerate() {
+            if xa != T::ZERO {
+                if let (Some(src), Some(dst)) = (row.get(..=a), ga.get_mut(..=a)) {
+                    T::axpy(xa * inv_n, src, dst);
+                }
+            }
+        }
+    }
+    for a in 0..p {
+        for b in 0..a {
+            let v = out.get(a * p + b).copied().unwrap_or(T::ZERO);
+            set_sym(out, p, a, b, v);
+        }
+    }
     Ok(())
 }
 
@@ -217,11 +343,16 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
         check_len("w", self.p, w.len())?;
         check_finite("w", w)?;
         self.r.copy_from_slice(self.y);
-        T::gemv(self.n, self.p, -T::ONE, self.x, self.p, w, T::ONE, self.r);
+        if w.iter().any(|&v| v != T::ZERO) {
+            // (a cold start w = 0 skips this pass over X: r = y exactly)
+            T::gemv(self.n, self.p, -T::ONE, self.x, self.p, w, T::ONE, self.r);
+        }
+        self.rr = T::dot(self.r, self.r);
+        self.last_dot.set(None);
         Ok(())
     }
     fn smooth_value(&self, w: &[T]) -> T {
-        let rr = T::dot(self.r, self.r);
+        let rr = self.rr;
         let ww = if self.l2 > T::ZERO { T::dot(w, w) } else { T::ZERO };
         T::HALF * (rr * self.inv_n() + self.l2 * ww)
     }
@@ -230,10 +361,20 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
     }
     fn partial(&self, w: &[T], j: usize) -> T {
         let wj = w.get(j).copied().unwrap_or(T::ZERO);
-        -self.col_dot(j, self.r) * self.inv_n() + self.l2 * wj
+        let c = self.col_dot(j, self.r);
+        self.last_dot.set(Some((j, c)));
+        -c * self.inv_n() + self.l2 * wj
     }
     fn full_gradient(&self, w: &[T], g: &mut [T]) {
-        T::gemv_t(self.n, self.p, -self.inv_n(), self.x, self.p, self.r, T::ZERO, g);
+        match self.cols {
+            // p contiguous dots: one streaming pass over the column-major copy
+            Some((cols, _)) => {
+                for (gj, c) in g.iter_mut().zip(cols.chunks_exact(self.n)) {
+                    *gj = -T::dot(c, self.r) * self.inv_n();
+                }
+            }
+            None => T::gemv_t(self.n, self.p, -self.inv_n(), self.x, self.p, self.r, T::ZERO, g),
+        }
         if self.l2 > T::ZERO {
             T::axpy(self.l2, w, g);
         }
@@ -253,16 +394,16 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
         true
     }
     fn coord_lipschitz(&self, j: usize) -> T {
+        if let Some(&nj) = self.cols.and_then(|(_, norms)| norms.get(j)) {
+            return nj + self.l2;
+        }
         col(self.x, self.p, j).fold(T::ZERO, |a, &v| a + v * v) * self.inv_n() + self.l2
     }
     fn hessian_bound(&self, block: &[usize], out: &mut [T], ld: usize) {
         let inv_n = self.inv_n();
         for (a, &ja) in block.iter().enumerate() {
             for (b, &jb) in block.iter().enumerate().take(a + 1) {
-                let mut s = col(self.x, self.p, ja)
-                    .zip(col(self.x, self.p, jb))
-                    .fold(T::ZERO, |s, (&u, &v)| s + u * v);
-                s *= inv_n;
+                let mut s = self.cross(ja, jb) * inv_n;
                 if a == b {
                     s += self.l2;
                 }
@@ -270,43 +411,84 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
             }
         }
     }
+    /// From the Gram matrix if attached (O(p)), else `p` column dots (O(n·p)).
+    fn hessian_bound_column(&self, j: usize, out: &mut [T]) -> bool {
+        if j >= self.p || out.len() < self.p {
+            return false;
+        }
+        match self.gram.and_then(|g| g.get(j * self.p..(j + 1) * self.p)) {
+            Some(row) => out.get_mut(..self.p).unwrap_or(&mut []).copy_from_slice(row),
+            None => {
+                let inv_n = self.inv_n();
+                for (k, o) in out.iter_mut().enumerate().take(self.p) {
+                    *o = self.cross(j, k) * inv_n;
+                }
+            }
+        }
+        if let Some(o) = out.get_mut(j) {
+            *o += self.l2;
+        }
+        true
+    }
     fn apply(&mut self, w: &mut [T], j: usize, delta: T) {
         if let Some(wj) = w.get_mut(j) {
             *wj += delta;
-            for (ri, &xij) in self.r.iter_mut().zip(col(self.x, self.p, j)) {
-                *ri -= delta * xij;
+            if delta == T::ZERO {
+                return; // r −= 0·x_j changes no bit
             }
+            let cols = self.cols.map(|(c, _)| c);
+            match cols.and_then(|c| c.get(j * self.n..(j + 1) * self.n)) {
+                Some(c) => T::axpy(-delta, c, self.r),
+                None => {
+                    for (ri, &xij) in self.r.iter_mut().zip(col(self.x, self.p, j)) {
+                        *ri -= delta * xij;
+                    }
+                }
+            }
+            // ‖r − δx_j‖² = ‖r‖² − 2δ·x_jᵀr + δ²‖x_j‖² when x_jᵀr is known and the change is
+            // small against ‖r‖² (no cancellation); otherwise one fresh pass
+            let norm = self.cols.and_then(|(_, nrm)| nrm.get(j)).map(|&v| v * T::from_usize(self.n));
+            let change = match (self.last_dot.take(), norm) {
+                (Some((k, c)), Some(nj)) if k == j => Some(delta * (delta * nj - (c + c))),
+                _ => None,
+            };
+            self.rr = match change {
+                Some(d) if d.abs() <= T::HALF * self.rr => self.rr + d,
+                _ => T::dot(self.r, self.r),
+            };
         }
     }
     /// scikit-learn's Lasso gap (spec §9) divided by n; for [`Penalty::NonNegL1`] the dual norm is
-    /// `max_j X_jᵀr` as in scikit-learn's `positive=True`. `None` with a ridge term.
-    fn duality_gap(&self, w: &[T]) -> Option<T> {
-        let (lambda, positive) = match self.penalty {
-            Penalty::L1(l) => (l, false),
-            Penalty::NonNegL1(l) => (l, true),
-            Penalty::None => return None,
-        };
+    /// `max_j X_jᵀr` as in scikit-learn's `positive=True`. `None` with a ridge term. `Xᵀr = −n·∇f`
+    /// is read from `grad`, so the cost is O(n + p).
+    fn duality_gap(&self, w: &[T], grad: &[T]) -> Option<T> {
         if self.l2 > T::ZERO {
             return None;
         }
-        let n = T::from_usize(self.n);
-        let mut dn = T::ZERO;
-        for j in 0..self.p {
-            let c = self.col_dot(j, self.r);
-            dn = dn.max(if positive { c } else { c.abs() });
-        }
-        let rr = T::dot(self.r, self.r);
-        let an = lambda * n;
-        let (c, mut gap) = if dn > an {
-            let c = an / dn;
-            (c, T::HALF * rr * (T::ONE + c * c))
-        } else {
-            (T::ONE, rr)
-        };
-        gap += n * self.penalty.value(w);
-        gap -= c * T::dot(self.r, self.y);
-        Some(gap / n)
+        let inv_n = self.inv_n();
+        // Xᵀr/n = −∇f, ‖r‖²/n, rᵀy/n
+        lasso_gap(self.penalty, w, grad, T::dot(self.r, self.r) * inv_n, T::dot(self.r, self.y) * inv_n)
     }
+}
+
+/// scikit-learn's Lasso duality gap (spec §9) divided by n, from `∇f = −Xᵀr/n` (`grad`),
+/// `rr = ‖r‖²/n` and `ry = rᵀy/n`: with `dn = ‖Xᵀr/n‖_∞` (`max_j X_jᵀr/n` for
+/// [`Penalty::NonNegL1`], as `positive=True`), `c = min(1, λ/dn)`,
+/// `gap = ½rr(1 + c²) + g(w) − c·ry` (`rr + g(w) − ry` when `c = 1`). `None` when smooth.
+pub(crate) fn lasso_gap<T: Real>(penalty: Penalty<T>, w: &[T], grad: &[T], rr: T, ry: T) -> Option<T> {
+    let (lambda, positive) = match penalty {
+        Penalty::L1(l) => (l, false),
+        Penalty::NonNegL1(l) => (l, true),
+        Penalty::None => return None,
+    };
+    let dn = grad.iter().fold(T::ZERO, |a, &g| a.max(if positive { -g } else { g.abs() }));
+    let (c, gap) = if dn > lambda {
+        let c = lambda / dn;
+        (c, T::HALF * rr * (T::ONE + c * c))
+    } else {
+        (T::ONE, rr)
+    };
+    Some(gap + penalty.value(w) - c * ry)
 }
 
 /// Writes `s` at (a, b) and (b, a) of a row-major matrix with stride `ld` (ignored if outside).

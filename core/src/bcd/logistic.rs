@@ -13,7 +13,8 @@ use crate::{Error, Real, Result};
 ///
 /// State: margins `Xw` in a caller slice of length `n` (construction: `w = 0`). Costs:
 /// [`Problem::partial`] O(n), [`Problem::apply`] O(n), [`Problem::full_gradient`] O(n·p),
-/// Hessian (exact or bound) O(n·|b|²), objective O(n + p) with n exponentials.
+/// Hessian (exact or bound) O(n·|b|²), objective O(n + p) with n exponentials; duality gap (L1)
+/// O(n), used by the solver's stopping test.
 #[derive(Debug)]
 pub struct Logistic<'a, T> {
     x: &'a [T],
@@ -23,6 +24,8 @@ pub struct Logistic<'a, T> {
     l2: T,
     penalty: Penalty<T>,
     m: &'a mut [T],
+    /// Coordinate `p` is an unpenalised intercept (a column of ones), see `with_intercept`.
+    intercept: bool,
 }
 
 /// `log(1 + e^z)` without overflow.
@@ -51,7 +54,7 @@ impl<'a, T: Real> Logistic<'a, T> {
             return Err(Error::NonFinite { what: "y (labels must be 0 or 1)", index });
         }
         margins.fill(T::ZERO);
-        Ok(Self { x, y, n, p, l2, penalty, m: margins })
+        Ok(Self { x, y, n, p, l2, penalty, m: margins, intercept: false })
     }
 
     /// L2-regularised logistic regression (scikit-learn `C` corresponds to `λ = 1/(C·n)`).
@@ -86,6 +89,48 @@ impl<'a, T: Real> Logistic<'a, T> {
         Self::build(x, y, n, p, T::ZERO, Penalty::L1(lambda), margins)
     }
 
+    /// Adds an unpenalised intercept `b` as coordinate `p` (the problem then has `p + 1`
+    /// variables, margins `Xw + b`, and the ridge term skips `b`): scikit-learn's
+    /// `fit_intercept=True`. Only for the L2 problem. Errors: an L1 penalty.
+    ///
+    /// ```
+    /// use ferrokern::bcd::{Logistic, Problem};
+    /// let (x, y) = ([1.0f64, 2.0, 3.0], [0.0, 1.0, 1.0]);
+    /// let mut m = [0.0; 3];
+    /// let lr = Logistic::l2(&x, &y, 3, 1, 0.1, &mut m).unwrap().with_intercept().unwrap();
+    /// assert_eq!(lr.dim(), 2);
+    /// // ∂f/∂b at 0 = (1/n) Σ −s_i σ(0) = −(1/3)(−1 + 1 + 1)/2
+    /// assert!((lr.partial(&[0.0, 0.0], 1) + 1.0 / 6.0).abs() < 1e-15);
+    /// ```
+    pub fn with_intercept(mut self) -> Result<Self> {
+        if self.penalty.is_some() {
+            return Err(Error::InvalidParameter {
+                name: "intercept",
+                reason: "supported for the L2 (smooth) logistic problem only",
+            });
+        }
+        self.intercept = true;
+        Ok(self)
+    }
+
+    /// Feature `j` of row `row` (`1` for the intercept coordinate).
+    fn feature(&self, row: &[T], j: usize) -> T {
+        if self.intercept && j == self.p {
+            T::ONE
+        } else {
+            row.get(j).copied().unwrap_or(T::ZERO)
+        }
+    }
+
+    /// The ridge weight of coordinate `j` (0 for the intercept).
+    fn ridge(&self, j: usize) -> T {
+        if j < self.p {
+            self.l2
+        } else {
+            T::ZERO
+        }
+    }
+
     fn sign(&self, i: usize) -> T {
         if self.y.get(i).copied() == Some(T::ONE) {
             T::ONE
@@ -107,42 +152,57 @@ impl<'a, T: Real> Logistic<'a, T> {
 
 impl<T: Real> Problem<T> for Logistic<'_, T> {
     fn dim(&self) -> usize {
-        self.p
+        self.p + usize::from(self.intercept)
     }
     fn penalty(&self) -> Penalty<T> {
         self.penalty
     }
     fn reset(&mut self, w: &[T]) -> Result<()> {
-        check_len("w", self.p, w.len())?;
+        check_len("w", self.dim(), w.len())?;
         check_finite("w", w)?;
-        T::gemv(self.n, self.p, T::ONE, self.x, self.p, w, T::ZERO, self.m);
+        let b = if self.intercept { w.get(self.p).copied().unwrap_or(T::ZERO) } else { T::ZERO };
+        self.m.fill(b);
+        T::gemv(self.n, self.p, T::ONE, self.x, self.p, w.get(..self.p).unwrap_or(&[]), T::ONE, self.m);
         Ok(())
     }
     fn smooth_value(&self, w: &[T]) -> T {
         let loss = self.m.iter().enumerate().fold(T::ZERO, |a, (i, &mi)| a + softplus(-self.sign(i) * mi));
-        let ww = if self.l2 > T::ZERO { T::dot(w, w) } else { T::ZERO };
+        let wf = w.get(..self.p).unwrap_or(w);
+        let ww = if self.l2 > T::ZERO { T::dot(wf, wf) } else { T::ZERO };
         loss * self.inv_n() + T::HALF * self.l2 * ww
     }
     fn objective_at_zero(&self) -> T {
         T::from_f64(core::f64::consts::LN_2)
     }
     fn partial(&self, w: &[T], j: usize) -> T {
-        let s = col(self.x, self.p, j)
-            .zip(self.m.iter())
-            .enumerate()
-            .fold(T::ZERO, |a, (i, (&xij, &mi))| a + xij * self.dloss(i, mi));
-        s * self.inv_n() + self.l2 * w.get(j).copied().unwrap_or(T::ZERO)
+        let s = if self.intercept && j == self.p {
+            self.m.iter().enumerate().fold(T::ZERO, |a, (i, &mi)| a + self.dloss(i, mi))
+        } else {
+            col(self.x, self.p, j)
+                .zip(self.m.iter())
+                .enumerate()
+                .fold(T::ZERO, |a, (i, (&xij, &mi))| a + xij * self.dloss(i, mi))
+        };
+        s * self.inv_n() + self.ridge(j) * w.get(j).copied().unwrap_or(T::ZERO)
     }
     fn full_gradient(&self, w: &[T], g: &mut [T]) {
         g.fill(T::ZERO);
+        let (gf, gb) = g.split_at_mut(self.p.min(g.len()));
         for (i, (row, &mi)) in self.x.chunks_exact(self.p).zip(self.m.iter()).enumerate() {
-            T::axpy(self.dloss(i, mi) * self.inv_n(), row, g);
+            let c = self.dloss(i, mi) * self.inv_n();
+            T::axpy(c, row, gf);
+            if let Some(b) = gb.first_mut() {
+                *b += c;
+            }
         }
         if self.l2 > T::ZERO {
-            T::axpy(self.l2, w, g);
+            T::axpy(self.l2, w.get(..self.p).unwrap_or(w), gf);
         }
     }
     fn coord_lipschitz(&self, j: usize) -> T {
+        if self.intercept && j == self.p {
+            return T::from_f64(0.25);
+        }
         T::from_f64(0.25) * col(self.x, self.p, j).fold(T::ZERO, |a, &v| a + v * v) * self.inv_n() + self.l2
     }
     fn hessian_bound(&self, block: &[usize], out: &mut [T], ld: usize) {
@@ -157,10 +217,35 @@ impl<T: Real> Problem<T> for Logistic<'_, T> {
     fn apply(&mut self, w: &mut [T], j: usize, delta: T) {
         if let Some(wj) = w.get_mut(j) {
             *wj += delta;
+            if self.intercept && j == self.p {
+                self.m.iter_mut().for_each(|mi| *mi += delta);
+                return;
+            }
             for (mi, &xij) in self.m.iter_mut().zip(col(self.x, self.p, j)) {
                 *mi += delta * xij;
             }
         }
+    }
+    /// L1 only (no ridge term): the Fenchel gap `F(w) − D(θ)` with the dual point scaled from the
+    /// loss derivatives, `θ_i = c·ℓ_i'(m_i)/n`, `c = min(1, λ/‖∇f‖_∞)` so that `‖Xᵀθ‖_∞ ≤ λ`, and
+    /// `D(θ) = −(1/n) Σ h*(a_i)`, `a_i = −c·σ(−s_i m_i) ∈ [−1, 0]`,
+    /// `h*(a) = (−a)ln(−a) + (1 + a)ln(1 + a)` (the conjugate of `z ↦ log(1 + e^{−z})`). Zero at the
+    /// optimum, `≥ F(w) − F*` everywhere. O(n) (n sigmoids, 2n logarithms) given `grad = ∇f(w)`.
+    fn duality_gap(&self, w: &[T], grad: &[T]) -> Option<T> {
+        let Penalty::L1(lambda) = self.penalty else { return None };
+        if self.l2 > T::ZERO {
+            return None;
+        }
+        let dn = grad.iter().fold(T::ZERO, |a, &g| a.max(g.abs()));
+        let c = if dn > lambda { lambda / dn } else { T::ONE };
+        let xlnx = |v: T| if v > T::ZERO { v * v.ln() } else { T::ZERO };
+        let conj = self.m.iter().enumerate().fold(T::ZERO, |acc, (i, &mi)| {
+            let s = self.sign(i);
+            let a = -c * (-s * mi).sigmoid();
+            acc + xlnx(-a) + xlnx(T::ONE + a)
+        });
+        let dual = -conj * self.inv_n();
+        Some((self.objective(w) - dual).max(T::ZERO))
     }
 }
 
@@ -176,10 +261,10 @@ impl<T: Real> Logistic<'_, T> {
         for (i, (row, &mi)) in self.x.chunks_exact(self.p).zip(self.m.iter()).enumerate() {
             let ci = c(i, mi) * self.inv_n();
             for (a, &ja) in block.iter().enumerate() {
-                let va = ci * row.get(ja).copied().unwrap_or(T::ZERO);
+                let va = ci * self.feature(row, ja);
                 for (b, &jb) in block.iter().enumerate().take(a + 1) {
                     if let Some(o) = out.get_mut(a * ld + b) {
-                        *o += va * row.get(jb).copied().unwrap_or(T::ZERO);
+                        *o += va * self.feature(row, jb);
                     }
                 }
             }
@@ -188,7 +273,7 @@ impl<T: Real> Logistic<'_, T> {
             for b in 0..=a {
                 let mut v = out.get(a * ld + b).copied().unwrap_or(T::ZERO);
                 if a == b {
-                    v += self.l2;
+                    v += self.ridge(block.get(a).copied().unwrap_or(0));
                 }
                 set_sym(out, ld, a, b, v);
             }

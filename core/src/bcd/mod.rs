@@ -1,7 +1,8 @@
 //! Block coordinate descent with greedy rules, message passing and proximal updates
 //! (spec `bcd.md`: Nutini, Laradji & Schmidt, JMLR 23(131), 2022).
 //!
-//! * Problems ([`Problem`]): [`LeastSquares`] (ridge, Lasso, non-negative L1), [`Logistic`] (L2,
+//! * Problems ([`Problem`]): [`LeastSquares`] (ridge, Lasso, non-negative L1; [`GramLeastSquares`]
+//!   is the same objective in covariance form, O(p) per coordinate), [`Logistic`] (L2,
 //!   L1), [`Softmax`], [`LabelPropagation`]. Each keeps its residual/margins/scores in caller
 //!   slices, so a block update costs O(n·|b|).
 //! * Partitions ([`Partition`]): fixed blocks by order, sorted or interleaved `L_i`, or variable
@@ -19,6 +20,7 @@
 
 mod dense;
 mod gabp;
+mod gram_ls;
 mod label_prop;
 mod least_squares;
 mod logistic;
@@ -30,8 +32,9 @@ mod solver;
 mod update;
 
 pub use gabp::{forest_block_solve, forest_workspace_len, solve_forest, ForestConfig, ForestStrategy};
+pub use gram_ls::{gram_problem_len, GramLeastSquares};
 pub use label_prop::LabelPropagation;
-pub use least_squares::{gram, lasso_lambda_max, LeastSquares};
+pub use least_squares::{columns_len, gram, lasso_lambda_max, LeastSquares};
 pub use logistic::Logistic;
 pub use partition::{block_count, Partition};
 pub use problem::{soft_threshold, Penalty, Problem};

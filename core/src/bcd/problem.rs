@@ -128,6 +128,14 @@ pub trait Problem<T: Real> {
     /// `ld` (`out.len() ≥ (|b|−1)·ld + |b|`).
     fn hessian_bound(&self, block: &[usize], out: &mut [T], ld: usize);
 
+    /// Column `j` of the full Hessian bound `H` (length `dim()`) into `out`, if the problem can
+    /// produce it (least squares); `false` (and `out` untouched) otherwise. Used by the variable-
+    /// block GSQ rule (iterative hard thresholding, spec §3).
+    fn hessian_bound_column(&self, j: usize, out: &mut [T]) -> bool {
+        let _ = (j, out);
+        false
+    }
+
     /// The block Hessian `∇²_bb f(w)` at the current state (default: the bound, exact for
     /// quadratics).
     fn hessian(&self, w: &[T], block: &[usize], out: &mut [T], ld: usize) {
@@ -146,9 +154,11 @@ pub trait Problem<T: Real> {
         false
     }
 
-    /// A duality gap `F(w) − D(θ(w)) ≥ F(w) − F*` if the problem has a cheap one (Lasso).
-    fn duality_gap(&self, w: &[T]) -> Option<T> {
-        let _ = w;
+    /// A duality gap `F(w) − D(θ(w)) ≥ F(w) − F*` if the problem has a cheap one (Lasso,
+    /// L1-logistic); `grad` is the full gradient `∇f(w)` at the current state (the solver keeps it,
+    /// so the gap needs no further pass over the data).
+    fn duality_gap(&self, w: &[T], grad: &[T]) -> Option<T> {
+        let _ = (w, grad);
         None
     }
 }

@@ -21,7 +21,9 @@ pub enum Rule {
     GSL,
     /// Gauss-Southwell with diagonal bound `d_i = L_i`: `Σ g_i²/L_i` (VB: top-τ `|g_i|/√L_i`).
     GSD,
-    /// Gauss-Southwell-quadratic: largest `∇_b fᵀ H_b⁻¹ ∇_b f` (fixed blocks only; factors cached).
+    /// Gauss-Southwell-quadratic: largest `∇_b fᵀ H_b⁻¹ ∇_b f` (fixed blocks: factors cached;
+    /// variable blocks: iterative hard thresholding on the quadratic model, spec §3, for problems
+    /// with [`Problem::hessian_bound_column`](super::Problem::hessian_bound_column)).
     GSQ,
 }
 

@@ -34,12 +34,20 @@ pub struct SolverConfig<T> {
     pub score_norm: Norm,
     /// When the stopping criterion is evaluated.
     pub stop: Stop,
+    /// Active-set cycling (glmnet's strategy, spec §9), for [`Rule::Cyclic`] on fixed blocks with
+    /// [`Stop::Gap`]: after each full check (one full gradient), sweep only over the blocks that
+    /// hold a non-zero `w_i` or a coordinate whose proximal step at the checked gradient moves
+    /// (a KKT violator; at most `max(2·|supp|, 32)` of them, the strongest), until a sweep
+    /// decreases `F` by less than `ε` (1/100 of the last criterion); then check again. Cuts the
+    /// passes over the data from one per epoch to a few per solve when the solution is sparse.
+    /// Ignored for other rules/partitions.
+    pub active_set: bool,
 }
 
 /// When [`SolverConfig::tol`] is tested.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
-    /// Every iteration for greedy rules, once per epoch otherwise: criterion `≤ tol·|F(0)|`.
+    /// Every 4th iteration for greedy rules, once per epoch otherwise: criterion `≤ tol·|F(0)|`.
     Gap,
     /// scikit-learn `Lasso` (spec §9), for replaying its runs with cyclic τ = 1: after each sweep,
     /// if `max|Δw|/max|w| < tol` (or `w = 0`), stop when the gap `< tol·‖y‖²/n = 2·tol·F(0)`.
@@ -58,6 +66,7 @@ impl<T: Real> Default for SolverConfig<T> {
             seed: 0,
             score_norm: Norm::L2,
             stop: Stop::Gap,
+            active_set: false,
         }
     }
 }
@@ -151,7 +160,8 @@ impl<'a, T: Real, const B: usize> Workspace<'a, T, B> {
 }
 
 /// `T` scratch length for `dim` variables, block size τ and `rule`: gradient and `L_i` (2·dim),
-/// `L_b` per fixed block, and for [`Rule::GSQ`] the cached factors (blocks·τ²). `None` on
+/// `L_b` per fixed block, and for [`Rule::GSQ`] `max(blocks·τ², 4·dim)` (the cached factors of
+/// fixed blocks, or the vectors of the variable-block IHT selection). `None` on
 /// overflow. (The `usize` index slice needs `dim`.)
 #[must_use]
 pub const fn workspace_len(dim: usize, block_size: usize, rule: Rule) -> Option<usize> {
@@ -161,7 +171,9 @@ pub const fn workspace_len(dim: usize, block_size: usize, rule: Rule) -> Option<
     if matches!(rule, Rule::GSQ) {
         let Some(sq) = block_size.checked_mul(block_size) else { return None };
         let Some(c) = nb.checked_mul(sq) else { return None };
-        base.checked_add(c)
+        // fixed blocks: the cached factors; variable blocks: 4 vectors of the IHT selection
+        let Some(iht) = dim.checked_mul(4) else { return None };
+        base.checked_add(if c > iht { c } else { iht })
     } else {
         Some(base)
     }
@@ -173,15 +185,16 @@ pub const fn workspace_len(dim: usize, block_size: usize, rule: Rule) -> Option<
 /// greedy rules add the gradient refresh — O(p·|b|) through [`Problem::gradient_update`] when
 /// available (least squares / Lasso with [`LeastSquares::with_gram`](super::LeastSquares::with_gram)),
 /// else one full gradient (O(n·p) for the dense problems; the residual/margins are maintained, so
-/// this is one `Xᵀr`-type product, never a recomputation of `Xw`); a full refresh is done once
-/// per epoch against drift — and O(p·τ) scoring; non-greedy rules evaluate the full gradient once per epoch for the stopping test.
+/// this is one `Xᵀr`-type product, never a recomputation of `Xw`); a full refresh is done every 8
+/// epochs against drift — and O(p·τ) scoring; non-greedy rules evaluate the full gradient once per epoch for the stopping test.
 /// Set-up: all `L_i` (O(n·p)) and, for fixed blocks, `L_b = λ_max(H_b)` (O(n·p·τ + p·τ²)).
 ///
 /// Errors: `w` of wrong length or non-finite (or negative with [`Penalty::NonNegL1`]); block size
 /// 0, > B or > dim; `tol` negative or non-finite; `scratch`/`index` too small; GSQ with variable
-/// blocks (the IHT rule is not implemented); [`Error::NotConverged`] when `tol > 0` is not reached
-/// in `max_iter` iterations (the iterate and the problem state stay valid);
-/// [`Error::NumericalFailure`] when a block step overflows (the iterate before it is restored).
+/// blocks on a problem without [`Problem::hessian_bound_column`]; [`Error::NotConverged`] when
+/// `tol > 0` is not reached in `max_iter` iterations (the iterate and the problem state stay
+/// valid); [`Error::NumericalFailure`] when a block step overflows (the iterate before it is
+/// restored).
 ///
 /// ```
 /// use ferrokern::bcd::{solve, workspace_len, LeastSquares, Rule, SolverConfig, Workspace};
@@ -249,12 +262,6 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
         return Err(Error::InvalidParameter { name: "w", reason: "must be >= 0 for a non-negative penalty" });
     }
     let fixed = config.partition.is_fixed();
-    if config.rule == Rule::GSQ && !fixed {
-        return Err(Error::InvalidParameter {
-            name: "rule",
-            reason: "GSQ needs fixed blocks (VB-IHT not implemented)",
-        });
-    }
     let need = workspace_len(p, tau, config.rule).ok_or(Error::SizeOverflow)?;
     if ws.scratch.len() < need {
         return Err(Error::WorkspaceTooSmall { needed: need, given: ws.scratch.len() });
@@ -270,6 +277,9 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
     let (lip, rest) = rest.split_at_mut(p);
     let (block_lip, rest) = rest.split_at_mut(nb);
     let order = index.get_mut(..p).ok_or(Error::SizeOverflow)?;
+    // variable-block GSQ (spec §3): IHT on the quadratic model, step μ = 1/λ_max(H)
+    let vb_gsq = config.rule == Rule::GSQ && !fixed;
+    let mu = if vb_gsq { iht_step(problem, rest)? } else { T::ZERO };
     for (j, l) in lip.iter_mut().enumerate() {
         *l = problem.coord_lipschitz(j);
     }
@@ -320,7 +330,67 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
     let mut it = 0usize;
     let mut max_dw = T::ZERO;
     let mut status = Status::IterationLimit;
+    let use_active = config.active_set
+        && config.rule == Rule::Cyclic
+        && fixed
+        && config.stop == Stop::Gap
+        && config.tol > T::ZERO;
+    let mut act = ActiveCycle::new(config.tol * scale(fx));
+    // active-set cycling: `grad` is current (full, or kept by `gradient_update`) while true
+    let mut grad_live = false;
+    let mut since_full = 0usize;
     while it < config.max_iter {
+        if use_active {
+            if act.check_now {
+                if !grad_live || since_full >= epoch.saturating_mul(GREEDY_REFRESH_EPOCHS) {
+                    problem.full_gradient(w, grad);
+                    grad_live = true;
+                    since_full = 0;
+                }
+                crit = criterion(problem, w, grad, lip, penalty);
+                if crit <= config.tol * scale(fx) {
+                    status = Status::Converged;
+                    break;
+                }
+                act.restart(fx, crit, w, grad, lip, penalty);
+            }
+            let Some(k) = act.next_block(order, tau, w, grad, lip, penalty, fx) else {
+                continue; // sweep ended with little progress: check next
+            };
+            ws.block.clear();
+            for &j in order.chunks(tau).nth(k).unwrap_or(&[]) {
+                let _ = ws.block.push(j);
+            }
+            it += 1;
+            let lb = block_lip.get(k).copied();
+            let before = fx;
+            let known = if grad_live { Some(&*grad) } else { None };
+            let outcome = update::block_step(problem, w, config.update, ws, (fx, lb), known)?;
+            fx = outcome.objective;
+            for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()) {
+                if (x0 == T::ZERO) != (w.get(j).copied().unwrap_or(T::ZERO) == T::ZERO) {
+                    support_changed_at = it;
+                }
+            }
+            let (block, delta) = block_delta(ws, w);
+            if delta.iter().any(|&d| d != T::ZERO) {
+                since_full += 1;
+                grad_live = grad_live && problem.gradient_update(w, block, delta, grad);
+            }
+            let step = Step {
+                iteration: it,
+                block: ws.block.as_slice(),
+                objective_before: before,
+                objective: fx,
+                predicted_decrease: outcome.predicted_decrease,
+                w,
+            };
+            if !observer(&step) {
+                status = Status::Stopped;
+                break;
+            }
+            continue;
+        }
         // scikit-learn's rule (spec §9): after a sweep, the gap only once max|Δw|/max|w| < tol
         let sweep_gate = match config.stop {
             Stop::Gap => true,
@@ -335,7 +405,8 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
             }
         };
         // stopping test (greedy: gradient is fresh every iteration; otherwise once per epoch)
-        if config.tol > T::ZERO && sweep_gate && (greedy || it.is_multiple_of(epoch)) {
+        let due = if greedy { it.is_multiple_of(GREEDY_CHECK_EVERY) } else { it.is_multiple_of(epoch) };
+        if config.tol > T::ZERO && sweep_gate && due {
             if !greedy {
                 problem.full_gradient(w, grad);
             }
@@ -345,11 +416,18 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
                 break;
             }
         }
-        let k = select(config, ws, grad, lip, block_lip, order, w, penalty, it, &mut rng, rest);
+        let k = if vb_gsq {
+            iht_select(problem, grad, lip, tau, mu, rest, ws);
+            None
+        } else {
+            select(config, ws, grad, lip, block_lip, order, w, penalty, it, &mut rng, rest)
+        };
         it += 1;
         let m = ws.block.len();
         let lb = k.and_then(|k| block_lip.get(k).copied());
-        let outcome = update::block_step(problem, w, config.update, ws, fx, lb)?;
+        // greedy rules keep the full gradient current: the block's partials are read from it
+        let known = if greedy { Some(&*grad) } else { None };
+        let outcome = update::block_step(problem, w, config.update, ws, (fx, lb), known)?;
         // Data near the top of T's range can overflow a step: restore the block from `xb`,
         // rebuild the problem state, and fail with the last valid iterate in `w`.
         let block_finite = ws.block.iter().all(|&j| w.get(j).is_some_and(|v| v.is_finite()));
@@ -376,12 +454,10 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
         }
         if greedy {
             // incremental where the problem supports it (least squares with a Gram matrix), with a
-            // full refresh once per epoch against drift
-            for ((t, &j), &x0) in ws.tmp.iter_mut().zip(ws.block.iter()).zip(ws.xb.iter()) {
-                *t = w.get(j).copied().unwrap_or(x0) - x0;
-            }
-            let delta = ws.tmp.get(..m).unwrap_or(&[]);
-            if it.is_multiple_of(epoch) || !problem.gradient_update(w, ws.block.as_slice(), delta, grad) {
+            // full refresh every GREEDY_REFRESH_EPOCHS epochs against drift
+            let (block, delta) = block_delta(ws, w);
+            let refresh = it.is_multiple_of(epoch.saturating_mul(GREEDY_REFRESH_EPOCHS));
+            if refresh || !problem.gradient_update(w, block, delta, grad) {
                 problem.full_gradient(w, grad);
             }
         }
@@ -414,9 +490,165 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
     Ok(Solution { objective: fx, iterations: it, gap: crit, status, support_changed_at })
 }
 
+/// Greedy rules evaluate the stopping criterion every this many iterations (a duality gap costs
+/// about two residual-length dots, twice an O(n) update; the run may overshoot by ≤ 3 updates).
+const GREEDY_CHECK_EVERY: usize = 4;
+
+/// `w_b − x_b` of the last update into `ws.tmp` (the old block values are in `ws.xb`).
+fn block_delta<'b, T: Real, const B: usize>(
+    ws: &'b mut BlockBuffers<T, B>,
+    w: &[T],
+) -> (&'b [usize], &'b [T]) {
+    let m = ws.block.len();
+    for ((t, &j), &x0) in ws.tmp.iter_mut().zip(ws.block.iter()).zip(ws.xb.iter()) {
+        *t = w.get(j).copied().unwrap_or(x0) - x0;
+    }
+    (ws.block.as_slice(), ws.tmp.get(..m).unwrap_or(&[]))
+}
+
+/// Greedy rules with an incremental gradient ([`Problem::gradient_update`]) recompute it in full
+/// every this many epochs against rounding drift.
+const GREEDY_REFRESH_EPOCHS: usize = 8;
+
+/// State of active-set cycling ([`SolverConfig::active_set`]).
+struct ActiveCycle<T> {
+    /// Evaluate the full criterion before the next update.
+    check_now: bool,
+    /// Next fixed block to consider in the current sweep.
+    cursor: usize,
+    /// `F` at the start of the current sweep.
+    sweep_start: T,
+    /// Blocks updated in the current sweep.
+    updated: usize,
+    /// Sweep-decrease threshold that ends the inner cycling.
+    eps: T,
+    /// `tol·scale`.
+    target: T,
+    /// Checks done so far.
+    checks: usize,
+    /// Criterion at the last check.
+    last_crit: T,
+    /// A zero coordinate joins the working set when its `q_i` at the checked gradient exceeds this.
+    threshold: T,
+}
+
+impl<T: Real> ActiveCycle<T> {
+    fn new(target: T) -> Self {
+        Self {
+            check_now: true,
+            cursor: 0,
+            sweep_start: T::ZERO,
+            updated: 0,
+            eps: T::ZERO,
+            target,
+            checks: 0,
+            last_crit: T::INFINITY,
+            threshold: T::ZERO,
+        }
+    }
+
+    /// After a failed check with criterion `crit`: new sweep, new threshold `ε = max(crit,
+    /// target)/100`, ten times tighter than the last one if `crit` did not at least halve; and the
+    /// working set: the support plus at most `max(2·|supp|, 32)` zero coordinates, those with the
+    /// largest proximal progress `q_i` at the checked gradient (the growth rule of working-set
+    /// solvers such as Celer; a violator left out enters at a later check).
+    fn restart(&mut self, fx: T, crit: T, w: &[T], grad: &[T], lip: &[T], penalty: Penalty<T>) {
+        let fresh = (crit / T::from_f64(1e4)).max(self.target / T::from_f64(10.0));
+        self.eps = if self.checks > 0 && !super::gt(self.last_crit, crit + crit) {
+            fresh.min(self.eps / T::from_f64(10.0))
+        } else {
+            fresh
+        };
+        self.last_crit = crit;
+        self.check_now = false;
+        self.cursor = 0;
+        self.sweep_start = fx;
+        self.updated = 0;
+        self.checks += 1;
+        let q = |j: usize| {
+            let (x, g, l) = (w.get(j).copied(), grad.get(j).copied(), lip.get(j).copied());
+            match (x, g, l) {
+                (Some(x), Some(g), Some(l)) if x == T::ZERO => coord_scores(penalty, x, g, l).1,
+                _ => T::ZERO,
+            }
+        };
+        let count = |thr: T| (0..w.len()).filter(|&j| super::gt(q(j), thr)).count();
+        let support = w.iter().filter(|&&v| v != T::ZERO).count();
+        let cap = support.saturating_mul(2).max(32);
+        self.threshold = T::ZERO;
+        if count(T::ZERO) > cap {
+            // bisection on the threshold: O(p) per step, 48 steps
+            let (mut lo, mut hi) = (T::ZERO, (0..w.len()).fold(T::ZERO, |a, j| a.max(q(j))));
+            for _ in 0..48 {
+                let mid = T::HALF * (lo + hi);
+                if count(mid) > cap {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            self.threshold = hi;
+        }
+    }
+
+    /// The next active block, or `None` when a sweep ended with a decrease `≤ eps` (then
+    /// `check_now` is set). A sweep that found no active block updates block 0, so each check is
+    /// followed by at least one update (and `max_iter` bounds the run).
+    #[allow(clippy::too_many_arguments)]
+    fn next_block(
+        &mut self,
+        order: &[usize],
+        tau: usize,
+        w: &[T],
+        grad: &[T],
+        lip: &[T],
+        penalty: Penalty<T>,
+        fx: T,
+    ) -> Option<usize> {
+        let nb = block_count(order.len(), tau);
+        // `grad` is the gradient of the last check: a zero coordinate is active iff its proximal
+        // step moved it then
+        let active = |k: usize| {
+            order.chunks(tau).nth(k).unwrap_or(&[]).iter().any(|&j| {
+                let x = w.get(j).copied().unwrap_or(T::ZERO);
+                x != T::ZERO || {
+                    let (g, l) =
+                        (grad.get(j).copied().unwrap_or(T::ZERO), lip.get(j).copied().unwrap_or(T::ZERO));
+                    super::gt(coord_scores(penalty, x, g, l).1, self.threshold)
+                }
+            })
+        };
+        loop {
+            if self.cursor >= nb {
+                let little = !super::gt(self.sweep_start - fx, self.eps);
+                if self.updated > 0 && little {
+                    self.check_now = true;
+                    return None;
+                }
+                let all = self.updated == 0;
+                self.cursor = 0;
+                self.sweep_start = fx;
+                self.updated = 0;
+                if all {
+                    // nothing active: update block 0 so the run keeps counting iterations
+                    self.cursor = 1;
+                    self.updated = 1;
+                    return Some(0).filter(|_| nb > 0);
+                }
+            }
+            let k = self.cursor;
+            self.cursor += 1;
+            if active(k) {
+                self.updated += 1;
+                return Some(k);
+            }
+        }
+    }
+}
+
 /// Duality gap if available, else `Σ_i q_i` (summed coordinate progress).
 fn criterion<T: Real, P: Problem<T>>(problem: &P, w: &[T], grad: &[T], lip: &[T], penalty: Penalty<T>) -> T {
-    if let Some(g) = problem.duality_gap(w) {
+    if let Some(g) = problem.duality_gap(w, grad) {
         return g;
     }
     w.iter().zip(grad).zip(lip).fold(T::ZERO, |a, ((&x, &g), &l)| a + coord_scores(penalty, x, g, l).1)
@@ -500,30 +732,120 @@ fn select<T: Real, const B: usize>(
             // top-τ by score, kept sorted descending in (ws.tmp, ws.block)
             for j in 0..p {
                 let (e, q) = scores(j);
-                let s = if config.rule == Rule::GS { e } else { q };
-                let len = ws.block.len();
-                let mut pos = len;
-                while pos > 0 && ws.tmp.get(pos - 1).is_some_and(|&v| v < s) {
-                    pos -= 1;
-                }
-                if pos >= tau {
-                    continue;
-                }
-                if len == tau {
-                    ws.block.pop();
-                }
-                let _ = ws.block.insert(pos, j);
-                let end = ws.block.len();
-                if let Some(t) = ws.tmp.get_mut(pos..end) {
-                    t.rotate_right(1);
-                    if let Some(first) = t.first_mut() {
-                        *first = s;
-                    }
-                }
+                push_top(ws, tau, j, if config.rule == Rule::GS { e } else { q });
             }
         }
     }
     None
+}
+
+/// Inserts `j` with key `s` into the top-τ list `(ws.block, ws.tmp)` (sorted descending).
+fn push_top<T: Real, const B: usize>(ws: &mut BlockBuffers<T, B>, tau: usize, j: usize, s: T) {
+    let len = ws.block.len();
+    let mut pos = len;
+    while pos > 0 && ws.tmp.get(pos - 1).is_some_and(|&v| v < s) {
+        pos -= 1;
+    }
+    if pos >= tau {
+        return;
+    }
+    if len == tau {
+        ws.block.pop();
+    }
+    let _ = ws.block.insert(pos, j);
+    let end = ws.block.len();
+    if let Some(t) = ws.tmp.get_mut(pos..end) {
+        t.rotate_right(1);
+        if let Some(first) = t.first_mut() {
+            *first = s;
+        }
+    }
+}
+
+/// `μ = 1/λ_max(H)` of the full Hessian bound by 30 power iterations on its columns
+/// ([`Problem::hessian_bound_column`]; O(30·dim·cost of a column)), with 1% margin. Errors when the
+/// problem cannot give columns or `H = 0`.
+fn iht_step<T: Real, P: Problem<T>>(problem: &P, scratch: &mut [T]) -> Result<T> {
+    let p = problem.dim();
+    let unsupported = Error::InvalidParameter {
+        name: "rule",
+        reason: "GSQ with variable blocks needs Problem::hessian_bound_column (least squares)",
+    };
+    let (v, rest) = scratch.split_at_mut(p.min(scratch.len()));
+    let (hv, rest) = rest.split_at_mut(p.min(rest.len()));
+    let col = rest.get_mut(..p).ok_or(Error::SizeOverflow)?;
+    v.fill(T::ONE / T::from_usize(p).sqrt());
+    let mut lambda = T::ZERO;
+    for _ in 0..30 {
+        hv.fill(T::ZERO);
+        for (j, &vj) in v.iter().enumerate() {
+            if !problem.hessian_bound_column(j, col) {
+                return Err(unsupported);
+            }
+            T::axpy(vj, col, hv);
+        }
+        lambda = T::norm2(hv);
+        if !super::gt(lambda, T::ZERO) {
+            return Err(Error::NumericalFailure { what: "Hessian bound is zero" });
+        }
+        for (a, &b) in v.iter_mut().zip(hv.iter()) {
+            *a = b / lambda;
+        }
+    }
+    Ok(T::ONE / (lambda * T::from_f64(1.01)))
+}
+
+/// Variable-block GSQ by iterative hard thresholding (spec §3 `IHT`): `d ← g/√L`; up to 10 times
+/// `d ← d − μ(g + Hd)` and keep the τ largest `|d_i|`, stopping when `‖d − d_old‖ < 1e-10`; the
+/// block is the support of `d` (into `ws.block`). Cost per round O(τ·column) after the first
+/// (dense) product. The smooth model is used also with a penalty (the update is then proximal).
+fn iht_select<T: Real, P: Problem<T>, const B: usize>(
+    problem: &P,
+    grad: &[T],
+    lip: &[T],
+    tau: usize,
+    mu: T,
+    scratch: &mut [T],
+    ws: &mut BlockBuffers<T, B>,
+) {
+    let p = grad.len();
+    let (d, rest) = scratch.split_at_mut(p.min(scratch.len()));
+    let (d_old, rest) = rest.split_at_mut(p.min(rest.len()));
+    let (hd, rest) = rest.split_at_mut(p.min(rest.len()));
+    let col = rest.get_mut(..p).unwrap_or(&mut []);
+    for ((di, &g), &l) in d.iter_mut().zip(grad).zip(lip) {
+        *di = if super::gt(l, T::ZERO) { g / l.sqrt() } else { T::ZERO };
+    }
+    let tol = T::from_f64(1e-10);
+    for _ in 0..10 {
+        d_old.copy_from_slice(d);
+        hd.fill(T::ZERO);
+        for (j, &dj) in d.iter().enumerate() {
+            if dj != T::ZERO && problem.hessian_bound_column(j, col) {
+                T::axpy(dj, col, hd);
+            }
+        }
+        for ((di, &g), &h) in d.iter_mut().zip(grad).zip(hd.iter()) {
+            *di -= mu * (g + h);
+        }
+        ws.block.clear();
+        for (j, &dj) in d.iter().enumerate() {
+            push_top(ws, tau, j, dj.abs());
+        }
+        for (j, di) in d.iter_mut().enumerate() {
+            if !ws.block.contains(&j) {
+                *di = T::ZERO;
+            }
+        }
+        let moved = d.iter().zip(d_old.iter()).fold(T::ZERO, |a, (&x, &y)| a + (x - y) * (x - y));
+        if moved.sqrt() < tol {
+            break;
+        }
+    }
+    // block = support of d (the kept entries that are non-zero); keep the list if all are zero
+    if ws.block.iter().any(|&j| d.get(j).is_some_and(|&v| v != T::ZERO)) {
+        ws.block.retain(|j| d.get(*j).is_some_and(|&v| v != T::ZERO));
+    }
 }
 
 /// Fixed-block score (spec §3 table; L1 = reference code, L2 = paper).

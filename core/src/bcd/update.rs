@@ -30,14 +30,15 @@ pub(super) struct Outcome<T> {
 }
 
 /// Updates the block in `ws.block` (the caller's `F(w)` is `fx`; `lb` is the cached `L_b` of a
-/// fixed block). Saves the old block values in `ws.xb`.
+/// fixed block; `grad`, if given, is the current full gradient, read instead of recomputing the
+/// block's partials). Saves the old block values in `ws.xb`.
 pub(super) fn block_step<T: Real, P: Problem<T>, const B: usize>(
     problem: &mut P,
     w: &mut [T],
     update: Update,
     ws: &mut BlockBuffers<T, B>,
-    fx: T,
-    lb: Option<T>,
+    (fx, lb): (T, Option<T>),
+    grad: Option<&[T]>,
 ) -> Result<Outcome<T>> {
     let m = ws.block.len();
     let block = ws.block.as_slice();
@@ -45,7 +46,14 @@ pub(super) fn block_step<T: Real, P: Problem<T>, const B: usize>(
     for (x, &j) in ws.xb.iter_mut().zip(block) {
         *x = w.get(j).copied().unwrap_or(T::ZERO);
     }
-    problem.block_gradient(w, block, &mut ws.gb);
+    match grad {
+        Some(g) => {
+            for (o, &j) in ws.gb.iter_mut().zip(block) {
+                *o = g.get(j).copied().unwrap_or(T::ZERO);
+            }
+        }
+        None => problem.block_gradient(w, block, &mut ws.gb),
+    }
     let (gb, xb, d) = (&ws.gb[..], &ws.xb[..], &mut ws.d[..]);
     let gb = gb.get(..m).unwrap_or(&[]);
     let xb = xb.get(..m).unwrap_or(&[]);
@@ -101,6 +109,10 @@ pub(super) fn block_step<T: Real, P: Problem<T>, const B: usize>(
     let predicted = -(phi + curv);
     for (&j, &di) in block.iter().zip(d.iter()) {
         problem.apply(w, j, di);
+    }
+    if d.iter().all(|&di| di == T::ZERO) {
+        // nothing moved (common for Lasso coordinates at 0): F is unchanged, skip the O(n + p)
+        return Ok(Outcome { objective: fx, predicted_decrease: predicted });
     }
     let mut f_new = problem.objective(w);
     if update == Update::Newton && phi < T::ZERO {
