@@ -139,9 +139,45 @@ pub(crate) fn gemv_t<T: Float, P: Prims<T>>(
     beta: T,
     y: &mut [T],
 ) {
+    gemv_t_by(
+        m,
+        n,
+        alpha,
+        a,
+        lda,
+        x,
+        beta,
+        y,
+        #[inline(always)]
+        |al, r, y| P::axpy4(al, r, y),
+        #[inline(always)]
+        |al, r, y| P::axpy(al, r, y),
+    );
+}
+
+/// [`gemv_t`] for any element type `E` of `A`: `axpy4` adds four rows, `axpy1` one.
+/// `beta·y` is an elementwise product (the same bits on every path).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemv_t_by<E, T: Float>(
+    m: usize,
+    n: usize,
+    alpha: T,
+    a: &[E],
+    lda: usize,
+    x: &[T],
+    beta: T,
+    y: &mut [T],
+    axpy4: impl Fn([T; 4], [&[E]; 4], &mut [T]),
+    axpy1: impl Fn(T, &[E], &mut [T]),
+) {
     debug_assert!(x.len() == m && y.len() == n);
     let Some(y) = y.get_mut(..n) else { return };
-    prescale::<T, P>(beta, y);
+    if beta == T::ZERO {
+        y.fill(T::ZERO);
+    } else if beta != T::ONE {
+        y.iter_mut().for_each(|v| *v *= beta);
+    }
     let x = &x[..m.min(x.len())];
     let mut xb = x.chunks_exact(4);
     let mut i = 0;
@@ -151,12 +187,12 @@ pub(crate) fn gemv_t<T: Float, P: Prims<T>>(
         else {
             return;
         };
-        P::axpy4([alpha * xq[0], alpha * xq[1], alpha * xq[2], alpha * xq[3]], [r0, r1, r2, r3], y);
+        axpy4([alpha * xq[0], alpha * xq[1], alpha * xq[2], alpha * xq[3]], [r0, r1, r2, r3], y);
         i += 4;
     }
     for &xi in xb.remainder() {
         let Some(r) = row(a, i, lda, n) else { return };
-        P::axpy(alpha * xi, r, y);
+        axpy1(alpha * xi, r, y);
         i += 1;
     }
 }

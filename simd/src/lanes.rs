@@ -277,11 +277,35 @@ pub(crate) unsafe fn axpy<L: Lanes>(alpha: f32, x: &[f32], y: &mut [f32]) {
     unsafe { axpy_rows::<L, 1>([alpha], [x], y) }
 }
 
-/// `y += Σ_k alphas[k]·rows[k]` over the common prefix in one pass over `y`: per element
-/// `fmadd` in order `k = 0, 1, …` (the same as `K` successive [`axpy`] calls); the tail goes
-/// through padded buffers so it gets the same fused arithmetic.
+/// `y += Σ_k alphas[k]·rows[k]` (f32 rows): [`axpy_rows_by`] with plain loads.
 #[inline(always)]
 pub(crate) unsafe fn axpy_rows<L: Lanes, const K: usize>(alphas: [f32; K], rows: [&[f32]; K], y: &mut [f32]) {
+    // SAFETY: forwarded contract.
+    unsafe {
+        axpy_rows_by::<L, f32, K>(
+            alphas,
+            rows,
+            y,
+            #[inline(always)]
+            |p| L::load(p),
+            |&v| v,
+        )
+    }
+}
+
+/// `y += Σ_k alphas[k]·rows[k]` over the common prefix in one pass over `y`, row elements of
+/// type `E` widened by `load_a` (N at a time) / `conv` (tail): per element `fmadd` in order
+/// `k = 0, 1, …` (the same as `K` successive axpy calls); the tail goes through padded
+/// buffers so it gets the same fused arithmetic. Caller: CPU supports `L`, `load_a` reads `N`
+/// elements.
+#[inline(always)]
+pub(crate) unsafe fn axpy_rows_by<L: Lanes, E, const K: usize>(
+    alphas: [f32; K],
+    rows: [&[E]; K],
+    y: &mut [f32],
+    load_a: impl Fn(*const E) -> L::V,
+    conv: impl Fn(&E) -> f32,
+) {
     let n = rows.iter().fold(y.len(), |n, r| n.min(r.len()));
     let y = &mut y[..n];
     let rows = rows.map(|r| &r[..n]);
@@ -294,14 +318,16 @@ pub(crate) unsafe fn axpy_rows<L: Lanes, const K: usize>(alphas: [f32; K], rows:
         while j < full {
             let mut acc = L::load(y.as_ptr().add(j));
             for (&a, r) in av.iter().zip(&rows) {
-                acc = L::fmadd(a, L::load(r.as_ptr().add(j)), acc);
+                acc = L::fmadd(a, load_a(r.as_ptr().add(j)), acc);
             }
             L::store(y.as_mut_ptr().add(j), acc);
             j += L::N;
         }
         let tails = rows.map(|r| {
             let mut b = [0.0; MAX_LANES];
-            b[..n - full].copy_from_slice(&r[full..]);
+            for (d, e) in b.iter_mut().zip(&r[full..]) {
+                *d = conv(e);
+            }
             b
         });
         with_padded::<L>(

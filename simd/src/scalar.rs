@@ -178,12 +178,23 @@ pub fn axpy<T: Float>(alpha: T, x: &[T], y: &mut [T]) {
 /// element (so bit-identical to `K` successive [`axpy`] calls, with one pass over `y`).
 #[inline]
 pub fn axpy_rows<T: Float, const K: usize>(alphas: [T; K], rows: [&[T]; K], y: &mut [T]) {
+    axpy_rows_with(alphas, rows, y, |v| v)
+}
+
+/// [`axpy_rows`] with the row elements converted by `conv` as they are read.
+#[inline]
+pub fn axpy_rows_with<A: Copy, T: Float, const K: usize>(
+    alphas: [T; K],
+    rows: [&[A]; K],
+    y: &mut [T],
+    conv: impl Fn(A) -> T,
+) {
     let n = rows.iter().fold(y.len(), |n, r| n.min(r.len()));
     let rows = rows.map(|r| &r[..n]);
     for (j, yj) in y[..n].iter_mut().enumerate() {
         let mut s = *yj;
         for (&a, r) in alphas.iter().zip(&rows) {
-            s += a * r[j];
+            s += a * conv(r[j]);
         }
         *yj = s;
     }

@@ -68,3 +68,38 @@ fn blocked_gemv_t_crate_root_level() {
     let k = Kernels::active();
     check(&format!("active {:?}", k.level), k, ferrokern_simd::gemv_t, &mut rng);
 }
+
+/// `gemv_t_bf16` on every level: bit-identical to the f32 `gemv_t` of the same level on the
+/// widened matrix (widening is exact, the arithmetic is the same), and the crate-root form.
+#[test]
+fn gemv_t_bf16_matches_widened_f32() {
+    use ferrokern_simd::bf16;
+    let mut rng = Rng::new(13);
+    for l in available_levels() {
+        let k = Kernels::for_level(l).unwrap();
+        for m in [0usize, 1, 3, 4, 5, 9] {
+            for n in 0..=257usize {
+                let lda = n + m % 2;
+                let ab: Vec<bf16> = rng.vec(m * lda + 1).into_iter().map(bf16::from_f32).collect();
+                let a: Vec<f32> = ab.iter().map(|v| v.to_f32()).collect();
+                let x = rng.vec(m);
+                for beta in [0.0f32, -0.6] {
+                    let y0 = rng.vec(n);
+                    let (mut got, mut want) = (y0.clone(), y0.clone());
+                    (k.gemv_t_bf16)(m, n, 0.8, &ab, lda, &x, beta, &mut got);
+                    (k.gemv_t)(m, n, 0.8, &a, lda, &x, beta, &mut want);
+                    assert_eq!(
+                        got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                        want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                        "{l:?} gemv_t_bf16 {m}x{n} beta={beta}"
+                    );
+                    if l == ferrokern_simd::active_level() {
+                        let mut root = y0.clone();
+                        ferrokern_simd::gemv_t_bf16(m, n, 0.8, &ab, lda, &x, beta, &mut root);
+                        assert_eq!(root, got);
+                    }
+                }
+            }
+        }
+    }
+}
