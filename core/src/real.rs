@@ -166,12 +166,30 @@ pub trait Real:
     /// f64 widens each row in scalar code).
     #[cfg(feature = "f16")]
     #[allow(clippy::too_many_arguments)]
-    fn gemv_bf16(m: usize, n: usize, alpha: Self, a: &[bf16], lda: usize, x: &[Self], beta: Self, y: &mut [Self]);
+    fn gemv_bf16(
+        m: usize,
+        n: usize,
+        alpha: Self,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        beta: Self,
+        y: &mut [Self],
+    );
     /// `y = alpha·Aᵀ·x + beta·y` with `A` stored as bf16 (see `ferrokern_simd::gemv_t_bf16`;
     /// f64 widens each row in scalar code).
     #[cfg(feature = "f16")]
     #[allow(clippy::too_many_arguments)]
-    fn gemv_t_bf16(m: usize, n: usize, alpha: Self, a: &[bf16], lda: usize, x: &[Self], beta: Self, y: &mut [Self]);
+    fn gemv_t_bf16(
+        m: usize,
+        n: usize,
+        alpha: Self,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        beta: Self,
+        y: &mut [Self],
+    );
 }
 
 #[cfg(feature = "f16")]
@@ -318,11 +336,29 @@ macro_rules! slice_ops {
 
 impl Real for f32 {
     #[cfg(feature = "f16")]
-    fn gemv_bf16(m: usize, n: usize, alpha: Self, a: &[bf16], lda: usize, x: &[Self], beta: Self, y: &mut [Self]) {
+    fn gemv_bf16(
+        m: usize,
+        n: usize,
+        alpha: Self,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        beta: Self,
+        y: &mut [Self],
+    ) {
         ferrokern_simd::gemv_bf16(m, n, alpha, a, lda, x, beta, y)
     }
     #[cfg(feature = "f16")]
-    fn gemv_t_bf16(m: usize, n: usize, alpha: Self, a: &[bf16], lda: usize, x: &[Self], beta: Self, y: &mut [Self]) {
+    fn gemv_t_bf16(
+        m: usize,
+        n: usize,
+        alpha: Self,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        beta: Self,
+        y: &mut [Self],
+    ) {
         ferrokern_simd::gemv_t_bf16(m, n, alpha, a, lda, x, beta, y)
     }
     const ZERO: Self = 0.0;
@@ -382,7 +418,16 @@ impl Real for f32 {
 
 impl Real for f64 {
     #[cfg(feature = "f16")]
-    fn gemv_bf16(m: usize, n: usize, alpha: Self, a: &[bf16], lda: usize, x: &[Self], beta: Self, y: &mut [Self]) {
+    fn gemv_bf16(
+        m: usize,
+        n: usize,
+        alpha: Self,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        beta: Self,
+        y: &mut [Self],
+    ) {
         let rows = a.chunks(lda.max(1)).take(m);
         for (yi, r) in y.iter_mut().zip(rows) {
             let s = ferrokern_simd::scalar::dot_with(r.get(..n).unwrap_or(r), x, |v| f64::from(v.to_f32()));
@@ -390,7 +435,16 @@ impl Real for f64 {
         }
     }
     #[cfg(feature = "f16")]
-    fn gemv_t_bf16(m: usize, n: usize, alpha: Self, a: &[bf16], lda: usize, x: &[Self], beta: Self, y: &mut [Self]) {
+    fn gemv_t_bf16(
+        m: usize,
+        n: usize,
+        alpha: Self,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        beta: Self,
+        y: &mut [Self],
+    ) {
         let y = y.get_mut(..n).unwrap_or(&mut []);
         if beta == Self::ZERO {
             y.iter_mut().for_each(|v| *v = Self::ZERO);

@@ -117,7 +117,8 @@ fn not_converged_is_ok_with_flag_and_into_result_errs() {
 fn stabilized_with_tau_below_n_converges() {
     let n = 64;
     let mut rng = ferrokern::rng::Pcg32::new(3, 1);
-    let (x, y): (Vec<f64>, Vec<f64>) = ((0..2 * n).map(|_| rng.next_f64()).collect(), (0..2 * n).map(|_| rng.next_f64()).collect());
+    let (x, y): (Vec<f64>, Vec<f64>) =
+        ((0..2 * n).map(|_| rng.next_f64()).collect(), (0..2 * n).map(|_| rng.next_f64()).collect());
     let cost = PointCloudCost::new(&x, &y, 2, Metric::SqEuclidean).unwrap().normalised_by_max().unwrap();
     let a = vec![1.0 / n as f64; n];
     let cfg = SinkhornConfig { check_every: 20, ..SinkhornConfig::new(0.01) };
@@ -129,7 +130,10 @@ fn stabilized_with_tau_below_n_converges() {
     let stab =
         sinkhorn_stabilized(&cost, &a, &a, &cfg, 1.5, KernelStore::Dense(&mut k), &mut f, &mut g, &mut work)
             .unwrap();
-    println!("plain {} iters cost {}, tau 1.5: {} iters cost {}", plain.iterations, plain.transport_cost, stab.iterations, stab.transport_cost);
+    println!(
+        "plain {} iters cost {}, tau 1.5: {} iters cost {}",
+        plain.iterations, plain.transport_cost, stab.iterations, stab.transport_cost
+    );
     assert!(plain.converged && stab.converged && stab.marginal_error < 1e-9);
     assert!((stab.transport_cost / plain.transport_cost - 1.0).abs() < 1e-8);
 }

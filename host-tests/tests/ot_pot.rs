@@ -143,8 +143,9 @@ fn f32_against_pot() {
         let (x, y) = cloud::<f32>(&r, case.n);
         let method = if case.eps >= 0.02 { Method::Scaling } else { Method::Stabilized };
         let cfg = SinkhornConfig { tol: 1e-7, max_iter: 1_000_000, ..SinkhornConfig::new(case.eps as f32) };
-        // τ must be ≫ n: POT's absorption resets u = 1/n, v = 1/m, after which v ≈ n; with
-        // τ = 1e3 at n = 1000 absorption fires every iteration and the loop never converges.
+        // τ ≫ n: POT's absorption resets u = 1/n, v = 1/m, after which v ≈ n; with τ = 1e3 at
+        // n = 1000 absorption (a kernel rebuild) would fire every iteration (POT itself then
+        // never converges; ours does, see ot_api `stabilized_with_tau_below_n_converges`).
         let tau = if case.n >= 1000 { 1e6 } else { 1e3 };
         let (rep, f, g) = solve(&x, &y, &cfg, method, tau);
         let rel = (f64::from(rep.transport_cost) / case.cost - 1.0).abs();

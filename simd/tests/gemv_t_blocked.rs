@@ -10,7 +10,18 @@ use common::{close, Rng, EPS};
 use ferrokern_simd::{available_levels, Kernels, Level};
 
 /// `beta·y` then one axpy per row through the level's own `scale`/`axpy`.
-fn per_row_axpy(k: &Kernels, m: usize, n: usize, alpha: f32, a: &[f32], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) {
+#[allow(clippy::too_many_arguments)]
+fn per_row_axpy(
+    k: &Kernels,
+    m: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    lda: usize,
+    x: &[f32],
+    beta: f32,
+    y: &mut [f32],
+) {
     if beta == 0.0 {
         y.fill(0.0);
     } else if beta != 1.0 {
@@ -46,7 +57,12 @@ fn check(level: &str, k: &Kernels, gemv_t: GemvT, rng: &mut Rng) {
                 for j in 0..n {
                     let abs: f32 = (0..m).map(|i| (a[i * lda + j] * x[i]).abs()).sum();
                     let tol = 2.0 * (m as f32 + 2.0) * EPS * (0.8 * abs + (beta * y0[j]).abs()) + 1e-30;
-                    close(got[j], reference[j], tol, format_args!("{level} gemv_t {m}x{n} beta={beta} j={j}"));
+                    close(
+                        got[j],
+                        reference[j],
+                        tol,
+                        format_args!("{level} gemv_t {m}x{n} beta={beta} j={j}"),
+                    );
                 }
             }
         }
