@@ -1,20 +1,32 @@
-//! Sinkhorn iteration cost (`ferrokern::ot`), f32, n = m = 1000 point clouds in 2-D
-//! (squared-Euclidean cost normalised by its max, ε = 0.1):
-//! - `kread2`: two streaming passes over an n×m f32 array (`Real::sum` twice) — the memory
-//!   traffic one dense scaling iteration needs (Kv and Kᵀu each read K once); the bound.
-//! - `scaling_dense` / `scaling_bf16`: `sinkhorn_scaling` with an f32 / bf16 kernel store,
-//!   `iters` = 10 and 20 with no stopping check inside the run; the per-iteration time is
-//!   (t(20) − t(10)) / 10, which cancels the kernel build and the final report.
-//! - `log`: `sinkhorn_log` (streaming cost), same protocol.
+//! Sinkhorn costs (`ferrokern::ot`), n = m = 1000 random 2-D point clouds, squared-Euclidean
+//! cost normalised by its max (figures and protocol: `benches/README-ot.md`).
 //!
-//! Figures: `benches/README-ot.md`.
+//! One dense scaling iteration is one `K v` (gemv) and one `Kᵀ u` (gemv_t) over the n×m
+//! kernel, so it is measured directly, without the kernel build:
+//! - `kread2`: two streaming passes over the 4 MB f32 kernel (`sum` twice) — the bound;
+//! - `kmatvec_f32`: `gemv` + `gemv_t` (blocked, four rows per pass over the output);
+//! - `kmatvec_f32_rowaxpy`: `gemv` + the former `gemv_t` (one `axpy` per row), same data;
+//! - `kmatvec_bf16`: `gemv_bf16` + `gemv_t_bf16` (rows widened in registers) — what
+//!   `KernelStore::Bf16` does per iteration; `kmatvec_bf16_widen_rows`: the former path (each
+//!   row widened into a buffer, then `axpy`);
+//! - `iter_{dense,bf16,log,stream}/k`: whole solver runs of k = 10 and 110 iterations (tol 0,
+//!   one check at iteration 0); (t(110) − t(10))/100 is the per-iteration time of the solver
+//!   loop, with the kernel build and final report cancelled over 100 iterations;
+//! - `sns_vs_log`: f64, ε = 1e-3, n = m = 200 clouds, time to ‖∇F‖₁ ≤ 1e-9 for
+//!   Sinkhorn-Newton-Sparse and for log-domain Sinkhorn (L1 column rule, the row marginal being
+//!   exact after each iteration); the number of O(nm) passes each needed is counted through a
+//!   cost wrapper (rows evaluated / n) and printed once;
+//! - `solve_stream_10k` (only with `OT_BENCH_10K=1`): one timed n = m = 10 000 streaming solve
+//!   (`KernelStore::OnTheFly`), ε = 0.05, f32, tol 1e-6 (L2 column), printed.
 
+use std::cell::Cell;
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use ferrokern::ot::{
-    sinkhorn_log, sinkhorn_scaling, workspace_len, KernelStore, Metric, PointCloudCost, SinkhornConfig,
+    newton_workspace_len, sinkhorn_log, sinkhorn_newton_sparse, sinkhorn_scaling, workspace_len, CostSource,
+    KernelStore, Metric, NewtonConfig, PointCloudCost, SinkhornConfig, SparseEntry, StopRule,
 };
 use ferrokern::rng::Pcg32;
 use ferrokern::Real;
@@ -22,20 +34,102 @@ use ferrokern_simd::bf16;
 
 const N: usize = 1000;
 
-fn clouds() -> (Vec<f32>, Vec<f32>) {
-    let mut rng = Pcg32::seed(7);
-    let x = (0..2 * N).map(|_| rng.next_f32()).collect();
-    let y = (0..2 * N).map(|_| rng.next_f32() + 0.5).collect();
+fn clouds<T: Real>(n: usize, seed: u64) -> (Vec<T>, Vec<T>) {
+    let mut rng = Pcg32::seed(seed);
+    let x = (0..2 * n).map(|_| T::from_f64(rng.next_f64())).collect();
+    let y = (0..2 * n).map(|_| T::from_f64(rng.next_f64())).collect();
     (x, y)
 }
 
-fn cfg(iters: usize) -> SinkhornConfig<f32> {
+fn fixed_iters(eps: f32, iters: usize) -> SinkhornConfig<f32> {
     // tol 0 and a check period beyond the run: exactly `iters` iterations, one check at 0.
-    SinkhornConfig { max_iter: iters, tol: 0.0, check_every: 1_000_000, ..SinkhornConfig::new(0.1) }
+    SinkhornConfig { max_iter: iters, tol: 0.0, check_every: 1_000_000, ..SinkhornConfig::new(eps) }
 }
 
-fn bench(c: &mut Criterion) {
-    let (x, y) = clouds();
+/// Counts cost rows evaluated (n rows = one O(nm) pass).
+struct Counted<C> {
+    inner: C,
+    rows: Cell<usize>,
+}
+
+impl<T: Real, C: CostSource<T>> CostSource<T> for Counted<C> {
+    fn n(&self) -> usize {
+        self.inner.n()
+    }
+    fn m(&self) -> usize {
+        self.inner.m()
+    }
+    fn row<'s>(&'s self, i: usize, buf: &'s mut [T]) -> &'s [T] {
+        self.rows.set(self.rows.get() + 1);
+        self.inner.row(i, buf)
+    }
+    fn entry(&self, i: usize, j: usize) -> T {
+        self.inner.entry(i, j)
+    }
+}
+
+fn kernel_products(c: &mut Criterion) {
+    let (x, y) = clouds::<f32>(N, 7);
+    let cost =
+        PointCloudCost::new(&x, &y, 2, Metric::SqEuclidean).and_then(|c| c.normalised_by_max()).unwrap();
+    let mut buf = vec![0.0f32; N];
+    let k: Vec<f32> = (0..N)
+        .flat_map(|i| cost.row(i, &mut buf).iter().map(|&c| (-c / 0.05).exp()).collect::<Vec<_>>())
+        .collect();
+    let kb: Vec<bf16> = k.iter().map(|&v| bf16::from_f32(v)).collect();
+    let u = vec![1.0f32 / N as f32; N];
+    let (mut kv, mut ktu, mut row) = (vec![0.0f32; N], vec![0.0f32; N], vec![0.0f32; N]);
+    let mut group = c.benchmark_group("ot");
+    group.sample_size(20).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    group.bench_function("kread2", |bch| bch.iter(|| black_box(f32::sum(&k)) + black_box(f32::sum(&k))));
+    group.bench_function("kmatvec_f32", |bch| {
+        bch.iter(|| {
+            ferrokern_simd::gemv_t(N, N, 1.0, &k, N, &u, 0.0, &mut ktu);
+            ferrokern_simd::gemv(N, N, 1.0, &k, N, &ktu, 0.0, &mut kv);
+            black_box(kv[0])
+        })
+    });
+    group.bench_function("kmatvec_f32_rowaxpy", |bch| {
+        bch.iter(|| {
+            ktu.fill(0.0);
+            for (r, &ui) in k.chunks_exact(N).zip(&u) {
+                ferrokern_simd::axpy(ui, r, &mut ktu);
+            }
+            ferrokern_simd::gemv(N, N, 1.0, &k, N, &ktu, 0.0, &mut kv);
+            black_box(kv[0])
+        })
+    });
+    group.bench_function("kmatvec_bf16", |bch| {
+        bch.iter(|| {
+            ferrokern_simd::gemv_t_bf16(N, N, 1.0, &kb, N, &u, 0.0, &mut ktu);
+            ferrokern_simd::gemv_bf16(N, N, 1.0, &kb, N, &ktu, 0.0, &mut kv);
+            black_box(kv[0])
+        })
+    });
+    group.bench_function("kmatvec_bf16_widen_rows", |bch| {
+        bch.iter(|| {
+            ktu.fill(0.0);
+            for (r, &ui) in kb.chunks_exact(N).zip(&u) {
+                ferrokern_simd::bf16_to_f32(r, &mut row);
+                ferrokern_simd::axpy(ui, &row, &mut ktu);
+            }
+            ferrokern_simd::gemv_bf16(N, N, 1.0, &kb, N, &ktu, 0.0, &mut kv);
+            black_box(kv[0])
+        })
+    });
+    let mut e = vec![0.0f32; N * N];
+    group.bench_function("exp_1e6", |bch| {
+        bch.iter(|| {
+            e.copy_from_slice(&k);
+            f32::exp_slice(&mut e);
+            black_box(e[0])
+        })
+    });
+    group.finish();
+}
+
+fn solver_iterations(c: &mut Criterion) {
+    let (x, y) = clouds::<f32>(N, 7);
     let cost =
         PointCloudCost::new(&x, &y, 2, Metric::SqEuclidean).and_then(|c| c.normalised_by_max()).unwrap();
     let a = vec![1.0 / N as f32; N];
@@ -44,48 +138,117 @@ fn bench(c: &mut Criterion) {
     let mut k = vec![0.0f32; N * N];
     let mut kb = vec![bf16::from_f32(0.0); N * N];
     let mut group = c.benchmark_group("ot");
-    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
-
-    let big: Vec<f32> = (0..N * N).map(|i| (i % 97) as f32 * 1e-3).collect();
-    group.bench_function("kread2", |bch| bch.iter(|| black_box(f32::sum(&big)) + black_box(f32::sum(&big))));
-
-    for iters in [10usize, 20] {
-        group.bench_with_input(BenchmarkId::new("scaling_dense", iters), &iters, |bch, &it| {
+    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
+    for iters in [10usize, 110] {
+        let cfg = fixed_iters(0.05, iters);
+        group.bench_with_input(BenchmarkId::new("iter_dense", iters), &cfg, |bch, cfg| {
             bch.iter(|| {
-                sinkhorn_scaling(
-                    &cost,
-                    &a,
-                    &a,
-                    &cfg(it),
-                    KernelStore::Dense(&mut k),
-                    &mut f,
-                    &mut g,
-                    &mut work,
-                )
-                .unwrap()
+                sinkhorn_scaling(&cost, &a, &a, cfg, KernelStore::Dense(&mut k), &mut f, &mut g, &mut work)
+                    .unwrap()
             })
         });
-        group.bench_with_input(BenchmarkId::new("scaling_bf16", iters), &iters, |bch, &it| {
+        group.bench_with_input(BenchmarkId::new("iter_bf16", iters), &cfg, |bch, cfg| {
             bch.iter(|| {
-                sinkhorn_scaling(
-                    &cost,
-                    &a,
-                    &a,
-                    &cfg(it),
-                    KernelStore::Bf16(&mut kb),
-                    &mut f,
-                    &mut g,
-                    &mut work,
-                )
-                .unwrap()
+                sinkhorn_scaling(&cost, &a, &a, cfg, KernelStore::Bf16(&mut kb), &mut f, &mut g, &mut work)
+                    .unwrap()
             })
         });
-        group.bench_with_input(BenchmarkId::new("log", iters), &iters, |bch, &it| {
-            bch.iter(|| sinkhorn_log(&cost, &a, &a, &cfg(it), &mut f, &mut g, &mut work).unwrap())
+    }
+    for iters in [2usize, 12] {
+        let cfg = fixed_iters(0.01, iters);
+        group.bench_with_input(BenchmarkId::new("iter_log", iters), &cfg, |bch, cfg| {
+            bch.iter(|| sinkhorn_log(&cost, &a, &a, cfg, &mut f, &mut g, &mut work).unwrap())
+        });
+        let cfg = fixed_iters(0.05, iters);
+        group.bench_with_input(BenchmarkId::new("iter_stream", iters), &cfg, |bch, cfg| {
+            bch.iter(|| {
+                sinkhorn_scaling(&cost, &a, &a, cfg, KernelStore::OnTheFly, &mut f, &mut g, &mut work)
+                    .unwrap()
+            })
         });
     }
     group.finish();
 }
 
-criterion_group!(benches, bench);
+fn sns_vs_log(c: &mut Criterion) {
+    const M: usize = 200;
+    let (eps, tol) = (1e-3, 1e-9);
+    let (x, y) = clouds::<f64>(M, 11);
+    let base =
+        PointCloudCost::new(&x, &y, 2, Metric::SqEuclidean).and_then(|c| c.normalised_by_max()).unwrap();
+    let cost = Counted { inner: base, rows: Cell::new(0) };
+    let a = vec![1.0 / M as f64; M];
+    let (mut f, mut g) = (vec![0.0; M], vec![0.0; M]);
+    let mut sparse = vec![SparseEntry::default(); M * M];
+    let mut nwork = vec![0.0; newton_workspace_len(M, M)];
+    let mut work = vec![0.0; workspace_len(M, M)];
+    let ncfg = NewtonConfig { tol, max_newton: 200, ..NewtonConfig::new(eps) };
+    let lcfg = SinkhornConfig {
+        tol,
+        max_iter: 1_000_000,
+        check_every: 10,
+        stop_rule: StopRule::L1Column,
+        ..SinkhornConfig::new(eps)
+    };
+    let sns =
+        |cost: &Counted<_>, f: &mut [f64], g: &mut [f64], sparse: &mut [SparseEntry<f64>], w: &mut [f64]| {
+            sinkhorn_newton_sparse(cost, &a, &a, &ncfg, f, g, sparse, w).unwrap()
+        };
+    let rep = sns(&cost, &mut f, &mut g, &mut sparse, &mut nwork);
+    let sns_passes = cost.rows.replace(0) as f64 / M as f64;
+    let lrep = sinkhorn_log(&cost, &a, &a, &lcfg, &mut f, &mut g, &mut work).unwrap();
+    let log_passes = cost.rows.replace(0) as f64 / M as f64;
+    println!(
+        "sns_vs_log n = {M}, eps {eps}: SNS {} warm-up + {} Newton steps (cg {}), |grad|_1 {:.2e}, {sns_passes} passes; \
+         log {} iterations, L1 column error {:.2e}, {log_passes} passes; passes ratio {:.1}",
+        rep.warmup_iterations,
+        rep.newton_iterations,
+        rep.cg_iterations,
+        rep.grad_norm1,
+        lrep.iterations,
+        lrep.marginal_error,
+        log_passes / sns_passes
+    );
+    assert!(rep.converged && lrep.converged);
+    let mut group = c.benchmark_group("ot");
+    group.sample_size(10).warm_up_time(Duration::from_millis(100)).measurement_time(Duration::from_secs(3));
+    group.bench_function("sns_vs_log/sns", |bch| {
+        bch.iter(|| sns(&cost, &mut f, &mut g, &mut sparse, &mut nwork))
+    });
+    group.bench_function("sns_vs_log/log", |bch| {
+        bch.iter(|| sinkhorn_log(&cost, &a, &a, &lcfg, &mut f, &mut g, &mut work).unwrap())
+    });
+    group.finish();
+}
+
+/// One timed solve (criterion's ≥ 10 samples of a many-second solve would take minutes on the
+/// shared machine): printed, not a criterion figure.
+fn stream_10k(_c: &mut Criterion) {
+    if std::env::var("OT_BENCH_10K").as_deref() != Ok("1") {
+        return;
+    }
+    const M: usize = 10_000;
+    let (x, y) = clouds::<f32>(M, 13);
+    let cost =
+        PointCloudCost::new(&x, &y, 2, Metric::SqEuclidean).and_then(|c| c.normalised_by_max()).unwrap();
+    let a = vec![1.0 / M as f32; M];
+    let (mut f, mut g) = (vec![0.0f32; M], vec![0.0f32; M]);
+    let mut work = vec![0.0f32; workspace_len(M, M)];
+    let cfg = SinkhornConfig { tol: 1e-6, max_iter: 10_000, ..SinkhornConfig::new(0.05f32) };
+    let t0 = std::time::Instant::now();
+    let rep =
+        sinkhorn_scaling(&cost, &a, &a, &cfg, KernelStore::OnTheFly, &mut f, &mut g, &mut work).unwrap();
+    let secs = t0.elapsed().as_secs_f64();
+    // Products: 2 per iteration, plus one per check (every 10) and the final report pass.
+    let evals = (2 * rep.iterations + rep.iterations.div_ceil(10) + 1) as f64 * (M * M) as f64;
+    println!(
+        "solve_stream_10k: {secs:.2} s, {} iterations, converged {}, error {:.2e}, ≈ {:.3e} kernel evaluations/s",
+        rep.iterations,
+        rep.converged,
+        rep.marginal_error,
+        evals / secs
+    );
+}
+
+criterion_group!(benches, kernel_products, solver_iterations, sns_vs_log, stream_10k);
 criterion_main!(benches);

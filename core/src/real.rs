@@ -162,7 +162,38 @@ pub trait Real:
     fn log_sum_exp(x: &[Self]) -> Self;
     /// In place stable softmax.
     fn softmax(x: &mut [Self]);
+    /// `y = alpha·A·x + beta·y` with `A` stored as bf16 (see `ferrokern_simd::gemv_bf16`;
+    /// f64 widens each row in scalar code).
+    #[cfg(feature = "f16")]
+    #[allow(clippy::too_many_arguments)]
+    fn gemv_bf16(
+        m: usize,
+        n: usize,
+        alpha: Self,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        beta: Self,
+        y: &mut [Self],
+    );
+    /// `y = alpha·Aᵀ·x + beta·y` with `A` stored as bf16 (see `ferrokern_simd::gemv_t_bf16`;
+    /// f64 widens each row in scalar code).
+    #[cfg(feature = "f16")]
+    #[allow(clippy::too_many_arguments)]
+    fn gemv_t_bf16(
+        m: usize,
+        n: usize,
+        alpha: Self,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        beta: Self,
+        y: &mut [Self],
+    );
 }
+
+#[cfg(feature = "f16")]
+use ferrokern_simd::bf16;
 
 macro_rules! slice_ops {
     ($t:ty, $m:path) => {
@@ -304,6 +335,32 @@ macro_rules! slice_ops {
 }
 
 impl Real for f32 {
+    #[cfg(feature = "f16")]
+    fn gemv_bf16(
+        m: usize,
+        n: usize,
+        alpha: Self,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        beta: Self,
+        y: &mut [Self],
+    ) {
+        ferrokern_simd::gemv_bf16(m, n, alpha, a, lda, x, beta, y)
+    }
+    #[cfg(feature = "f16")]
+    fn gemv_t_bf16(
+        m: usize,
+        n: usize,
+        alpha: Self,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        beta: Self,
+        y: &mut [Self],
+    ) {
+        ferrokern_simd::gemv_t_bf16(m, n, alpha, a, lda, x, beta, y)
+    }
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const HALF: Self = 0.5;
@@ -360,6 +417,45 @@ impl Real for f32 {
 }
 
 impl Real for f64 {
+    #[cfg(feature = "f16")]
+    fn gemv_bf16(
+        m: usize,
+        n: usize,
+        alpha: Self,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        beta: Self,
+        y: &mut [Self],
+    ) {
+        let rows = a.chunks(lda.max(1)).take(m);
+        for (yi, r) in y.iter_mut().zip(rows) {
+            let s = ferrokern_simd::scalar::dot_with(r.get(..n).unwrap_or(r), x, |v| f64::from(v.to_f32()));
+            *yi = if beta == Self::ZERO { alpha * s } else { alpha * s + beta * *yi };
+        }
+    }
+    #[cfg(feature = "f16")]
+    fn gemv_t_bf16(
+        m: usize,
+        n: usize,
+        alpha: Self,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        beta: Self,
+        y: &mut [Self],
+    ) {
+        let y = y.get_mut(..n).unwrap_or(&mut []);
+        if beta == Self::ZERO {
+            y.iter_mut().for_each(|v| *v = Self::ZERO);
+        } else {
+            Self::scale(beta, y);
+        }
+        for (&xi, r) in x.iter().zip(a.chunks(lda.max(1)).take(m)) {
+            let r = r.get(..n).unwrap_or(r);
+            ferrokern_simd::scalar::axpy_rows_with([alpha * xi], [r], y, |v| f64::from(v.to_f32()));
+        }
+    }
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const HALF: Self = 0.5;

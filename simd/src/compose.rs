@@ -15,6 +15,9 @@ pub(crate) trait Prims<T: Float> {
     fn dot4(rows: [&[T]; 4], x: &[T]) -> [T; 4];
     /// `y += alpha·x`.
     fn axpy(alpha: T, x: &[T], y: &mut [T]);
+    /// `y += Σ_k alphas[k]·rows[k]` in one pass over `y` (same per-element order as four
+    /// [`Prims::axpy`] calls).
+    fn axpy4(alphas: [T; 4], rows: [&[T]; 4], y: &mut [T]);
     /// `x *= alpha`.
     fn scale(alpha: T, x: &mut [T]);
     /// Largest element, NaN if any is NaN, `-inf` if empty.
@@ -121,7 +124,9 @@ fn prescale<T: Float, P: Prims<T>>(beta: T, y: &mut [T]) {
     }
 }
 
-/// `y = alpha·Aᵀ·x + beta·y` as `beta·y` followed by one axpy per row of `A`.
+/// `y = alpha·Aᵀ·x + beta·y` as `beta·y` followed by rows of `A` added four at a time
+/// ([`Prims::axpy4`]: one pass over `y` per four rows instead of per row), the last `m % 4`
+/// rows one axpy each. Per element the sum order is that of one axpy per row.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gemv_t<T: Float, P: Prims<T>>(
@@ -134,12 +139,61 @@ pub(crate) fn gemv_t<T: Float, P: Prims<T>>(
     beta: T,
     y: &mut [T],
 ) {
+    gemv_t_by(
+        m,
+        n,
+        alpha,
+        a,
+        lda,
+        x,
+        beta,
+        y,
+        #[inline(always)]
+        |al, r, y| P::axpy4(al, r, y),
+        #[inline(always)]
+        |al, r, y| P::axpy(al, r, y),
+    );
+}
+
+/// [`gemv_t`] for any element type `E` of `A`: `axpy4` adds four rows, `axpy1` one.
+/// `beta·y` is an elementwise product (the same bits on every path).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemv_t_by<E, T: Float>(
+    m: usize,
+    n: usize,
+    alpha: T,
+    a: &[E],
+    lda: usize,
+    x: &[T],
+    beta: T,
+    y: &mut [T],
+    axpy4: impl Fn([T; 4], [&[E]; 4], &mut [T]),
+    axpy1: impl Fn(T, &[E], &mut [T]),
+) {
     debug_assert!(x.len() == m && y.len() == n);
     let Some(y) = y.get_mut(..n) else { return };
-    prescale::<T, P>(beta, y);
-    for (i, &xi) in x.iter().take(m).enumerate() {
+    if beta == T::ZERO {
+        y.fill(T::ZERO);
+    } else if beta != T::ONE {
+        y.iter_mut().for_each(|v| *v *= beta);
+    }
+    let x = &x[..m.min(x.len())];
+    let mut xb = x.chunks_exact(4);
+    let mut i = 0;
+    for xq in xb.by_ref() {
+        let (Some(r0), Some(r1), Some(r2), Some(r3)) =
+            (row(a, i, lda, n), row(a, i + 1, lda, n), row(a, i + 2, lda, n), row(a, i + 3, lda, n))
+        else {
+            return;
+        };
+        axpy4([alpha * xq[0], alpha * xq[1], alpha * xq[2], alpha * xq[3]], [r0, r1, r2, r3], y);
+        i += 4;
+    }
+    for &xi in xb.remainder() {
         let Some(r) = row(a, i, lda, n) else { return };
-        P::axpy(alpha * xi, r, y);
+        axpy1(alpha * xi, r, y);
+        i += 1;
     }
 }
 

@@ -277,20 +277,75 @@ pub(crate) unsafe fn map<L: Lanes>(x: &mut [f32], pad: f32, f: impl Fn(L::V) -> 
 #[inline(always)]
 pub(crate) unsafe fn axpy<L: Lanes>(alpha: f32, x: &[f32], y: &mut [f32]) {
     debug_assert_eq!(x.len(), y.len());
-    let n = x.len().min(y.len());
-    let (x, y) = (&x[..n], &mut y[..n]);
-    // SAFETY: CPU support from the caller; `zip_map` may alias-free read `y` as its `a`.
+    // SAFETY: forwarded contract.
+    unsafe { axpy_rows::<L, 1>([alpha], [x], y) }
+}
+
+/// `y += Σ_k alphas[k]·rows[k]` (f32 rows): [`axpy_rows_by`] with plain loads.
+#[inline(always)]
+pub(crate) unsafe fn axpy_rows<L: Lanes, const K: usize>(alphas: [f32; K], rows: [&[f32]; K], y: &mut [f32]) {
+    // SAFETY: forwarded contract.
     unsafe {
-        let av = L::splat(alpha);
-        let mut yc = y.chunks_exact_mut(L::N);
-        let mut xc = x.chunks_exact(L::N);
-        for (yv, xv) in yc.by_ref().zip(xc.by_ref()) {
-            L::store(yv.as_mut_ptr(), L::fmadd(av, L::load(xv.as_ptr()), L::load(yv.as_ptr())));
+        axpy_rows_by::<L, f32, K>(
+            alphas,
+            rows,
+            y,
+            #[inline(always)]
+            |p| L::load(p),
+            |&v| v,
+        )
+    }
+}
+
+/// `y += Σ_k alphas[k]·rows[k]` over the common prefix in one pass over `y`, row elements of
+/// type `E` widened by `load_a` (N at a time) / `conv` (tail): per element `fmadd` in order
+/// `k = 0, 1, …` (the same as `K` successive axpy calls); the tail goes through padded
+/// buffers so it gets the same fused arithmetic. Caller: CPU supports `L`, `load_a` reads `N`
+/// elements.
+#[inline(always)]
+pub(crate) unsafe fn axpy_rows_by<L: Lanes, E, const K: usize>(
+    alphas: [f32; K],
+    rows: [&[E]; K],
+    y: &mut [f32],
+    load_a: impl Fn(*const E) -> L::V,
+    conv: impl Fn(&E) -> f32,
+) {
+    let n = rows.iter().fold(y.len(), |n, r| n.min(r.len()));
+    let y = &mut y[..n];
+    let rows = rows.map(|r| &r[..n]);
+    let full = n - n % L::N;
+    // SAFETY: (whole body) offsets `j < full` with `j + N ≤ full ≤ n`, every slice has `n`
+    // elements; tails are padded to MAX_LANES ≥ N; the caller guarantees the CPU supports `L`.
+    unsafe {
+        let av = alphas.map(|a| L::splat(a));
+        let mut j = 0;
+        while j < full {
+            let mut acc = L::load(y.as_ptr().add(j));
+            for (&a, r) in av.iter().zip(&rows) {
+                acc = L::fmadd(a, load_a(r.as_ptr().add(j)), acc);
+            }
+            L::store(y.as_mut_ptr().add(j), acc);
+            j += L::N;
         }
-        let mut xb = [0.0; MAX_LANES];
-        let xr = xc.remainder();
-        xb[..xr.len()].copy_from_slice(xr);
-        with_padded::<L>(yc.into_remainder(), 0.0, |yv| L::fmadd(av, L::load(xb.as_ptr()), yv));
+        let tails = rows.map(|r| {
+            let mut b = [0.0; MAX_LANES];
+            for (d, e) in b.iter_mut().zip(&r[full..]) {
+                *d = conv(e);
+            }
+            b
+        });
+        with_padded::<L>(
+            &mut y[full..],
+            0.0,
+            #[inline(always)]
+            |yv| {
+                let mut acc = yv;
+                for (&a, t) in av.iter().zip(&tails) {
+                    acc = L::fmadd(a, L::load(t.as_ptr()), acc);
+                }
+                acc
+            },
+        );
     }
 }
 
@@ -402,6 +457,11 @@ impl<L: Lanes> Prims<f32> for Simd<L> {
     fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
         // SAFETY: as for `dot`.
         unsafe { axpy::<L>(alpha, x, y) }
+    }
+    #[inline(always)]
+    fn axpy4(alphas: [f32; 4], rows: [&[f32]; 4], y: &mut [f32]) {
+        // SAFETY: as for `dot`.
+        unsafe { axpy_rows::<L, 4>(alphas, rows, y) }
     }
     #[inline(always)]
     fn scale(alpha: f32, x: &mut [f32]) {

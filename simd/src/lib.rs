@@ -52,7 +52,7 @@ pub mod scalar;
 mod x86;
 
 pub use dispatch::{active_level, available_levels, Kernels, Level};
-pub use lowp::{bf16_to_f32, dot_f16, f16_to_f32, f32_to_bf16, f32_to_f16, gemv_bf16, gemv_f16};
+pub use lowp::{bf16_to_f32, dot_f16, f16_to_f32, f32_to_bf16, f32_to_f16, gemv_bf16, gemv_f16, gemv_t_bf16};
 
 pub use half::{bf16, f16};
 
@@ -199,7 +199,8 @@ pub fn gemv(m: usize, n: usize, alpha: f32, a: &[f32], lda: usize, x: &[f32], be
 /// `y = alpha·Aᵀ·x + beta·y`, `A` row-major `m × n` with row stride `lda ≥ n`;
 /// `x.len() == m`, `y.len() == n`. `beta == 0` ignores the old `y`.
 ///
-/// Computed as `y = beta·y` then one [`axpy`] per row of `A` (vectorised along `n`); paths
+/// Computed as `y = beta·y` then the rows of `A` added four at a time (one pass over `y` per
+/// four rows, per element the order of one [`axpy`] per row; vectorised along `n`); paths
 /// differ per element by `≤ 2(m+2)·u·(Σ_i|alpha·a_ij x_i| + |beta·y_j|)`.
 ///
 /// ```

@@ -69,6 +69,25 @@ pub fn gemv_bf16(
     (Kernels::active().gemv_bf16)(m, n, alpha, a, lda, x, beta, y)
 }
 
+/// `y = alpha·Aᵀ·x + beta·y` with `A` (`m × n`, row stride `lda ≥ n`) stored as bfloat16;
+/// `x.len() == m`, `y.len() == n`. Rows are widened in registers and added four at a time as
+/// in [`gemv_t`](crate::gemv_t) (same per-element order, so the same tolerance between
+/// paths). Cost: `m·n` multiply-adds reading `2·m·n` bytes of matrix, no memory.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn gemv_t_bf16(
+    m: usize,
+    n: usize,
+    alpha: f32,
+    a: &[bf16],
+    lda: usize,
+    x: &[f32],
+    beta: f32,
+    y: &mut [f32],
+) {
+    (Kernels::active().gemv_t_bf16)(m, n, alpha, a, lda, x, beta, y)
+}
+
 /// `dst[i] = src[i]` as binary16, round to nearest even (overflow → ±inf, NaN stays NaN);
 /// bit-identical to `half::f16::from_f32` on every path except NaN payloads.
 /// Over `min(src.len(), dst.len())` elements.
@@ -179,6 +198,31 @@ pub(crate) fn gemv_bf16_scalar(
     );
 }
 
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemv_t_bf16_scalar(
+    m: usize,
+    n: usize,
+    alpha: f32,
+    a: &[bf16],
+    lda: usize,
+    x: &[f32],
+    beta: f32,
+    y: &mut [f32],
+) {
+    crate::compose::gemv_t_by(
+        m,
+        n,
+        alpha,
+        a,
+        lda,
+        x,
+        beta,
+        y,
+        |al, r, y| scalar::axpy_rows_with(al, r, y, bf16::to_f32),
+        |al, r, y| scalar::axpy_rows_with([al], [r], y, bf16::to_f32),
+    );
+}
+
 pub(crate) fn f16_to_f32_scalar(src: &[f16], dst: &mut [f32]) {
     debug_assert_eq!(src.len(), dst.len());
     for (d, s) in dst.iter_mut().zip(src) {
@@ -265,6 +309,26 @@ mod vector {
             lanes::dot4_by::<L, u16>(
                 rows.map(|r| r.reinterpret_cast()),
                 x,
+                #[inline(always)]
+                |p| L::load_bf16(p),
+                |&h| bf16::from_bits(h).to_f32(),
+            )
+        }
+    }
+
+    /// `y += Σ_k alphas[k]·rows[k]` with bf16 rows on path `L`. Caller: the CPU supports `L`.
+    #[inline(always)]
+    pub(crate) unsafe fn axpy_rows_bf16_lanes<L: Lanes, const K: usize>(
+        alphas: [f32; K],
+        rows: [&[bf16]; K],
+        y: &mut [f32],
+    ) {
+        // SAFETY: `axpy_rows_by` passes pointers with N valid elements; CPU support from the caller.
+        unsafe {
+            lanes::axpy_rows_by::<L, u16, K>(
+                alphas,
+                rows.map(|r| r.reinterpret_cast()),
+                y,
                 #[inline(always)]
                 |p| L::load_bf16(p),
                 |&h| bf16::from_bits(h).to_f32(),

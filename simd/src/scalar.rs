@@ -171,8 +171,32 @@ pub fn dot4_with<A: Copy, T: Float>(rows: [&[A]; 4], x: &[T], conv: impl Fn(A) -
 #[inline]
 pub fn axpy<T: Float>(alpha: T, x: &[T], y: &mut [T]) {
     debug_assert_eq!(x.len(), y.len());
-    for (yi, &xi) in y.iter_mut().zip(x) {
-        *yi += alpha * xi;
+    axpy_rows([alpha], [x], y);
+}
+
+/// `y += Σ_k alphas[k]·rows[k]` over the common prefix, added in order `k = 0, 1, …` per
+/// element (so bit-identical to `K` successive [`axpy`] calls, with one pass over `y`).
+#[inline]
+pub fn axpy_rows<T: Float, const K: usize>(alphas: [T; K], rows: [&[T]; K], y: &mut [T]) {
+    axpy_rows_with(alphas, rows, y, |v| v)
+}
+
+/// [`axpy_rows`] with the row elements converted by `conv` as they are read.
+#[inline]
+pub fn axpy_rows_with<A: Copy, T: Float, const K: usize>(
+    alphas: [T; K],
+    rows: [&[A]; K],
+    y: &mut [T],
+    conv: impl Fn(A) -> T,
+) {
+    let n = rows.iter().fold(y.len(), |n, r| n.min(r.len()));
+    let rows = rows.map(|r| &r[..n]);
+    for (j, yj) in y[..n].iter_mut().enumerate() {
+        let mut s = *yj;
+        for (&a, r) in alphas.iter().zip(&rows) {
+            s += a * conv(r[j]);
+        }
+        *yj = s;
     }
 }
 
@@ -307,6 +331,10 @@ impl<T: Float> Prims<T> for ScalarPrims {
     #[inline(always)]
     fn axpy(alpha: T, x: &[T], y: &mut [T]) {
         axpy(alpha, x, y)
+    }
+    #[inline(always)]
+    fn axpy4(alphas: [T; 4], rows: [&[T]; 4], y: &mut [T]) {
+        axpy_rows(alphas, rows, y)
     }
     #[inline(always)]
     fn scale(alpha: T, x: &mut [T]) {

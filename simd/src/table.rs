@@ -73,6 +73,12 @@ macro_rules! simd_table {
                     compose::gemv_by(m, n, alpha, a, lda, beta, y,
                         |r| lowp::dot4_bf16_lanes::<L>(r, x),
                         |r| lowp::dot_bf16_lanes::<L>(r, x));
+                fn gemv_t_bf16(m: usize, n: usize, alpha: f32, a: &[bf16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
+                    compose::gemv_t_by(m, n, alpha, a, lda, x, beta, y,
+                        #[inline(always)]
+                        |al, r, y| lowp::axpy_rows_bf16_lanes::<L, 4>(al, r, y),
+                        #[inline(always)]
+                        |al, r, y| lowp::axpy_rows_bf16_lanes::<L, 1>([al], [r], y));
                 fn f16_to_f32(src: &[f16], dst: &mut [f32]) = lowp::f16_to_f32_lanes::<L>(src, dst);
                 fn f32_to_f16(src: &[f32], dst: &mut [f16]) = lowp::f32_to_f16_lanes::<L>(src, dst);
                 fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) = lowp::bf16_to_f32_lanes::<L>(src, dst);
@@ -85,7 +91,8 @@ macro_rules! simd_table {
                 level: $level,
                 dot, axpy, scale, add, sub, mul, sum, max, norm2, gemv, gemv_t, gemm, ger,
                 exp_slice, sqrt_slice, log_sum_exp, softmax,
-                dot_f16, gemv_f16, gemv_bf16, f16_to_f32, f32_to_f16, bf16_to_f32, f32_to_bf16, adam_f32,
+                dot_f16, gemv_f16, gemv_bf16, gemv_t_bf16, f16_to_f32, f32_to_f16, bf16_to_f32, f32_to_bf16,
+                adam_f32,
             };
         }
         pub(crate) use tbl::TABLE as $table;

@@ -8,6 +8,7 @@ f64 (ε ≥ 0.01), `method='sinkhorn_log'` at ε = 0.001 (exp(-1000) underflows)
 
 Writes host-tests/data/reference/sinkhorn/pot_clouds.json. Run from the repository root:
     /work/venv-sinkhorn/bin/python benches/peers/sinkhorn/make_reference.py
+`--only N:EPS` recomputes one case in the existing file (same points: the generator is replayed).
 """
 import json
 import sys
@@ -19,7 +20,7 @@ SEED = 20261129
 SIZES = [64, 256, 1000]
 EPSILONS = [0.1, 0.01, 0.001]
 STOP_THR = 1e-9
-MAX_ITER = 100000
+MAX_ITER = 1000000
 OUT = "host-tests/data/reference/sinkhorn/pot_clouds.json"
 
 
@@ -28,6 +29,10 @@ def method_for(eps):
 
 
 def main():
+    only = None
+    if len(sys.argv) == 3 and sys.argv[1] == "--only":
+        n_s, eps_s = sys.argv[2].split(":")
+        only = (int(n_s), float(eps_s))
     rng = np.random.default_rng(SEED)
     clouds = []
     cases = []
@@ -41,6 +46,8 @@ def main():
         cmax = C.max()
         C = C / cmax
         for eps in EPSILONS:
+            if only is not None and only != (n, eps):
+                continue
             method = method_for(eps)
             P, log = ot.sinkhorn(a, b, C, eps, method=method, numItermax=MAX_ITER,
                                  stopThr=STOP_THR, log=True)
@@ -58,6 +65,7 @@ def main():
                 "n": n, "eps": eps, "method": method, "niter": int(log["niter"]),
                 "cost_max": float(cmax), "transport_cost": cost,
                 "entropic_objective": cost - eps * entropy, "column_error": col_err,
+                "converged": col_err < STOP_THR,
                 "f": [float("%.12e" % t) for t in f], "g": [float("%.12e" % t) for t in g],
             })
             print(n, eps, method, log["niter"], cost, col_err, file=sys.stderr, flush=True)
@@ -68,6 +76,12 @@ def main():
         "cost": "sqeuclidean / max", "marginals": "uniform",
         "layout": "x, y row-major n x 2; f, g = eps * log scalings (POT's potentials)",
     }
+    if only is not None:
+        with open(OUT) as fh:
+            old = json.load(fh)
+        old["cases"] = [case if (c["n"], c["eps"]) == only else c for c in old["cases"] for case in [cases[0]]]
+        old["meta"]["max_iter"] = MAX_ITER
+        clouds, cases, meta = old["clouds"], old["cases"], old["meta"]
     with open(OUT, "w") as fh:
         json.dump({"meta": meta, "clouds": clouds, "cases": cases}, fh, separators=(",", ":"))
         fh.write("\n")

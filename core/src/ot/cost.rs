@@ -203,8 +203,28 @@ impl<T: Real, F: Fn(&[T], &[T]) -> T> CostSource<T> for PointCloudCost<'_, T, F>
         }
         let xi = Self::point(self.x, self.d, i);
         let out = buf.get_mut(..self.m).unwrap_or(&mut []);
-        for (o, yj) in out.iter_mut().zip(self.y.chunks_exact(self.d)) {
-            *o = self.pair(xi, yj);
+        let div = self.divisor;
+        // The metric is matched once per row (not per entry) so each loop is monomorphic;
+        // same arithmetic as `pair`.
+        match (&self.metric, xi) {
+            (PairCost::Builtin(Metric::SqEuclidean), &[x0, x1]) => {
+                for (o, yj) in out.iter_mut().zip(self.y.chunks_exact(2)) {
+                    if let &[y0, y1] = yj {
+                        let (t0, t1) = (x0 - y0, x1 - y1);
+                        *o = (T::ZERO + t0 * t0 + t1 * t1) / div;
+                    }
+                }
+            }
+            (PairCost::Builtin(Metric::SqEuclidean), _) => {
+                for (o, yj) in out.iter_mut().zip(self.y.chunks_exact(self.d)) {
+                    *o = sq_dist(xi, yj) / div;
+                }
+            }
+            _ => {
+                for (o, yj) in out.iter_mut().zip(self.y.chunks_exact(self.d)) {
+                    *o = self.pair(xi, yj);
+                }
+            }
         }
         out
     }

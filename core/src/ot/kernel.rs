@@ -131,9 +131,13 @@ impl<T: Real, C: CostSource<T>> Gibbs<'_, '_, T, C> {
 
     /// `out = K̃ v`.
     pub(crate) fn mul(&self, alpha: &[T], beta: &[T], v: &[T], out: &mut [T], bufs: &mut RowBufs<'_, T>) {
-        if let KernelStore::Dense(k) = &self.store {
-            T::gemv(out.len(), v.len(), T::ONE, k, v.len(), v, T::ZERO, out);
-            return;
+        match &self.store {
+            KernelStore::Dense(k) => return T::gemv(out.len(), v.len(), T::ONE, k, v.len(), v, T::ZERO, out),
+            #[cfg(feature = "f16")]
+            KernelStore::Bf16(k) => {
+                return T::gemv_bf16(out.len(), v.len(), T::ONE, k, v.len(), v, T::ZERO, out)
+            }
+            KernelStore::OnTheFly => {}
         }
         self.for_each_row(alpha, beta, bufs, |i, row| {
             if let Some(o) = out.get_mut(i) {
@@ -144,9 +148,15 @@ impl<T: Real, C: CostSource<T>> Gibbs<'_, '_, T, C> {
 
     /// `out = K̃ᵀ u`.
     pub(crate) fn mul_t(&self, alpha: &[T], beta: &[T], u: &[T], out: &mut [T], bufs: &mut RowBufs<'_, T>) {
-        if let KernelStore::Dense(k) = &self.store {
-            T::gemv_t(u.len(), out.len(), T::ONE, k, out.len(), u, T::ZERO, out);
-            return;
+        match &self.store {
+            KernelStore::Dense(k) => {
+                return T::gemv_t(u.len(), out.len(), T::ONE, k, out.len(), u, T::ZERO, out)
+            }
+            #[cfg(feature = "f16")]
+            KernelStore::Bf16(k) => {
+                return T::gemv_t_bf16(u.len(), out.len(), T::ONE, k, out.len(), u, T::ZERO, out)
+            }
+            KernelStore::OnTheFly => {}
         }
         out.iter_mut().for_each(|x| *x = T::ZERO);
         self.for_each_row(alpha, beta, bufs, |i, row| {

@@ -42,7 +42,7 @@ pub use kernel::KernelStore;
 pub use log_domain::sinkhorn_log;
 pub use newton::{
     lyapunov_objective, newton_dense_workspace_len, newton_workspace_len, sinkhorn_newton_dense,
-    sinkhorn_newton_sparse, NewtonConfig, NewtonReport, SparseEntry,
+    sinkhorn_newton_sparse, NewtonConfig, NewtonReport, SparseEntry, SparsityBasis,
 };
 pub use plan::{apply_plan, apply_plan_t, plan_into};
 pub use scaling::{sinkhorn_scaling, sinkhorn_stabilized};

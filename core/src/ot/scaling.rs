@@ -123,12 +123,9 @@ pub(crate) fn scaling_loop<T: Real, C: CostSource<T>>(
             break;
         }
         out.done = ii + 1;
-        if let Some(tau) = p.tau {
-            if T::max_of(w.u).abs() > tau || T::max_of(w.v).abs() > tau {
-                w.absorb(eps);
-                gibbs.refresh(w.alpha, w.beta, &mut w.bufs);
-            }
-        }
+        // The check runs before the absorption, on the plan the iterate represents. POT checks
+        // after it, on the reset u = 1/n, v = 1/m, whose plan is off by 1/(nm): when every
+        // iteration absorbs (τ ≲ max(n, m): after a reset v ≈ n) POT never converges.
         if ii % p.check_every == 0 {
             // Column marginal of diag(u) K̃ diag(v): v ⊙ K̃ᵀu.
             gibbs.mul_t(w.alpha, w.beta, w.u, w.colsum, &mut w.bufs);
@@ -138,6 +135,12 @@ pub(crate) fn scaling_loop<T: Real, C: CostSource<T>>(
             if violation(p.rule, w.colsum, b) < p.tol {
                 out.converged = true;
                 break;
+            }
+        }
+        if let Some(tau) = p.tau {
+            if T::max_of(w.u).abs() > tau || T::max_of(w.v).abs() > tau {
+                w.absorb(eps);
+                gibbs.refresh(w.alpha, w.beta, &mut w.bufs);
             }
         }
     }
@@ -275,9 +278,11 @@ pub fn sinkhorn_scaling<T: Real, C: CostSource<T>>(
 /// `K̃ = exp((α ⊕ β − C)/ε)`; whenever `max u` or `max v` exceeds `tau` (POT: 1e3) they are
 /// absorbed into α, β and `K̃` is rebuilt. Potentials `f = α + ε ln u`, `g = β + ε ln v`.
 ///
-/// Choose `tau ≫ max(n, m)`: after an absorption `u = 1/n`, `v = 1/m` (as POT), so the next
-/// `v` is ≈ n; with `tau ≈ n` absorption fires every iteration and the error check sees the
-/// freshly reset iterate forever (e.g. n = 1000 with POT's τ = 1e3; τ = 1e6 works in f32).
+/// Prefer `tau ≫ max(n, m)`: after an absorption `u = 1/n`, `v = 1/m` (as POT), so the next
+/// `v` is ≈ n and with `tau ≲ n` absorption fires every iteration (a kernel rebuild each).
+/// POT then never converges (it checks the error after the reset, e.g. n = 64, τ = 5, or
+/// n = 1000 with its default τ = 1e3); here the check runs before the absorption, so the
+/// iteration still converges, at the cost of the rebuilds.
 /// For POT parity use `cfg.check_every = 20` (POT's `print_period`). Stable at small ε in f32
 /// and f64 (entries of `K̃` far from the support underflow harmlessly). Cost per iteration as
 /// [`sinkhorn_scaling`] plus a kernel rebuild (n·m exps) per absorption.
