@@ -74,47 +74,34 @@ impl Storage<f64> for f64 {
     }
 }
 
-impl Storage<f32> for bf16 {
-    #[inline(always)]
-    fn load(self) -> f32 {
-        self.to_f32()
-    }
-    #[inline(always)]
-    fn store(x: f32) -> Self {
-        bf16::from_f32(x)
-    }
-    /// The active level's vectorised conversion (exact widening; rounding to nearest even, as
-    /// [`Storage::store`]).
-    fn widen(src: &[Self], dst: &mut [f32]) {
-        let n = src.len().min(dst.len());
-        crate::bf16_to_f32(&src[..n], &mut dst[..n]);
-    }
-    fn narrow(src: &[f32], dst: &mut [Self]) {
-        let n = src.len().min(dst.len());
-        crate::f32_to_bf16(&src[..n], &mut dst[..n]);
-    }
+/// 16-bit storage with f32 compute: `$ty`'s own scalar conversions per element, and the active
+/// level's vectorised slice conversions (`$widen`/`$narrow`: exact widening, rounding to nearest
+/// even as [`Storage::store`]) per block.
+macro_rules! half_storage {
+    ($ty:ty, $widen:path, $narrow:path) => {
+        impl Storage<f32> for $ty {
+            #[inline(always)]
+            fn load(self) -> f32 {
+                self.to_f32()
+            }
+            #[inline(always)]
+            fn store(x: f32) -> Self {
+                <$ty>::from_f32(x)
+            }
+            fn widen(src: &[Self], dst: &mut [f32]) {
+                let n = src.len().min(dst.len());
+                $widen(&src[..n], &mut dst[..n]);
+            }
+            fn narrow(src: &[f32], dst: &mut [Self]) {
+                let n = src.len().min(dst.len());
+                $narrow(&src[..n], &mut dst[..n]);
+            }
+        }
+    };
 }
 
-impl Storage<f32> for f16 {
-    #[inline(always)]
-    fn load(self) -> f32 {
-        self.to_f32()
-    }
-    #[inline(always)]
-    fn store(x: f32) -> Self {
-        f16::from_f32(x)
-    }
-    /// The active level's vectorised conversion (exact widening; rounding to nearest even, as
-    /// [`Storage::store`]).
-    fn widen(src: &[Self], dst: &mut [f32]) {
-        let n = src.len().min(dst.len());
-        crate::f16_to_f32(&src[..n], &mut dst[..n]);
-    }
-    fn narrow(src: &[f32], dst: &mut [Self]) {
-        let n = src.len().min(dst.len());
-        crate::f32_to_f16(&src[..n], &mut dst[..n]);
-    }
-}
+half_storage!(bf16, crate::bf16_to_f32, crate::f32_to_bf16);
+half_storage!(f16, crate::f16_to_f32, crate::f32_to_f16);
 
 /// Per-step coefficients of the Adam family (Adam, AdamW, diffGrad).
 #[derive(Clone, Copy, Debug, PartialEq)]
