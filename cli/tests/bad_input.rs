@@ -295,8 +295,8 @@ fn cases(fx: &Fixtures) -> Vec<Case> {
     let repo = |p: &str| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(p).display().to_string();
     let (teacher, student) = (repo("models/denoise/teacher.fkm"), repo("firmware-examples/denoise/model/student.fkm"));
     let zeros = vec!["0"; 64].join(",");
-    let samples = fx.file("samples.json", &format!("{{\"samples\": [[{zeros}], [{zeros}]], \"classes\": [0, 1]}}"));
-    let samples_bad_class = fx.file("samples_class.json", &format!("{{\"samples\": [[{zeros}]], \"classes\": [12]}}"));
+    let samples = fx.file("samples.json", format!("{{\"samples\": [[{zeros}], [{zeros}]], \"classes\": [0, 1]}}"));
+    let samples_bad_class = fx.file("samples_class.json", format!("{{\"samples\": [[{zeros}]], \"classes\": [12]}}"));
     let samples_short = fx.file("samples_short.json", "{\"samples\": [[0, 1]], \"classes\": [0]}");
 
     // Places a CSV file is read: `@` = the bad file.
