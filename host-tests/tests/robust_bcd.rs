@@ -72,6 +72,8 @@ fn run<P: Problem<f64>>(mut prob: P, case: &Case) -> Result<(), TestCaseError> {
         seed: 7,
         score_norm: if l1 { Norm::L1 } else { Norm::L2 },
         stop: if sk { Stop::SklearnLasso } else { Stop::Gap },
+        // both solver loops, from a bit of an arbitrary field
+        active_set: it % 2 == 1,
     };
     let d = prob.dim();
     let slen = workspace_len(d, bs.max(1), cfg.rule).unwrap_or(0).saturating_sub(case.short);
@@ -190,6 +192,7 @@ fn overflowing_block_step_keeps_a_valid_iterate() {
         seed: 0,
         score_norm: Norm::L1,
         stop: Stop::SklearnLasso,
+        active_set: false,
     };
     let mut scratch = vec![0.0; workspace_len(5, 3, cfg.rule).unwrap()];
     let mut index = [0usize; 5];
