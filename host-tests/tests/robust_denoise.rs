@@ -39,17 +39,29 @@ proptest! {
         let u: Vec<f64> = c.iter().map(|v| v * 0.5 - 1.0).cycle().take(ul).collect();
         let neg: Vec<f64> = u.iter().map(|v| v + 0.25).collect();
         let shapes_ok = u.len() == c.len() && ol == c.len();
+        // NaN/inf predictions are `Err(NonFinite)` with `out` untouched, never `Ok` with NaN.
+        let finite_in = finite(&c) && finite(&u);
+        let non_finite_err = |r: &ferrokern::Result<()>| matches!(r, Err(ferrokern::Error::NonFinite { .. }));
         let mut out = Guarded::filled("out", ol, 0.0);
         let r = cfg(&c, &u, w, out.inner());
-        prop_assert_eq!(r.is_ok(), shapes_ok && w.is_finite());
+        prop_assert_eq!(r.is_ok(), shapes_ok && w.is_finite() && finite_in);
+        if shapes_ok && w.is_finite() && !finite_in {
+            prop_assert!(non_finite_err(&r), "{r:?}");
+        }
         let r = cfg_negative(&c, &u, &neg, w, wmod, out.inner());
-        prop_assert_eq!(r.is_ok(), shapes_ok && w.is_finite());
+        prop_assert_eq!(r.is_ok(), shapes_ok && w.is_finite() && finite_in);
+        if shapes_ok && w.is_finite() && !finite_in {
+            prop_assert!(non_finite_err(&r), "{r:?}");
+        }
+        prop_assert!(finite_in || out.get().iter().all(|&v| v == 0.0), "written on error: {:?}", out.get());
         let mut running = Guarded::filled("momentum", u.len(), 0.0);
         let config = ApgConfig { w, eta, norm_threshold: thr, momentum: mom, mode: if paper { ApgMode::Paper } else { ApgMode::Diffusers } };
         let mut mb = MomentumBuffer::new(running.inner());
         let r = apg(&c, &u, &config, &mut mb, out.inner());
         if r.is_ok() {
-            prop_assert!(shapes_ok);
+            prop_assert!(shapes_ok && finite_in);
+        } else if !finite_in {
+            prop_assert!(out.get().iter().all(|&v| v == 0.0) && running.get().iter().all(|&v| v == 0.0));
         }
         let _ = cosine(&c, &u);
         let mut ag = AdaptiveGuidance::new(thr);

@@ -247,10 +247,11 @@ proptest! {
         let x: Vec<f32> = xv.iter().copied().cycle().take((batch * mlp.inputs()).saturating_sub(mismatch)).collect();
         let alen = mlp.activations_len(batch).unwrap();
         let mut acts = Guarded::filled("acts", alen, 0.0f32);
+        let finite_in = x.iter().all(|v| v.is_finite());
         match mlp.forward(params.get(), &x, batch, acts.inner()) {
             Ok(()) => {
+                prop_assert!(finite_in, "forward Ok on a NaN/inf input");
                 let out = mlp.output(acts.get(), batch).unwrap();
-                let finite_in = x.iter().all(|v| v.is_finite());
                 prop_assert!(!finite_in || out.iter().all(|v| v.is_finite()), "finite input, non-finite output");
                 let mut d_out = Guarded::filled("d_out", batch * mlp.outputs(), 0.0f32);
                 let labels: Vec<usize> = labels.iter().copied().chain(std::iter::repeat(0)).take(batch).collect();
@@ -266,7 +267,30 @@ proptest! {
                 prop_assert!(classes.get().iter().all(|&c| c < mlp.outputs()) || !finite_in);
                 let _ = count_correct(out, &labels, mlp.outputs());
             }
-            Err(e) => prop_assert!(batch == 0 || mismatch > 0, "forward: {e}"),
+            Err(e) => {
+                let non_finite = matches!(e, Error::NonFinite { what: "x", .. }) && !finite_in;
+                prop_assert!(batch == 0 || mismatch > 0 || non_finite, "forward: {e}");
+                prop_assert!(acts.get().iter().all(|&v| v == 0.0), "acts written on error");
+            }
+        }
+        // A NaN/inf parameter is an error too, before anything is written.
+        if let Some(p0) = params.get().first().copied() {
+            params.inner()[0] = if lr > 0.0 { f32::NAN } else { f32::NEG_INFINITY };
+            let mut a2 = Guarded::filled("acts", alen, 0.0f32);
+            let r = mlp.forward(params.get(), &x, batch, a2.inner());
+            prop_assert!(r.is_err() && a2.get().iter().all(|&v| v == 0.0), "{r:?}");
+            if batch > 0 && x.len() == batch * mlp.inputs() {
+                prop_assert!(matches!(r, Err(Error::NonFinite { what: "params", index: 0 })), "{r:?}");
+            }
+            params.inner()[0] = p0;
+        }
+        // Batched accuracy over the same rows, in chunks of 1..=3 rows.
+        let chunk = 1 + labels.len() % 3;
+        let lb: Vec<usize> = labels.iter().copied().chain(std::iter::repeat(0)).take(batch).collect();
+        let mut ca = Guarded::filled("count acts", mlp.activations_len(chunk).unwrap(), 0.0f32);
+        match ferrokern::nn::count_correct_batched(&mlp, params.get(), &x, &lb, chunk, ca.inner()) {
+            Ok(c) => prop_assert!(c <= batch && finite_in && x.len() == batch * mlp.inputs()),
+            Err(e) => prop_assert!(mismatch > 0 || !finite_in || lb.iter().any(|&c| c >= mlp.outputs()), "{e}"),
         }
         // A full training step with an extreme learning rate.
         let bmax = batch.max(1);
