@@ -157,6 +157,39 @@ proptest! {
         }
     }
 
+    /// `Owned` (state in a fixed array) for the three optimizers, N = 3 and N = 0: `Ok` with
+    /// finite params/state and the step count advanced, or an `Err` with nothing changed.
+    #[test]
+    fn owned_optimizers_keep_their_contract(h in hyper(), g in vec(any_f32(), 3), p in vec(-10.0..10.0f32, 3), which in 0usize..3) {
+        use ferrokern::optim::{AdamOwned, DiffGradOwned, SgdMomentumOwned};
+        fn check<O: Optimizer, const S: usize>(mut o: ferrokern::optim::Owned<O, f32, 3, S>, p: &[f32], g: &[f32], steps: u64) -> Result<(), TestCaseError> {
+            let mut params: [f32; 3] = p.try_into().unwrap();
+            let grads: [f32; 3] = g.try_into().unwrap();
+            for _ in 0..steps.min(3) {
+                let (p0, s0, t0) = (params, o.state, o.optimizer.step_count());
+                match o.step(&mut params, &grads) {
+                    Ok(()) => {
+                        prop_assert!(params.iter().chain(&o.state).all(|v| v.is_finite()), "Ok with {params:?} {:?}", o.state);
+                        prop_assert_eq!(o.optimizer.step_count(), t0 + 1);
+                    }
+                    Err(_) => {
+                        prop_assert!(same(&params, &p0) && same(&o.state, &s0) && o.optimizer.step_count() == t0, "changed on error");
+                        break;
+                    }
+                }
+            }
+            Ok(())
+        }
+        let lr = h.lr.clamp(-1e3, 1e3);
+        match which {
+            0 => check(DiffGradOwned::<f32, 3, 9>::new(DiffGrad::new(DiffGradConfig { lr, eps: h.eps, ..DiffGradConfig::default() })), &p, &g, h.steps)?,
+            1 => check(AdamOwned::<f32, 3, 6>::new(Adam::new(AdamConfig { lr, beta1: h.beta1, beta2: h.beta2, ..AdamConfig::default() })), &p, &g, h.steps)?,
+            _ => check(SgdMomentumOwned::<f32, 3, 3>::new(SgdMomentum::new(SgdConfig { lr, momentum: h.beta1, ..SgdConfig::default() })), &p, &g, h.steps)?,
+        }
+        let mut empty = AdamOwned::<f32, 0, 0>::new(Adam::default());
+        prop_assert!(empty.step(&mut [], &[]).is_ok());
+    }
+
     #[test]
     fn param_groups_keep_their_contract(h in hyper(), lr_scale in step_param(), wd_scale in step_param(),
                                         g2 in vec(any_f64(), 3)) {
