@@ -269,7 +269,7 @@ proptest! {
                 prop_assert_eq!(e, g.abs());
                 prop_assert!((q - g * g / (2.0 * l)).abs() <= 1e-12 * q.abs().max(1e-300));
             }
-        } else if !(l > 0.0) {
+        } else if l.is_nan() || l <= 0.0 {
             prop_assert_eq!((e, q), (0.0, 0.0));
         }
         let _ = coord_scores(penalty, z, t, l);
