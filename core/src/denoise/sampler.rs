@@ -23,7 +23,7 @@ pub enum GuidanceKind {
         /// γ̄.
         threshold: f64,
     },
-    /// Negative-condition steering, the plain negative-label CFG form: [`cfg`] with the
+    /// Negative-condition steering, the plain negative-label CFG form: [`cfg`](fn@cfg) with the
     /// unconditional row conditioned on `label` instead of the null class,
     /// `v̂ = v_neg + w·(v_c − v_neg)`.
     Negative {
