@@ -8,8 +8,9 @@
 mod robust_common;
 
 use ferrokern::bcd::{
-    forest_workspace_len, solve, solve_forest, workspace_len, ForestConfig, ForestStrategy, LabelPropagation,
-    LeastSquares, Logistic, Norm, Partition, Problem, Rule, Softmax, SolverConfig, Stop, Update, Workspace,
+    coord_scores, forest_block_solve, forest_workspace_len, gram, lasso_lambda_max, soft_threshold, solve,
+    solve_forest, workspace_len, ForestConfig, ForestStrategy, LabelPropagation, LeastSquares, Logistic,
+    Norm, Partition, Penalty, Problem, Rule, Softmax, SolverConfig, Stop, Update, Workspace,
 };
 use ferrokern::Error;
 use proptest::collection::vec;
@@ -158,6 +159,15 @@ proptest! {
                 Err(Error::NotConverged { .. }) => prop_assert!(w.get().iter().all(|v| v.is_finite())),
                 Err(_) => {}
             }
+            // One forest block of arbitrary (possibly out-of-range or repeated) variables, with
+            // arbitrary and short scratch: Ok with a finite block, or an Err.
+            let block: Vec<usize> = cols.iter().map(|&c| c % (d + 2)).take(max_iter % 5).collect();
+            let mut wb = Guarded::filled("w block", d, 0.0f64);
+            let mut ts = Guarded::filled("t scratch", tl.saturating_sub(rule % 2), 0.0f64);
+            let mut us = Guarded::filled("u scratch", ul, 0usize);
+            if forest_block_solve(&mut lp, wb.inner(), &block, ts.inner(), us.inner()).is_ok() {
+                prop_assert!(wb.get().iter().all(|v| v.is_finite()), "forest block Ok with {:?}", wb.get());
+            }
             let case = Case { kind: 9, n: 0, p: 0, x: vec![], y: vec![], lambda: 0.0,
                 cfg: (rule, 0, 0, 1, max_iter, 1e-8, false, false), short: 0 };
             run(lp, &case)?;
@@ -202,5 +212,67 @@ fn overflowing_block_step_keeps_a_valid_iterate() {
     assert!(w.iter().all(|v| v.is_finite()), "{r:?} with w = {w:?}");
     if let Ok(sol) = r {
         assert!(sol.objective.is_finite());
+    }
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    /// `gram` and `lasso_lambda_max` with arbitrary/mismatched shapes and hostile values:
+    /// finite data gives the closed forms (XᵀX/n, ‖Xᵀy‖∞/n, naive f64 sums); NaN/inf is
+    /// `Err(NonFinite)` with `out` untouched.
+    #[test]
+    fn gram_and_lambda_max_keep_their_contract(n in 0usize..5, p in 0usize..4, xv in vec(prop_oneof![6 => -4.0..4.0f64, 1 => any_f64()], 1..20),
+                                               extra in 0usize..2, yv in vec(-4.0..4.0f64, 5)) {
+        let x: Vec<f64> = xv.iter().copied().cycle().take(n * p + extra).collect();
+        let y = &yv[..n];
+        let finite_x = x.iter().all(|v| v.is_finite());
+        let moderate = x.iter().all(|v| v.abs() <= 4.0);
+        let shapes_ok = n > 0 && p > 0 && extra == 0;
+        let mut g = Guarded::filled("gram", p * p, -7.0f64);
+        let r = gram(&x, n, p, g.inner());
+        prop_assert_eq!(r.is_ok(), shapes_ok && finite_x, "gram {:?}", r);
+        if r.is_ok() && moderate {
+            for a in 0..p {
+                for b in 0..p {
+                    let want: f64 = (0..n).map(|i| x[i * p + a] * x[i * p + b]).sum::<f64>() / n as f64;
+                    prop_assert!((g.get()[a * p + b] - want).abs() <= 1e-12 * (1.0 + want.abs()));
+                }
+            }
+        } else if r.is_err() {
+            prop_assert!(g.get().iter().all(|&v| v == -7.0), "gram wrote on error");
+        }
+        if shapes_ok && !finite_x {
+            prop_assert!(matches!(r, Err(Error::NonFinite { what: "x", .. })), "{r:?}");
+        }
+        let r = lasso_lambda_max(&x, y, n, p);
+        prop_assert_eq!(r.is_ok(), shapes_ok && finite_x);
+        if let (Ok(l), true) = (r, moderate) {
+            let want = (0..p).map(|j| (0..n).map(|i| x[i * p + j] * y[i]).sum::<f64>().abs()).fold(0.0, f64::max) / n as f64;
+            prop_assert!((l - want).abs() <= 1e-12 * (1.0 + want), "{l} vs {want}");
+        }
+    }
+
+    /// The scalar helpers: closed forms on finite values, no panic on any value.
+    #[test]
+    fn soft_threshold_and_coord_scores_keep_their_contract(z in any_f64(), t in any_f64(), zm in -1e3..1e3f64, tm in 0.0..1e3f64,
+                                                           g in -1e3..1e3f64, l in prop_oneof![3 => 1e-3..1e3f64, 1 => any_f64()],
+                                                           lam in 0.0..10.0f64, pen in 0usize..3) {
+        let _ = soft_threshold(z, t);
+        let s = soft_threshold(zm, tm);
+        prop_assert_eq!(s, zm.signum() * (zm.abs() - tm).max(0.0) * f64::from(u8::from(zm != 0.0)));
+        let penalty = [Penalty::None, Penalty::L1(lam), Penalty::NonNegL1(lam)][pen];
+        let x0 = if pen == 2 { zm.abs() } else { zm };
+        let (e, q) = coord_scores(penalty, x0, g, l);
+        if l.is_finite() && l > 0.0 {
+            prop_assert!(e.is_finite() && q.is_finite() && e >= 0.0 && q >= 0.0, "({e}, {q})");
+            if pen == 0 {
+                prop_assert_eq!(e, g.abs());
+                prop_assert!((q - g * g / (2.0 * l)).abs() <= 1e-12 * q.abs().max(1e-300));
+            }
+        } else if l.is_nan() || l <= 0.0 {
+            prop_assert_eq!((e, q), (0.0, 0.0));
+        }
+        let _ = coord_scores(penalty, z, t, l);
     }
 }

@@ -26,14 +26,15 @@ fn predict_all(
     let mut out = Guarded::filled("out", rows * k, 0.0);
     let mut scratch =
         Guarded::filled("scratch", MergedModel::<f64>::scratch_len(shape.features, units, rows.max(1)), 0.0);
-    let finite_model = model.parts().w1.iter().chain(model.parts().w2).all(|v| v.is_finite());
-    if model.predict(x, units, out.inner(), scratch.inner()).is_ok() {
-        let finite_in = x.iter().all(|v| v.is_finite()) && finite_model;
-        prop_assert!(
-            !finite_in || out.get().iter().all(|v| v.is_finite()),
-            "finite model/input, output {:?}",
-            out.get()
-        );
+    // `MergedModel::new` rejects a NaN/inf model, `predict` a NaN/inf `x` (out untouched).
+    prop_assert!(model.parts().w1.iter().chain(model.parts().w2).all(|v| v.is_finite()));
+    let finite_in = x.iter().all(|v| v.is_finite());
+    let r = model.predict(x, units, out.inner(), scratch.inner());
+    if !finite_in {
+        prop_assert!(r.is_err() && out.get().iter().all(|&v| v == 0.0), "{r:?}");
+    }
+    if r.is_ok() {
+        prop_assert!(out.get().iter().all(|v| v.is_finite()), "finite model/input, output {:?}", out.get());
         let mut labels = Guarded::filled("labels", rows, 0usize);
         let r = model.classes(out.get(), true, labels.inner());
         prop_assert_eq!(r.is_ok(), !matches!(shape.loss, Loss::Squared));
@@ -96,7 +97,11 @@ proptest! {
         let loss = match classes { 0 => Loss::Squared, 1 | 2 => Loss::LogExponential, c => Loss::MultiClass { classes: c } };
         let shape = GbnnShape { features, steps, units, loss, activation: Activation::Sigmoid };
         let data: Vec<f64> = buf.iter().copied().cycle().take(shape.model_len().min(200)).collect();
-        if let Ok(m) = MergedModel::new(shape, &data) {
+        let m = MergedModel::new(shape, &data);
+        if m.is_ok() {
+            prop_assert!(data.iter().all(|v| v.is_finite()), "new accepted a NaN/inf model");
+        }
+        if let Ok(m) = m {
             let x: Vec<f64> = xv.iter().copied().cycle().take(rows * features).collect();
             predict_all(&m, &x, rows, u)?;
             let mut out = Guarded::filled("out", rows * shape.outputs(), 0.0);

@@ -39,17 +39,29 @@ proptest! {
         let u: Vec<f64> = c.iter().map(|v| v * 0.5 - 1.0).cycle().take(ul).collect();
         let neg: Vec<f64> = u.iter().map(|v| v + 0.25).collect();
         let shapes_ok = u.len() == c.len() && ol == c.len();
+        // NaN/inf predictions are `Err(NonFinite)` with `out` untouched, never `Ok` with NaN.
+        let finite_in = finite(&c) && finite(&u);
+        let non_finite_err = |r: &ferrokern::Result<()>| matches!(r, Err(ferrokern::Error::NonFinite { .. }));
         let mut out = Guarded::filled("out", ol, 0.0);
         let r = cfg(&c, &u, w, out.inner());
-        prop_assert_eq!(r.is_ok(), shapes_ok && w.is_finite());
+        prop_assert_eq!(r.is_ok(), shapes_ok && w.is_finite() && finite_in);
+        if shapes_ok && w.is_finite() && !finite_in {
+            prop_assert!(non_finite_err(&r), "{r:?}");
+        }
         let r = cfg_negative(&c, &u, &neg, w, wmod, out.inner());
-        prop_assert_eq!(r.is_ok(), shapes_ok && w.is_finite());
+        prop_assert_eq!(r.is_ok(), shapes_ok && w.is_finite() && finite_in);
+        if shapes_ok && w.is_finite() && !finite_in {
+            prop_assert!(non_finite_err(&r), "{r:?}");
+        }
+        prop_assert!(finite_in || out.get().iter().all(|&v| v == 0.0), "written on error: {:?}", out.get());
         let mut running = Guarded::filled("momentum", u.len(), 0.0);
         let config = ApgConfig { w, eta, norm_threshold: thr, momentum: mom, mode: if paper { ApgMode::Paper } else { ApgMode::Diffusers } };
         let mut mb = MomentumBuffer::new(running.inner());
         let r = apg(&c, &u, &config, &mut mb, out.inner());
         if r.is_ok() {
-            prop_assert!(shapes_ok);
+            prop_assert!(shapes_ok && finite_in);
+        } else if !finite_in {
+            prop_assert!(out.get().iter().all(|&v| v == 0.0) && running.get().iter().all(|&v| v == 0.0));
         }
         let _ = cosine(&c, &u);
         let mut ag = AdaptiveGuidance::new(thr);
@@ -240,4 +252,45 @@ fn ddim_and_frechet_overflow_are_errors() {
     let mut work = [0.0; 16];
     let r = frechet_distance(&[0.0, 0.0], &big, &[0.0, 0.0], &big, &mut work);
     assert!(r.is_err(), "{r:?}");
+}
+
+proptest! {
+    #![proptest_config(config(48))]
+
+    /// `FlowTrainBuffers::split` with short/long buffers and label arrays, then one
+    /// `train_flow_epoch` over arbitrary (possibly out-of-range) rows of data with NaN/inf
+    /// mixed in, extreme label dropout, batch and learning rate: `Ok` with a finite loss and
+    /// finite params/state, or an `Err`; never a panic; every buffer canary-guarded.
+    #[test]
+    fn flow_training_keeps_its_contract(pixels in 1usize..3, classes in 1usize..3, cap in 0usize..4, short in prop_oneof![4 => Just(0usize), 1 => 1usize..3],
+                                        label_short in prop_oneof![4 => Just(0usize), 1 => Just(1usize)],
+                                        data in vec(prop_oneof![8 => -1.0..1.0f64, 1 => any_f64()], 1..10),
+                                        rows in vec(0usize..6, 0..6), batch in 0usize..5, dropout in prop_oneof![3 => 0.0..1.0f64, 1 => extreme_param()],
+                                        lr in prop_oneof![3 => 1e-4..1e-1f64, 1 => extreme_param()]) {
+        use ferrokern::denoise::{flow_train_buffer_len, train_flow_epoch, FlowTrainBuffers, FlowTrainConfig};
+        use ferrokern::optim::{DiffGrad, DiffGradConfig};
+        let layout = CondLayout { pixels, time_features: 2, classes, guidance_input: false };
+        let net = small_net(layout);
+        let mlp = Mlp::new(&net).unwrap();
+        let n = 4usize;
+        let data: Vec<f32> = data.iter().map(|&v| v as f32).cycle().take(n * pixels).collect();
+        let labels: Vec<usize> = (0..n).map(|i| i % (classes + 1)).collect();
+        let mut buf = Guarded::filled("flow buffer", flow_train_buffer_len(&net, layout, cap).saturating_sub(short), 0.0f32);
+        let mut lab = Guarded::filled("flow labels", cap.saturating_sub(label_short), 0usize);
+        let split = FlowTrainBuffers::split(buf.inner(), lab.inner(), &mlp, &layout, cap);
+        prop_assert_eq!(split.is_ok(), short == 0 && (label_short == 0 || cap == 0), "{:?}", split.as_ref().err());
+        let Ok(mut bufs) = split else { return Ok(()) };
+        let mut params = Guarded::filled("params", mlp.params_len(), 0.0f32);
+        mlp.init(params.inner(), &mut Pcg32::seed(9)).unwrap();
+        let mut state = Guarded::filled("state", DiffGrad::state_len(mlp.params_len()), 0.0f32);
+        let mut opt = DiffGrad::new(DiffGradConfig { lr: lr.min(1e3), ..DiffGradConfig::default() });
+        let cfg = FlowTrainConfig { batch, label_dropout: dropout };
+        let r = train_flow_epoch(&mlp, &layout, &mut opt, params.inner(), state.inner(), &data, &labels, &rows, &cfg,
+                                 &mut Pcg32::seed(1), &mut bufs);
+        if let Ok(loss) = r {
+            prop_assert!(loss.is_finite() && loss >= 0.0, "Ok({loss})");
+            prop_assert!(params.get().iter().chain(state.get()).all(|v| v.is_finite()), "Ok with non-finite params");
+            prop_assert!(rows.iter().all(|&r| r < n) && (0.0..=1.0).contains(&dropout) && batch > 0);
+        }
+    }
 }

@@ -158,3 +158,36 @@ fn write_fuzz_seeds() {
     save_mlp(&mut w, &layers, &params, &[0.0, 0.0], &[1.0, 1.0]).unwrap();
     std::fs::write(dir.join("seed-mlp.fkm"), w.to_bytes().unwrap()).unwrap();
 }
+
+/// What `to_rust_source`/`to_c_source` must name: `[A-Za-z_][A-Za-z0-9_]*`, not `_` alone and
+/// not a keyword of either language (a short list of the ones a model name could plausibly hit).
+fn valid_ident(s: &str) -> bool {
+    const KW: [&str; 12] =
+        ["fn", "static", "type", "self", "Self", "struct", "int", "char", "void", "if", "mod", "const"];
+    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && s != "_"
+        && !KW.contains(&s)
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    /// `to_rust_source` on arbitrary bytes and names: the hex bytes read back equal the input,
+    /// the declared length matches, and the static's name is a valid identifier.
+    #[test]
+    fn rust_source_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..70),
+                               name in prop_oneof![3 => "[ -~]{0,12}", 1 => Just(String::new()), 1 => Just("_".to_string()),
+                                                   1 => Just("fn".to_string()), 1 => Just("static".to_string()), 1 => "\\PC{0,6}"]) {
+        let src = ferrokern::model::to_rust_source(&bytes, &name);
+        let ident = src.split("pub static ").nth(1).and_then(|s| s.split(':').next()).unwrap_or("");
+        prop_assert!(valid_ident(ident), "ident {:?} from {:?}", ident, name);
+        let decl = format!("[u8; {}]", bytes.len());
+        prop_assert!(src.contains(&decl), "{}", decl);
+        let back: Vec<u8> = src.split(|c: char| c == ',' || c.is_whitespace())
+            .filter_map(|t| t.strip_prefix("0x")).map(|h| u8::from_str_radix(h, 16).unwrap()).collect();
+        prop_assert_eq!(back, bytes);
+        let c = ferrokern::model::to_c_source(&[1], &name);
+        prop_assert!(!c.is_empty());
+    }
+}

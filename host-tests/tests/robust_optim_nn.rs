@@ -157,6 +157,39 @@ proptest! {
         }
     }
 
+    /// `Owned` (state in a fixed array) for the three optimizers, N = 3 and N = 0: `Ok` with
+    /// finite params/state and the step count advanced, or an `Err` with nothing changed.
+    #[test]
+    fn owned_optimizers_keep_their_contract(h in hyper(), g in vec(any_f32(), 3), p in vec(-10.0..10.0f32, 3), which in 0usize..3) {
+        use ferrokern::optim::{AdamOwned, DiffGradOwned, SgdMomentumOwned};
+        fn check<O: Optimizer, const S: usize>(mut o: ferrokern::optim::Owned<O, f32, 3, S>, p: &[f32], g: &[f32], steps: u64) -> Result<(), TestCaseError> {
+            let mut params: [f32; 3] = p.try_into().unwrap();
+            let grads: [f32; 3] = g.try_into().unwrap();
+            for _ in 0..steps.min(3) {
+                let (p0, s0, t0) = (params, o.state, o.optimizer.step_count());
+                match o.step(&mut params, &grads) {
+                    Ok(()) => {
+                        prop_assert!(params.iter().chain(&o.state).all(|v| v.is_finite()), "Ok with {params:?} {:?}", o.state);
+                        prop_assert_eq!(o.optimizer.step_count(), t0 + 1);
+                    }
+                    Err(_) => {
+                        prop_assert!(same(&params, &p0) && same(&o.state, &s0) && o.optimizer.step_count() == t0, "changed on error");
+                        break;
+                    }
+                }
+            }
+            Ok(())
+        }
+        let lr = h.lr.clamp(-1e3, 1e3);
+        match which {
+            0 => check(DiffGradOwned::<f32, 3, 9>::new(DiffGrad::new(DiffGradConfig { lr, eps: h.eps, ..DiffGradConfig::default() })), &p, &g, h.steps)?,
+            1 => check(AdamOwned::<f32, 3, 6>::new(Adam::new(AdamConfig { lr, beta1: h.beta1, beta2: h.beta2, ..AdamConfig::default() })), &p, &g, h.steps)?,
+            _ => check(SgdMomentumOwned::<f32, 3, 3>::new(SgdMomentum::new(SgdConfig { lr, momentum: h.beta1, ..SgdConfig::default() })), &p, &g, h.steps)?,
+        }
+        let mut empty = AdamOwned::<f32, 0, 0>::new(Adam::default());
+        prop_assert!(empty.step(&mut [], &[]).is_ok());
+    }
+
     #[test]
     fn param_groups_keep_their_contract(h in hyper(), lr_scale in step_param(), wd_scale in step_param(),
                                         g2 in vec(any_f64(), 3)) {
@@ -247,10 +280,11 @@ proptest! {
         let x: Vec<f32> = xv.iter().copied().cycle().take((batch * mlp.inputs()).saturating_sub(mismatch)).collect();
         let alen = mlp.activations_len(batch).unwrap();
         let mut acts = Guarded::filled("acts", alen, 0.0f32);
+        let finite_in = x.iter().all(|v| v.is_finite());
         match mlp.forward(params.get(), &x, batch, acts.inner()) {
             Ok(()) => {
+                prop_assert!(finite_in, "forward Ok on a NaN/inf input");
                 let out = mlp.output(acts.get(), batch).unwrap();
-                let finite_in = x.iter().all(|v| v.is_finite());
                 prop_assert!(!finite_in || out.iter().all(|v| v.is_finite()), "finite input, non-finite output");
                 let mut d_out = Guarded::filled("d_out", batch * mlp.outputs(), 0.0f32);
                 let labels: Vec<usize> = labels.iter().copied().chain(std::iter::repeat(0)).take(batch).collect();
@@ -266,7 +300,30 @@ proptest! {
                 prop_assert!(classes.get().iter().all(|&c| c < mlp.outputs()) || !finite_in);
                 let _ = count_correct(out, &labels, mlp.outputs());
             }
-            Err(e) => prop_assert!(batch == 0 || mismatch > 0, "forward: {e}"),
+            Err(e) => {
+                let non_finite = matches!(e, Error::NonFinite { what: "x", .. }) && !finite_in;
+                prop_assert!(batch == 0 || mismatch > 0 || non_finite, "forward: {e}");
+                prop_assert!(acts.get().iter().all(|&v| v == 0.0), "acts written on error");
+            }
+        }
+        // A NaN/inf parameter is an error too, before anything is written.
+        if let Some(p0) = params.get().first().copied() {
+            params.inner()[0] = if lr > 0.0 { f32::NAN } else { f32::NEG_INFINITY };
+            let mut a2 = Guarded::filled("acts", alen, 0.0f32);
+            let r = mlp.forward(params.get(), &x, batch, a2.inner());
+            prop_assert!(r.is_err() && a2.get().iter().all(|&v| v == 0.0), "{r:?}");
+            if batch > 0 && x.len() == batch * mlp.inputs() {
+                prop_assert!(matches!(r, Err(Error::NonFinite { what: "params", index: 0 })), "{r:?}");
+            }
+            params.inner()[0] = p0;
+        }
+        // Batched accuracy over the same rows, in chunks of 1..=3 rows.
+        let chunk = 1 + labels.len() % 3;
+        let lb: Vec<usize> = labels.iter().copied().chain(std::iter::repeat(0)).take(batch).collect();
+        let mut ca = Guarded::filled("count acts", mlp.activations_len(chunk).unwrap(), 0.0f32);
+        match ferrokern::nn::count_correct_batched(&mlp, params.get(), &x, &lb, chunk, ca.inner()) {
+            Ok(c) => prop_assert!(c <= batch && finite_in && x.len() == batch * mlp.inputs()),
+            Err(e) => prop_assert!(mismatch > 0 || !finite_in || lb.iter().any(|&c| c >= mlp.outputs()), "{e}"),
         }
         // A full training step with an extreme learning rate.
         let bmax = batch.max(1);

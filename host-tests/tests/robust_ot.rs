@@ -7,10 +7,10 @@
 mod robust_common;
 
 use ferrokern::ot::{
-    apply_plan, apply_plan_t, newton_dense_workspace_len, newton_workspace_len, plan_into,
-    sinkhorn_eps_scaling, sinkhorn_log, sinkhorn_newton_dense, sinkhorn_newton_sparse, sinkhorn_scaling,
-    sinkhorn_stabilized, workspace_len, DenseCost, EpsScalingConfig, KernelStore, Metric, NewtonConfig,
-    PointCloudCost, SinkhornConfig, SinkhornReport, SparseEntry,
+    apply_plan, apply_plan_t, lyapunov_objective, newton_dense_workspace_len, newton_workspace_len,
+    plan_into, sinkhorn_eps_scaling, sinkhorn_log, sinkhorn_newton_dense, sinkhorn_newton_sparse,
+    sinkhorn_scaling, sinkhorn_stabilized, workspace_len, DenseCost, EpsScalingConfig, KernelStore, Metric,
+    NewtonConfig, PointCloudCost, SinkhornConfig, SinkhornReport, SparseEntry,
 };
 use ferrokern::Error;
 use proptest::collection::vec;
@@ -184,6 +184,28 @@ proptest! {
         check_outcome("newton", &r, &f, &g, |rep| {
             rep.grad_norm1.is_finite() && rep.transport_cost.is_finite() && rep.entropic_objective.is_finite()
         })?;
+    }
+
+    /// The Lyapunov potential at arbitrary potentials (NaN/inf/huge included), ε and work
+    /// lengths: `Ok` only with a finite value (and `F = 0` at the one-point closed form), else
+    /// an `Err`; `f`, `g` read-only, `work` canary-guarded.
+    #[test]
+    fn lyapunov_objective_keeps_its_contract(case in case(), fv in vec(prop_oneof![4 => -2.0..2.0f64, 1 => any_f64()], 0..6),
+                                             gv in vec(prop_oneof![4 => -2.0..2.0f64, 1 => any_f64()], 0..6)) {
+        let Ok(cost) = DenseCost::new(&case.c, case.n, case.m) else { return Ok(()) };
+        // Mostly the right lengths (the first element of each decides: a mismatch otherwise).
+        let fit = |v: &[f64], len: usize| -> Vec<f64> {
+            if v.first().is_some_and(|x| x.is_finite()) { v.iter().copied().cycle().take(len).collect() } else { v.to_vec() }
+        };
+        let (fv, gv) = (fit(&fv, case.n), fit(&gv, case.m));
+        let mut w = Guarded::filled("work", (2 * case.m).saturating_sub(case.work_short), 0.0);
+        match lyapunov_objective(&cost, &case.a, &case.b, case.eps, &fv, &gv, w.inner()) {
+            Ok(v) => prop_assert!(v.is_finite(), "Ok({v})"),
+            Err(e) => prop_assert!(is_validation(&e) || matches!(e, Error::NumericalFailure { .. }), "{e}"),
+        }
+        let one = DenseCost::new(&[0.0], 1, 1).unwrap();
+        let v: f64 = lyapunov_objective(&one, &[1.0], &[1.0], 0.5, &[0.0], &[0.0], &mut [0.0; 2]).unwrap();
+        prop_assert!(v.abs() < 1e-15);
     }
 
     #[test]

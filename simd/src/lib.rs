@@ -15,6 +15,10 @@
 //! `debug_assert!`); in release builds only the common prefix is used. `ferrokern` validates
 //! lengths and returns errors before calling here.
 //!
+//! Value contract: these are BLAS-like primitives, not validated kernels: NaN/inf inputs
+//! propagate to the outputs as IEEE arithmetic gives them (never a panic); rejecting
+//! non-finite user data (`Error::NonFinite`) is `ferrokern`'s job, at its public entry points.
+//!
 //! Reproducibility: the scalar path has a fixed operation order and no FMA, so the host
 //! forced to `FERROKERN_SIMD=scalar` reproduces a Cortex-M4F bit for bit. SIMD paths use other
 //! summation orders (and FMA); their distance from the scalar path is stated on each

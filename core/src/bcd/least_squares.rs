@@ -269,7 +269,8 @@ impl<'a, T: Real> LeastSquares<'a, T> {
 /// Writes the scaled Gram matrix `XᵀX/n` (`p × p`, row-major) into `out`: n·p²/2 multiply-adds
 /// (lower triangle by row-wise rank-1 updates, then mirrored).
 ///
-/// Errors: shapes as [`LeastSquares::ridge`], `out.len() != p²`.
+/// Errors: shapes as [`LeastSquares::ridge`], `out.len() != p²`, [`Error::NonFinite`] for a
+/// NaN/inf in `x` (checked before `out` is written).
 ///
 /// ```
 /// use ferrokern::bcd::gram;
@@ -285,6 +286,7 @@ pub fn gram<T: Real>(x: &[T], n: usize, p: usize, out: &mut [T]) -> Result<()> {
     }
     check_len("x", mul_size(n, p)?, x.len())?;
     check_len("gram", mul_size(p, p)?, out.len())?;
+    check_finite("x", x)?;
     out.fill(T::ZERO);
     let inv_n = T::ONE / T::from_usize(n);
     // lower triangle by rank-1 updates, one contiguous axpy per (row, a): n·p²/2 multiply-adds

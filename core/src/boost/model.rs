@@ -176,12 +176,15 @@ pub struct MergedModel<'a, T> {
 }
 
 impl<'a, T: Real> MergedModel<'a, T> {
-    /// A view over `buf` (`shape.model_len()` elements, layout [`ModelParts`]).
+    /// A view over `buf` (`shape.model_len()` elements, layout [`ModelParts`]). The whole
+    /// buffer is scanned for NaN/inf once here (O(model_len)), so predictions need not.
     ///
     /// # Errors
-    /// As [`ModelParts::split`]; [`Error::InvalidParameter`] if a `std` is not finite and > 0.
+    /// As [`ModelParts::split`]; [`Error::NonFinite`] (`what` = `"model"`) for a NaN/inf
+    /// anywhere in `buf`; [`Error::InvalidParameter`] if a `std` is not > 0.
     pub fn new(shape: GbnnShape, buf: &'a [T]) -> Result<Self> {
         let parts = ModelParts::split(&shape, buf)?;
+        crate::real::check_finite("model", buf)?;
         for &s in parts.std {
             crate::real::check_positive("std", s)?;
         }
@@ -226,7 +229,8 @@ impl<'a, T: Real> MergedModel<'a, T> {
     /// # Errors
     /// [`Error::InvalidParameter`] if `units > T·J`; [`Error::DimensionMismatch`] if `x` is not
     /// `rows × d` or `out` is not `rows × K`; [`Error::WorkspaceTooSmall`] if `scratch` is
-    /// shorter than one row's `d + units`.
+    /// shorter than one row's `d + units`; [`Error::NonFinite`] (`what` = `"x"`) for a NaN/inf
+    /// in `x` (scanned before anything is written).
     pub fn scores(&self, x: &[T], units: usize, out: &mut [T], scratch: &mut [T]) -> Result<()> {
         let p = self.parts();
         let (d, k, h, j) = (self.shape.features, self.shape.outputs(), self.shape.hidden(), self.shape.units);
@@ -241,6 +245,7 @@ impl<'a, T: Real> MergedModel<'a, T> {
         if chunk == 0 {
             return Err(Error::WorkspaceTooSmall { needed: per_row, given: scratch.len() });
         }
+        crate::real::check_finite("x", x)?;
         let bias_row = units.div_ceil(j);
         let bias = p.bias_prefix.get(bias_row * k..(bias_row + 1) * k).ok_or(Error::SizeOverflow)?;
         let (w1, b1) = (p.w1.get(..units * d).unwrap_or(&[]), p.b1.get(..units).unwrap_or(&[]));

@@ -405,7 +405,8 @@ fn predict_all<T: Real>(
         xb.copy_from_slice(xc);
         standardize(xb, mean, std)?;
         let acts = bufs.acts.get_mut(..mlp.activations_len(n)?).ok_or(Error::SizeOverflow)?;
-        mlp.forward(params, xb, n, acts)?;
+        // `x` was scanned once in `train`; the weak learner is the crate's own.
+        mlp.forward_unchecked(params, xb, n, acts)?;
         pc.copy_from_slice(mlp.output(acts, n)?);
     }
     Ok(())

@@ -8,16 +8,19 @@
 //! no guidance.
 
 use crate::error::check_len;
+use crate::real::check_finite;
 use crate::{Error, Real, Result};
 
-/// Checks that `b` and `out` have `a.len()` elements and that `w` is finite.
-fn check3<T>(a: &[T], b: &[T], out: &[T], w: f64) -> Result<()> {
+/// Checks that `b` and `out` have `a.len()` elements, that `w` is finite and that `a`
+/// (`cond`) and `b` (`uncond`) hold no NaN/inf (read-only scans, before any write).
+fn check3<T: Real>(a: &[T], b: &[T], out: &[T], w: f64) -> Result<()> {
     check_len("uncond", a.len(), b.len())?;
     check_len("out", a.len(), out.len())?;
     if !w.is_finite() {
         return Err(Error::InvalidParameter { name: "w", reason: "must be finite" });
     }
-    Ok(())
+    check_finite("cond", a)?;
+    check_finite("uncond", b)
 }
 
 /// Classifier-free guidance `out = u + w·(c − u)` (spec §(b)); `w = 1` returns `cond` exactly,
@@ -34,7 +37,8 @@ fn check3<T>(a: &[T], b: &[T], out: &[T], w: f64) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] if the lengths differ, [`Error::InvalidParameter`] for a
-/// non-finite `w`.
+/// non-finite `w`, [`Error::NonFinite`] (`what` = `"cond"`/`"uncond"`) for a NaN/inf
+/// prediction. Nothing is written on error.
 pub fn cfg<T: Real>(cond: &[T], uncond: &[T], w: f64, out: &mut [T]) -> Result<()> {
     check3(cond, uncond, out, w)?;
     if w == 1.0 {
@@ -65,7 +69,8 @@ pub fn cfg<T: Real>(cond: &[T], uncond: &[T], w: f64, out: &mut [T]) -> Result<(
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] if the lengths differ, [`Error::InvalidParameter`] for
-/// non-finite scales.
+/// non-finite scales, [`Error::NonFinite`] (`"cond"`/`"uncond"`/`"neg"`) for a NaN/inf
+/// prediction. Nothing is written on error.
 pub fn cfg_negative<T: Real>(
     cond: &[T],
     uncond: &[T],
@@ -79,6 +84,7 @@ pub fn cfg_negative<T: Real>(
     if !w_neg.is_finite() {
         return Err(Error::InvalidParameter { name: "w_neg", reason: "must be finite" });
     }
+    check_finite("neg", neg)?;
     cfg(cond, uncond, w, out)?;
     let wn = T::from_f64(w_neg);
     for ((o, &n), &u) in out.iter_mut().zip(neg).zip(uncond) {
@@ -212,8 +218,9 @@ pub struct ApgStats {
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] for lengths (momentum buffer included),
-/// [`Error::InvalidParameter`] for non-finite `w`, η, β or a NaN `r`. Nothing is written on
-/// error.
+/// [`Error::InvalidParameter`] for non-finite `w`, η, β or a NaN `r`, [`Error::NonFinite`]
+/// (`"cond"`/`"uncond"`, or `"momentum"` for the running average when β ≠ 0) for NaN/inf.
+/// Nothing is written on error.
 pub fn apg<T: Real>(
     cond: &[T],
     uncond: &[T],
@@ -224,6 +231,9 @@ pub fn apg<T: Real>(
     config.validate()?;
     check3(cond, uncond, out, config.w)?;
     check_len("momentum", cond.len(), momentum.running.len())?;
+    if config.momentum != 0.0 {
+        check_finite("momentum", momentum.running)?;
+    }
     if !config.enabled() {
         out.copy_from_slice(cond);
         return Ok(ApgStats { delta_norm: 0.0, rescale: 1.0, enabled: false });

@@ -23,7 +23,7 @@ pub enum GuidanceKind {
         /// γ̄.
         threshold: f64,
     },
-    /// Negative-condition steering, the plain negative-label CFG form: [`cfg`] with the
+    /// Negative-condition steering, the plain negative-label CFG form: [`cfg`](fn@cfg) with the
     /// unconditional row conditioned on `label` instead of the null class,
     /// `v̂ = v_neg + w·(v_c − v_neg)`.
     Negative {
@@ -79,7 +79,9 @@ fn needs_uncond(kind: &GuidanceKind, w: f64, ag: &[AdaptiveGuidance], s: usize) 
 /// # Errors
 /// [`Error::DimensionMismatch`] for lengths or a network that does not fit `layout`,
 /// [`Error::InvalidParameter`] for `steps == 0`, an empty batch, a bad label or scale,
-/// [`Error::WorkspaceTooSmall`]. `x` is unspecified after an error in the middle of a run.
+/// [`Error::WorkspaceTooSmall`], [`Error::NonFinite`] for NaN/inf in `params` or the starting
+/// `x` (checked once, before anything is written) or, from [`cfg`](fn@cfg)/[`apg`], in a
+/// network prediction during the run. `x` is unspecified after an error in the middle of a run.
 #[allow(clippy::too_many_arguments)]
 pub fn euler_sample<T: Real>(
     mlp: &Mlp<'_>,
@@ -102,6 +104,8 @@ pub fn euler_sample<T: Real>(
     check_len("network outputs", p, mlp.outputs())?;
     check_len("scales", b, scales.len())?;
     check_len("x", mul_size(b, p)?, x.len())?;
+    crate::real::check_finite("params", params)?;
+    crate::real::check_finite("x", x)?;
     if let GuidanceKind::Adaptive { threshold } = kind {
         check_len("ag_states", b, ag_states.len())?;
         ag_states.iter_mut().for_each(|a| *a = AdaptiveGuidance::new(*threshold));
@@ -144,7 +148,8 @@ pub fn euler_sample<T: Real>(
         }
         let used_in = inputs.get(..rows * width).ok_or(Error::SizeOverflow)?;
         let used_acts = acts.get_mut(..mlp.activations_len(rows)?).ok_or(Error::SizeOverflow)?;
-        mlp.forward(params, used_in, rows, used_acts)?;
+        // `params` and the starting `x` were scanned once above, not per step.
+        mlp.forward_unchecked(params, used_in, rows, used_acts)?;
         stats.evaluations = stats.evaluations.saturating_add(rows as u64);
         let out = mlp.output(used_acts, rows)?;
         let (cond_out, uncond_out) = out.split_at(b * p);
@@ -214,7 +219,7 @@ pub fn euler_sample<T: Real>(
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] for lengths, [`Error::InvalidParameter`] for a layout without
-/// the `w` input, a bad label or empty batch.
+/// the `w` input, a bad label or empty batch; [`Error::NonFinite`] as [`Mlp::forward`].
 #[allow(clippy::too_many_arguments)]
 pub fn student_generate<T: Real>(
     mlp: &Mlp<'_>,

@@ -331,13 +331,101 @@ impl ModelWriter {
     }
 }
 
-/// `ident` with every character outside `[A-Za-z0-9_]` replaced by `_` and a leading `_` if it
-/// would start with a digit or be empty.
+/// Rust and C keywords: not usable as a `static` name, so [`sanitize_ident`] appends `_`.
+const KEYWORDS: [&str; 80] = [
+    "as",
+    "async",
+    "await",
+    "break",
+    "const",
+    "continue",
+    "crate",
+    "dyn",
+    "else",
+    "enum",
+    "extern",
+    "false",
+    "fn",
+    "for",
+    "gen",
+    "if",
+    "impl",
+    "in",
+    "let",
+    "loop",
+    "match",
+    "mod",
+    "move",
+    "mut",
+    "pub",
+    "ref",
+    "return",
+    "self",
+    "Self",
+    "static",
+    "struct",
+    "super",
+    "trait",
+    "true",
+    "type",
+    "unsafe",
+    "use",
+    "where",
+    "while",
+    "abstract",
+    "become",
+    "box",
+    "do",
+    "final",
+    "macro",
+    "override",
+    "priv",
+    "try",
+    "typeof",
+    "unsized",
+    "virtual",
+    "yield",
+    "auto",
+    "case",
+    "char",
+    "default",
+    "double",
+    "float",
+    "goto",
+    "inline",
+    "int",
+    "long",
+    "register",
+    "restrict",
+    "short",
+    "signed",
+    "sizeof",
+    "switch",
+    "typedef",
+    "union",
+    "unsigned",
+    "void",
+    "volatile",
+    "bool",
+    "alignas",
+    "alignof",
+    "nullptr",
+    "static_assert",
+    "thread_local",
+    "constexpr",
+];
+
+/// `ident` with every character outside `[A-Za-z0-9_]` replaced by `_`, a leading `_` if it
+/// would start with a digit or be empty, and a trailing `_` if it is then `_` alone (reserved
+/// in Rust) or a Rust/C keyword: always a valid identifier in both languages.
 fn sanitize_ident(ident: &str) -> String {
     let mut out: String =
         ident.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
     if out.chars().next().is_none_or(|c| c.is_ascii_digit()) {
         out.insert(0, '_');
+    }
+    if out == "_" || KEYWORDS.contains(&out.as_str()) {
+        out.push('_');
     }
     out
 }

@@ -165,10 +165,31 @@ impl<'a> Mlp<'a> {
     /// Forward pass over `batch` rows of `x`, filling `acts` (see the type docs for layouts).
     /// O(batch · params) time via `gemm`, no extra memory.
     ///
+    /// Both `params` and `x` are scanned for NaN/inf first (read-only, O(params + batch ·
+    /// inputs), small next to the gemm).
+    ///
     /// # Errors
     /// [`Error::DimensionMismatch`] for wrong `params`/`x`/`acts` lengths,
-    /// [`Error::InvalidParameter`] for `batch == 0`. Nothing is written on error.
+    /// [`Error::InvalidParameter`] for `batch == 0`, [`Error::NonFinite`] (`what` = `"params"`
+    /// or `"x"`) for a NaN/inf in `params` or `x`. Nothing is written on error.
     pub fn forward<T: Real>(&self, params: &[T], x: &[T], batch: usize, acts: &mut [T]) -> Result<()> {
+        check_len("params", self.params_len(), params.len())?;
+        self.check_batch(x, batch, acts.len())?;
+        crate::real::check_finite("params", params)?;
+        crate::real::check_finite("x", x)?;
+        self.forward_unchecked(params, x, batch, acts)
+    }
+
+    /// [`Mlp::forward`] without the NaN/inf scan, for crate loops whose public entry already
+    /// checked `params` and `x` once (or built `x` itself from checked values). Lengths are
+    /// still checked.
+    pub(crate) fn forward_unchecked<T: Real>(
+        &self,
+        params: &[T],
+        x: &[T],
+        batch: usize,
+        acts: &mut [T],
+    ) -> Result<()> {
         check_len("params", self.params_len(), params.len())?;
         self.check_batch(x, batch, acts.len())?;
         let mut p = params;

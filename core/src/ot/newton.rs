@@ -10,7 +10,7 @@ use super::cost::CostSource;
 use super::rows::{column_lse, log_kernel_row, plan_stats, row_lse};
 use super::{carve, validate_problem};
 use crate::error::{add_size, mul_size};
-use crate::real::check_positive;
+use crate::real::{check_finite, check_positive};
 use crate::{Error, Real, Result};
 
 /// Settings of [`sinkhorn_newton_sparse`] / [`sinkhorn_newton_dense`].
@@ -158,7 +158,9 @@ fn checked_dense_len(n: usize, m: usize) -> Result<usize> {
 /// it equals the optimal entropic objective `⟨C,P⟩ − ε H(P) − ε`. `work`: ≥ 2m elements.
 ///
 /// # Errors
-/// Length mismatches, ε ≤ 0, [`Error::WorkspaceTooSmall`].
+/// Length mismatches, ε ≤ 0, [`Error::WorkspaceTooSmall`], [`Error::NonFinite`] for a NaN/inf
+/// in `f` or `g`, [`Error::NumericalFailure`] when `F` overflows (`f_i + g_j − C_ij ≫ ε`: the
+/// potentials are far from a solution). Only `work` is written.
 ///
 /// # Example
 /// ```
@@ -183,8 +185,14 @@ pub fn lyapunov_objective<T: Real, C: CostSource<T>>(
     let m = cost.m();
     let need = mul_size(m, 2)?;
     validate_problem(cost, a, b, f, g, work.len(), need)?;
+    check_finite("f", f)?;
+    check_finite("g", g)?;
     let [cbuf, pbuf] = carve(work, [m, m]);
-    Ok(objective(cost, a, b, eps, f, g, cbuf, pbuf).0)
+    let value = objective(cost, a, b, eps, f, g, cbuf, pbuf).0;
+    if !value.is_finite() {
+        return Err(Error::NumericalFailure { what: "Lyapunov objective overflowed" });
+    }
+    Ok(value)
 }
 
 /// `(F, Σ|terms|)` — the second is the scale of F's rounding error.
