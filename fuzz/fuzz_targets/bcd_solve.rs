@@ -32,6 +32,7 @@ fn run<P: Problem<f64>>(mut prob: P, inp: &mut Input<'_>) {
         seed: u64::from(inp.u8()),
         score_norm: if inp.bool() { Norm::L1 } else { Norm::L2 },
         stop: if inp.bool() { Stop::SklearnLasso } else { Stop::Gap },
+        active_set: inp.bool(),
     };
     let d = prob.dim();
     let short = if inp.u8() > 240 { 1 } else { 0 };
