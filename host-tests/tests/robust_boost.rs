@@ -33,6 +33,10 @@ fn predict_all(
     if !finite_in {
         prop_assert!(r.is_err() && out.get().iter().all(|&v| v == 0.0), "{r:?}");
     }
+    // Finite values of any size: `Ok` with finite outputs (below) or `NumericalFailure`.
+    if finite_in && units <= shape.hidden() && scratch.get().len() >= shape.features + units {
+        prop_assert!(r.is_ok() || matches!(r, Err(ferrokern::Error::NumericalFailure { .. })), "{r:?}");
+    }
     if r.is_ok() {
         prop_assert!(out.get().iter().all(|v| v.is_finite()), "finite model/input, output {:?}", out.get());
         let mut labels = Guarded::filled("labels", rows, 0usize);
@@ -45,6 +49,28 @@ fn predict_all(
     let mut short = Guarded::filled("short scratch", 1, 0.0);
     let _ = model.predict(x, units, out.inner(), short.inner());
     Ok(())
+}
+
+/// Finite inputs whose scores overflow `T` are `NumericalFailure`, not `Ok` with ±inf.
+#[test]
+fn predict_overflow_is_an_error() {
+    use ferrokern::Error::NumericalFailure;
+    // 1 feature, 1 step of 1 identity unit: z = 3 + 2·x, which overflows for x near MAX.
+    for loss in [Loss::Squared, Loss::LogExponential] {
+        let shape = GbnnShape { features: 1, steps: 1, units: 1, loss, activation: Activation::Identity };
+        let model = [0.0, 1.0, 1.0, 0.0, 2.0, 3.0, 3.0, 1.0, 3.0];
+        let m = MergedModel::new(shape, &model).unwrap();
+        let (mut out, mut scratch) = ([0.0; 2], [0.0; 4]);
+        let r = m.predict(&[1.0, f64::MAX], 1, &mut out, &mut scratch);
+        assert_eq!(r, Err(NumericalFailure { what: "model scores overflow" }));
+        let r = m.scores(&[-f64::MAX, 1.0], 1, &mut out, &mut scratch);
+        assert_eq!(r, Err(NumericalFailure { what: "model scores overflow" }));
+        let r = m.predict_steps(&[f64::MAX / 4.0, 1.0], 1, &mut out, &mut scratch);
+        assert!(r.is_ok(), "{r:?}");
+        if loss == Loss::Squared {
+            assert_eq!(out, [3.0 + f64::MAX / 2.0, 5.0]);
+        }
+    }
 }
 
 proptest! {
@@ -93,7 +119,8 @@ proptest! {
     /// Prediction from arbitrary model buffers and shapes.
     #[test]
     fn merged_model_from_any_buffer(features in 0usize..4, steps in 0usize..4, units in 0usize..3, classes in 0usize..5,
-                                    buf in vec(any_f64(), 0..80), rows in 0usize..5, xv in vec(any_f64(), 1..12), u in 0usize..14) {
+                                    buf in vec(any_f64(), 0..80), rows in 0usize..5,
+                                    xv in vec(prop_oneof![8 => any_f64(), 1 => Just(f64::MAX), 1 => Just(-1e300)], 1..12), u in 0usize..14) {
         let loss = match classes { 0 => Loss::Squared, 1 | 2 => Loss::LogExponential, c => Loss::MultiClass { classes: c } };
         let shape = GbnnShape { features, steps, units, loss, activation: Activation::Sigmoid };
         let data: Vec<f64> = buf.iter().copied().cycle().take(shape.model_len().min(200)).collect();

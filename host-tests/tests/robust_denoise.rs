@@ -24,6 +24,16 @@ fn finite(x: &[f64]) -> bool {
     x.iter().all(|v| v.is_finite())
 }
 
+/// The documented error for finite inputs whose result overflows `T`.
+fn overflow_err<T>(r: &ferrokern::Result<T>) -> bool {
+    matches!(r, Err(ferrokern::Error::NumericalFailure { .. }))
+}
+
+/// Finite values up to the type's maximum.
+fn huge() -> impl Strategy<Value = f64> {
+    prop_oneof![2 => -10.0..10.0f64, 1 => Just(f64::MAX), 1 => Just(-f64::MAX), 1 => Just(1e300), 1 => Just(-3e307)]
+}
+
 /// Moderate finite values: guidance is affine, so these must give finite outputs.
 fn moderate() -> impl Strategy<Value = f64> {
     prop_oneof![8 => -100.0..100.0f64, 1 => Just(0.0), 1 => Just(5e-324)]
@@ -41,15 +51,20 @@ proptest! {
         let shapes_ok = u.len() == c.len() && ol == c.len();
         // NaN/inf predictions are `Err(NonFinite)` with `out` untouched, never `Ok` with NaN.
         let finite_in = finite(&c) && finite(&u);
+        // Finite inputs (any magnitude, any finite w) give `Ok` with a finite `out`, or
+        // `NumericalFailure` when the result overflows.
         let non_finite_err = |r: &ferrokern::Result<()>| matches!(r, Err(ferrokern::Error::NonFinite { .. }));
+        let valid = shapes_ok && w.is_finite() && finite_in;
         let mut out = Guarded::filled("out", ol, 0.0);
         let r = cfg(&c, &u, w, out.inner());
-        prop_assert_eq!(r.is_ok(), shapes_ok && w.is_finite() && finite_in);
+        prop_assert_eq!(r.is_ok() || overflow_err(&r), valid, "{:?}", r);
+        prop_assert!(r.is_err() || finite(out.get()), "cfg Ok with {:?}", out.get());
         if shapes_ok && w.is_finite() && !finite_in {
             prop_assert!(non_finite_err(&r), "{r:?}");
         }
         let r = cfg_negative(&c, &u, &neg, w, wmod, out.inner());
-        prop_assert_eq!(r.is_ok(), shapes_ok && w.is_finite() && finite_in);
+        prop_assert_eq!(r.is_ok() || overflow_err(&r), valid, "{:?}", r);
+        prop_assert!(r.is_err() || finite(out.get()), "cfg_negative Ok with {:?}", out.get());
         if shapes_ok && w.is_finite() && !finite_in {
             prop_assert!(non_finite_err(&r), "{r:?}");
         }
@@ -59,7 +74,7 @@ proptest! {
         let mut mb = MomentumBuffer::new(running.inner());
         let r = apg(&c, &u, &config, &mut mb, out.inner());
         if r.is_ok() {
-            prop_assert!(shapes_ok && finite_in);
+            prop_assert!(shapes_ok && finite_in && finite(out.get()), "apg Ok with {:?}", out.get());
         } else if !finite_in {
             prop_assert!(out.get().iter().all(|&v| v == 0.0) && running.get().iter().all(|&v| v == 0.0));
         }
@@ -85,6 +100,42 @@ proptest! {
         }
         let cs = cosine(mc, mu).unwrap();
         prop_assert!(cs.is_finite() && cs.abs() <= 1.0 + 1e-12);
+    }
+
+    /// Extreme finite inputs (near `T::MAX`, `w` up to 1e30), f64 and f32: `Ok` with a finite
+    /// output or `NumericalFailure`; APG leaves its momentum buffer unchanged on that error.
+    #[test]
+    fn guidance_overflow_is_an_error(v in vec(huge(), 2..10), w in prop_oneof![Just(1e30), Just(-1e30), Just(7.5), Just(2.0)],
+                                     eta in prop_oneof![Just(0.0), Just(1.0), Just(0.5)], mom in prop_oneof![Just(0.0), Just(-0.5)],
+                                     thr in prop_oneof![Just(0.0), Just(5.0)], paper in any::<bool>()) {
+        let n = v.len() / 2;
+        let (c, u) = (&v[..n], &v[n..2 * n]);
+        let (c32, u32): (Vec<f32>, Vec<f32>) = (c.iter().map(|&x| (x / 1e270) as f32).collect(), u.iter().map(|&x| (x / 1e270) as f32).collect());
+        prop_assert!(c32.iter().chain(&u32).all(|x| x.is_finite()));
+        let mut out = Guarded::filled("out", n, 0.0);
+        let r = cfg(c, u, w, out.inner());
+        prop_assert!(r.is_ok() && finite(out.get()) || overflow_err(&r), "{r:?} {:?}", out.get());
+        let r = cfg_negative(c, u, u, w, w, out.inner());
+        prop_assert!(r.is_ok() && finite(out.get()) || overflow_err(&r), "{r:?} {:?}", out.get());
+        let mut o32 = Guarded::filled("out32", n, 0.0f32);
+        let r = cfg(&c32, &u32, w, o32.inner());
+        prop_assert!(r.is_ok() && o32.get().iter().all(|x| x.is_finite()) || overflow_err(&r), "{r:?} {:?}", o32.get());
+        let config = ApgConfig { w, eta, norm_threshold: thr, momentum: mom, mode: if paper { ApgMode::Paper } else { ApgMode::Diffusers } };
+        let mut running = Guarded::filled("momentum", n, 0.0);
+        let mut mb = MomentumBuffer::new(running.inner());
+        mb.running.iter_mut().zip(u).for_each(|(r, &x)| *r = x);
+        let r = apg(c, u, &config, &mut mb, out.inner());
+        match &r {
+            Ok(_) => prop_assert!(finite(out.get()), "apg Ok with {:?}", out.get()),
+            Err(_) => {
+                prop_assert!(overflow_err(&r), "{r:?}");
+                prop_assert_eq!(running.get(), u, "momentum changed on overflow");
+            }
+        }
+        let mut r32 = Guarded::filled("momentum32", n, 0.0f32);
+        let mut mb = MomentumBuffer::new(r32.inner());
+        let r = apg(&c32, &u32, &config, &mut mb, o32.inner());
+        prop_assert!(r.is_ok() && o32.get().iter().all(|x| x.is_finite()) || overflow_err(&r), "{r:?} {:?}", o32.get());
     }
 
     #[test]
@@ -252,6 +303,33 @@ fn ddim_and_frechet_overflow_are_errors() {
     let mut work = [0.0; 16];
     let r = frechet_distance(&[0.0, 0.0], &big, &[0.0, 0.0], &big, &mut work);
     assert!(r.is_err(), "{r:?}");
+}
+
+#[test]
+fn guidance_overflow_examples() {
+    use ferrokern::Error::NumericalFailure;
+    // u + 2·(c − u) = 2·MAX overflows f32; so does a scale of 1e30 on a difference of 1e10.
+    let mut out = [0.0f32];
+    assert_eq!(cfg(&[f32::MAX], &[0.0], 2.0, &mut out), Err(NumericalFailure { what: "cfg overflows" }));
+    assert_eq!(cfg(&[1.0f64], &[0.0], 1e30, &mut [0.0]), Ok(()));
+    assert_eq!(cfg(&[1e10f32], &[0.0], 1e30, &mut out), Err(NumericalFailure { what: "cfg overflows" }));
+    let r = cfg_negative(&[0.0f64], &[0.0], &[f64::MAX], 1.0, -2.0, &mut [0.0]);
+    assert_eq!(r, Err(NumericalFailure { what: "cfg_negative overflows" }));
+    // Δ = MAX − (−MAX) = inf in f64: error, momentum unchanged.
+    let mut running = [0.0f64];
+    let mut mb = MomentumBuffer::new(&mut running);
+    mb.running[0] = 3.0;
+    let config =
+        ApgConfig { w: 2.0, eta: 1.0, norm_threshold: 0.0, momentum: -0.5, mode: ApgMode::Diffusers };
+    let r = apg(&[f64::MAX], &[-f64::MAX], &config, &mut mb, &mut [0.0]);
+    assert_eq!(r, Err(NumericalFailure { what: "apg overflows" }));
+    assert_eq!(running, [3.0]);
+    // A finite result updates the momentum: Δ̄ = (1 − 0) − 0.5·3, out = 0 + 2·Δ̄.
+    let mut mb = MomentumBuffer::new(&mut running);
+    mb.running[0] = 3.0;
+    let mut out = [0.0f64];
+    apg(&[1.0], &[0.0], &config, &mut mb, &mut out).unwrap();
+    assert_eq!((running, out), ([-0.5], [-1.0]));
 }
 
 proptest! {

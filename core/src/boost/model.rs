@@ -230,7 +230,10 @@ impl<'a, T: Real> MergedModel<'a, T> {
     /// [`Error::InvalidParameter`] if `units > T·J`; [`Error::DimensionMismatch`] if `x` is not
     /// `rows × d` or `out` is not `rows × K`; [`Error::WorkspaceTooSmall`] if `scratch` is
     /// shorter than one row's `d + units`; [`Error::NonFinite`] (`what` = `"x"`) for a NaN/inf
-    /// in `x` (scanned before anything is written).
+    /// in `x` (scanned before anything is written); [`Error::NumericalFailure`]
+    /// (`"model scores overflow"`) if finite inputs give a score outside `T`'s range (e.g. `x`
+    /// near `T::MAX`), found by one O(rows·K) scan of `out` — `out` and `scratch` then hold
+    /// unspecified values.
     pub fn scores(&self, x: &[T], units: usize, out: &mut [T], scratch: &mut [T]) -> Result<()> {
         let p = self.parts();
         let (d, k, h, j) = (self.shape.features, self.shape.outputs(), self.shape.hidden(), self.shape.units);
@@ -271,14 +274,15 @@ impl<'a, T: Real> MergedModel<'a, T> {
                 T::axpy(T::ONE, bias, row);
             }
         }
-        Ok(())
+        overflow_check(out, "model scores overflow")
     }
 
     /// [`MergedModel::scores`] followed by the output activation: identity (regression),
     /// `P(class 1) = σ(z)` (binary), softmax probabilities (multi-class).
     ///
     /// # Errors
-    /// As [`MergedModel::scores`].
+    /// As [`MergedModel::scores`]; [`Error::NumericalFailure`] (`"model scores overflow"`)
+    /// leaves unspecified values in `out`.
     pub fn predict(&self, x: &[T], units: usize, out: &mut [T], scratch: &mut [T]) -> Result<()> {
         self.scores(x, units, out, scratch)?;
         match self.shape.loss {
@@ -286,14 +290,16 @@ impl<'a, T: Real> MergedModel<'a, T> {
             Loss::LogExponential => out.iter_mut().for_each(|v| *v = v.sigmoid()),
             Loss::MultiClass { classes } => out.chunks_exact_mut(classes).for_each(T::softmax),
         }
-        Ok(())
+        // Sigmoid/softmax of finite scores are finite; the scan guards the activation anyway.
+        overflow_check(out, "model scores overflow")
     }
 
     /// [`MergedModel::predict`] with the first `steps` boosting steps (`steps·J` units): the
     /// staged model `F_steps` (spec §5 `predict_truncated`).
     ///
     /// # Errors
-    /// As [`MergedModel::scores`] (`steps > T` is [`Error::InvalidParameter`]).
+    /// As [`MergedModel::scores`] (`steps > T` is [`Error::InvalidParameter`]; on
+    /// [`Error::NumericalFailure`] `out` holds unspecified values).
     pub fn predict_steps(&self, x: &[T], steps: usize, out: &mut [T], scratch: &mut [T]) -> Result<()> {
         self.predict(x, mul_size(steps, self.shape.units)?, out, scratch)
     }
@@ -320,4 +326,9 @@ impl<'a, T: Real> MergedModel<'a, T> {
             Loss::MultiClass { classes } => crate::nn::argmax_rows(outputs, classes, labels),
         }
     }
+}
+
+/// `Err(NumericalFailure { what })` if `out` holds ±inf/NaN after finite inputs overflowed.
+fn overflow_check<T: Real>(out: &[T], what: &'static str) -> Result<()> {
+    crate::real::check_finite(what, out).map_err(|_| Error::NumericalFailure { what })
 }

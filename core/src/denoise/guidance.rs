@@ -23,6 +23,12 @@ fn check3<T: Real>(a: &[T], b: &[T], out: &[T], w: f64) -> Result<()> {
     check_finite("uncond", b)
 }
 
+/// `Err(NumericalFailure { what })` if the finished output holds ±inf/NaN (finite inputs whose
+/// result overflows `T`, e.g. values near `T::MAX` or a huge scale). One O(d) read-only scan.
+fn check_output<T: Real>(out: &[T], what: &'static str) -> Result<()> {
+    check_finite(what, out).map_err(|_| Error::NumericalFailure { what })
+}
+
 /// Classifier-free guidance `out = u + w·(c − u)` (spec §(b)); `w = 1` returns `cond` exactly,
 /// `w = 0` returns `uncond` exactly. Works for ε, v or x0 predictions (the combination is
 /// affine). O(d), no memory.
@@ -38,7 +44,9 @@ fn check3<T: Real>(a: &[T], b: &[T], out: &[T], w: f64) -> Result<()> {
 /// # Errors
 /// [`Error::DimensionMismatch`] if the lengths differ, [`Error::InvalidParameter`] for a
 /// non-finite `w`, [`Error::NonFinite`] (`what` = `"cond"`/`"uncond"`) for a NaN/inf
-/// prediction. Nothing is written on error.
+/// prediction; nothing is written on these errors. [`Error::NumericalFailure`]
+/// (`"cfg overflows"`) if the finite inputs give a result outside `T`'s range (e.g. values near
+/// `T::MAX` or `w = 1e30`); `out` then holds unspecified values.
 pub fn cfg<T: Real>(cond: &[T], uncond: &[T], w: f64, out: &mut [T]) -> Result<()> {
     check3(cond, uncond, out, w)?;
     if w == 1.0 {
@@ -51,7 +59,7 @@ pub fn cfg<T: Real>(cond: &[T], uncond: &[T], w: f64, out: &mut [T]) -> Result<(
             *o = u + wt * (c - u);
         }
     }
-    Ok(())
+    check_output(out, "cfg overflows")
 }
 
 /// CFG with a negative condition: `out = u + w·(c − u) − w_neg·(n − u)`, where `neg` is the
@@ -70,7 +78,9 @@ pub fn cfg<T: Real>(cond: &[T], uncond: &[T], w: f64, out: &mut [T]) -> Result<(
 /// # Errors
 /// [`Error::DimensionMismatch`] if the lengths differ, [`Error::InvalidParameter`] for
 /// non-finite scales, [`Error::NonFinite`] (`"cond"`/`"uncond"`/`"neg"`) for a NaN/inf
-/// prediction. Nothing is written on error.
+/// prediction; nothing is written on these errors. [`Error::NumericalFailure`]
+/// (`"cfg_negative overflows"`) if the finite inputs give a result outside `T`'s range; `out`
+/// then holds unspecified values.
 pub fn cfg_negative<T: Real>(
     cond: &[T],
     uncond: &[T],
@@ -85,12 +95,16 @@ pub fn cfg_negative<T: Real>(
         return Err(Error::InvalidParameter { name: "w_neg", reason: "must be finite" });
     }
     check_finite("neg", neg)?;
-    cfg(cond, uncond, w, out)?;
+    // An overflow of the plain CFG part is reported as this function's overflow.
+    cfg(cond, uncond, w, out).map_err(|e| match e {
+        Error::NumericalFailure { .. } => Error::NumericalFailure { what: "cfg_negative overflows" },
+        other => other,
+    })?;
     let wn = T::from_f64(w_neg);
     for ((o, &n), &u) in out.iter_mut().zip(neg).zip(uncond) {
         *o -= wn * (n - u);
     }
-    Ok(())
+    check_output(out, "cfg_negative overflows")
 }
 
 /// Which APG formula (spec §(c)).
@@ -219,8 +233,11 @@ pub struct ApgStats {
 /// # Errors
 /// [`Error::DimensionMismatch`] for lengths (momentum buffer included),
 /// [`Error::InvalidParameter`] for non-finite `w`, η, β or a NaN `r`, [`Error::NonFinite`]
-/// (`"cond"`/`"uncond"`, or `"momentum"` for the running average when β ≠ 0) for NaN/inf.
-/// Nothing is written on error.
+/// (`"cond"`/`"uncond"`, or `"momentum"` for the running average when β ≠ 0) for NaN/inf;
+/// nothing is written on these errors. [`Error::NumericalFailure`] (`"apg overflows"`) if the
+/// finite inputs give a result outside `T`'s range (values near `T::MAX`, a huge `w`): `out`
+/// then holds unspecified values and the momentum buffer is left unchanged (it is updated only
+/// once the output is known finite).
 pub fn apg<T: Real>(
     cond: &[T],
     uncond: &[T],
@@ -239,11 +256,11 @@ pub fn apg<T: Real>(
         return Ok(ApgStats { delta_norm: 0.0, rescale: 1.0, enabled: false });
     }
     <T as Real>::sub(cond, uncond, out);
+    let beta = T::from_f64(config.momentum);
     if config.momentum != 0.0 {
-        let beta = T::from_f64(config.momentum);
-        for (d, r) in out.iter_mut().zip(momentum.running.iter_mut()) {
-            *d += beta * *r;
-            *r = *d;
+        // Δ ← Δ + β·Δ̄; Δ̄ itself is updated at the end, only if the output is finite.
+        for (d, &r) in out.iter_mut().zip(momentum.running.iter()) {
+            *d += beta * r;
         }
     }
     let delta_norm = norm_f64(out);
@@ -264,6 +281,13 @@ pub fn apg<T: Real>(
     let s = T::from_f64(scale);
     for (o, &b) in out.iter_mut().zip(base) {
         *o = b + s * *o;
+    }
+    check_output(out, "apg overflows")?;
+    if config.momentum != 0.0 {
+        // Δ̄ ← c − u + β·Δ̄: the same IEEE operations as above, so bit-identical to the Δ used.
+        for ((r, &c), &u) in momentum.running.iter_mut().zip(cond).zip(uncond) {
+            *r = (c - u) + beta * *r;
+        }
     }
     Ok(ApgStats { delta_norm, rescale, enabled: true })
 }
