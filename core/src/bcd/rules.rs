@@ -49,6 +49,15 @@ pub enum Norm {
 /// coordinate (proximal) step with step 1/L_i. Smooth: `e = |g|`, `q = g²/(2L)`. With a penalty
 /// (spec §6 `gsq-nn`, generalised to L1): `d = prox(x − g/L) − x`, `e = L|d|`,
 /// `q = −(g d + ½ L d² + g(x + d) − g(x))`.
+///
+/// ```
+/// use ferrokern::bcd::{coord_scores, Penalty};
+/// // Smooth, g = 3, L = 2: e = |g| = 3, q = g²/(2L) = 2.25.
+/// assert_eq!(coord_scores(Penalty::None, 0.0f64, 3.0, 2.0), (3.0, 2.25));
+/// // L1 with λ = 1 at x = 0: d = S_{1/2}(−1.5) = −1, e = L|d| = 2,
+/// // q = −(g·d + ½L·d² + λ|x + d| − λ|x|) = −(−3 + 1 + 1) = 1.
+/// assert_eq!(coord_scores(Penalty::L1(1.0f64), 0.0, 3.0, 2.0), (2.0, 1.0));
+/// ```
 #[must_use]
 pub fn coord_scores<T: Real>(penalty: Penalty<T>, x: T, g: T, l: T) -> (T, T) {
     if !super::gt(l, T::ZERO) {

@@ -132,6 +132,25 @@ impl CondLayout {
 /// probability `label_dropout`. `x0`: `batch × pixels`, `labels`: `batch`, `inputs`:
 /// `batch × input_len`, `targets`: `batch × pixels`. O(batch · input_len).
 ///
+/// ```
+/// use ferrokern::denoise::{flow_matching_batch, CondLayout};
+/// // 2 pixels, 2 time features (sin t, cos t), 2 classes + null: 7 inputs per row.
+/// let layout = CondLayout { pixels: 2, time_features: 2, classes: 2, guidance_input: false };
+/// let x0 = [1.0f64, -2.0, 0.5, 3.0];
+/// let (mut inputs, mut v) = ([0.0; 14], [0.0; 4]);
+/// let mut rng = ferrokern::rng::Pcg32::seed(7);
+/// flow_matching_batch(&layout, &x0, &[1, 0], 0.0, &mut rng, &mut inputs, &mut v)?;
+/// for ((row, x), v) in inputs.chunks(7).zip(x0.chunks(2)).zip(v.chunks(2)) {
+///     let t = row[2].atan2(row[3]); // t ∈ [0, 1) from the embedding
+///     for i in 0..2 {
+///         // x_t = (1 − t)·x0 + t·ε with target v = ε − x0, i.e. x_t = x0 + t·v.
+///         assert!((row[i] - (x[i] + t * v[i])).abs() < 1e-12);
+///     }
+/// }
+/// assert_eq!((&inputs[4..7], &inputs[11..14]), (&[0.0, 1.0, 0.0][..], &[1.0, 0.0, 0.0][..]));
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] for lengths, [`Error::InvalidParameter`] for a dropout outside
 /// [0, 1] or a bad label.

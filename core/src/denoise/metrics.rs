@@ -287,6 +287,17 @@ fn dist2<T: Real>(a: &[T], b: &[T]) -> f64 {
 /// For each row of `x` (`rows × dim`), the squared distance to its `k`-th nearest other row
 /// (the k-NN radius², self excluded) into `radii2` (`rows`). O(rows²·dim) time, O(k) stack.
 ///
+/// ```
+/// use ferrokern::denoise::knn_radii;
+/// let x = [0.0f64, 1.0, 3.0, 7.0]; // 4 points on a line (dim 1)
+/// let mut r2 = [0.0; 4];
+/// knn_radii(&x, 1, 1, &mut r2)?; // nearest other point: 1, 0, 1, 3
+/// assert_eq!(r2, [1.0, 1.0, 4.0, 16.0]);
+/// knn_radii(&x, 1, 2, &mut r2)?; // second nearest: 3, 3, 0, 1
+/// assert_eq!(r2, [9.0, 4.0, 9.0, 36.0]);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::InvalidParameter`] for `dim == 0` or `k` outside `1..=min(MAX_K, rows − 1)`;
 /// [`Error::DimensionMismatch`] for lengths.
@@ -333,6 +344,14 @@ fn insert_smallest(best: &mut [f64], v: f64) {
 
 /// Fraction of `queries` rows inside the k-NN manifold of `support` (within the radius of
 /// at least one support row: `||q − s||² ≤ radii2[s]`). O(|queries|·|support|·dim).
+///
+/// ```
+/// use ferrokern::denoise::manifold_coverage;
+/// // Balls of radius 1 around 0 and radius 2 around 10 (dim 1); the boundary counts as inside.
+/// let cov = manifold_coverage(&[0.0f64, 10.0], &[1.0, 4.0], &[0.5, 12.0, 5.0, -1.0], 1)?;
+/// assert_eq!(cov, 0.75); // all but 5.0
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] for lengths, [`Error::InvalidParameter`] for `dim == 0` or no

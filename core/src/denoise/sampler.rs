@@ -245,6 +245,18 @@ pub fn student_generate<T: Real>(
 /// are the teacher's endpoints from the same `z` (train with
 /// [`crate::nn::train_step`]`(…, Target::Values(endpoints), …)`). O(batch · input_len).
 ///
+/// ```
+/// use ferrokern::denoise::{student_inputs, CondLayout};
+/// // Row = [z ‖ sin 1, cos 1 (t = 1) ‖ one-hot label (2 classes + null) ‖ w]: 8 inputs.
+/// let layout = CondLayout { pixels: 2, time_features: 2, classes: 2, guidance_input: true };
+/// let mut inputs = [0.0f64; 8];
+/// student_inputs(&layout, &[0.3, -0.7], &[2], &[4.5], &mut inputs)?; // label 2 = null
+/// assert_eq!(inputs[..2], [0.3, -0.7]);
+/// assert!((inputs[2] - 1f64.sin()).abs() < 1e-15 && (inputs[3] - 1f64.cos()).abs() < 1e-15);
+/// assert_eq!(inputs[4..], [0.0, 0.0, 1.0, 4.5]);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// As [`student_generate`].
 pub fn student_inputs<T: Real>(

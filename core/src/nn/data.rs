@@ -52,6 +52,15 @@ pub fn column_stats<T: Real>(
 
 /// [`column_stats`] over every row of `x` (all rows are training rows). O(rows · cols).
 ///
+/// ```
+/// use ferrokern::nn::column_stats_all;
+/// let x = [1.0, 5.0, 3.0, 5.0]; // 2 rows × 2 columns; column 1 is constant
+/// let (mut mean, mut std) = ([0.0; 2], [0.0; 2]);
+/// column_stats_all(&x, 2, &mut mean, &mut std)?;
+/// assert_eq!((mean, std), ([2.0, 5.0], [1.0, 1.0])); // population std of {1, 3} is 1; constant → 1
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] if `x.len()` is not a multiple of `cols` or `mean`/`std` are
 /// not `cols` long; [`Error::InvalidParameter`] for `cols == 0` or empty `x`;
@@ -131,6 +140,17 @@ pub fn standardize<T: Real>(x: &mut [T], mean: &[T], std: &[T]) -> Result<()> {
 /// Copies rows `rows` of `src` (row-major, `cols` wide) into `dst` (`rows.len() × cols`), e.g.
 /// a shuffled minibatch. O(rows · cols).
 ///
+/// ```
+/// use ferrokern::nn::gather_rows;
+/// let src = [1, 2, 3, 4, 5, 6]; // 3 rows × 2 columns
+/// let mut dst = [0; 4];
+/// gather_rows(&src, 2, &[2, 0], &mut dst)?;
+/// assert_eq!(dst, [5, 6, 1, 2]);
+/// assert!(gather_rows(&src, 2, &[3, 0], &mut dst).is_err()); // row 3 does not exist
+/// assert_eq!(dst, [5, 6, 1, 2]);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DimensionMismatch`] for a wrong `dst` length; [`Error::InvalidParameter`] for a
 /// row index out of range (nothing written).
@@ -149,6 +169,14 @@ pub fn gather_rows<T: Copy>(src: &[T], cols: usize, rows: &[usize], dst: &mut [T
 }
 
 /// Copies `src[idx[i]]` into `dst[i]` (labels of a minibatch). O(len).
+///
+/// ```
+/// use ferrokern::nn::gather;
+/// let mut dst = [0u8; 3];
+/// gather(&[10u8, 20, 30], &[2, 2, 0], &mut dst)?;
+/// assert_eq!(dst, [30, 30, 10]);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] for a wrong `dst` length; [`Error::InvalidParameter`] for an

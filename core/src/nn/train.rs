@@ -96,6 +96,20 @@ impl<T> Target<'_, T> {
 /// backward: leaves `∂loss/∂params` in `bufs.grads` and returns the loss.
 /// O(3 · batch · params) time, no memory beyond `bufs`.
 ///
+/// ```
+/// use ferrokern::nn::{loss_and_grad, train_buffer_len, Activation, LayerSpec, Mlp, Target, TrainBuffers};
+/// // One linear unit y = w·x + b with (w, b) = (2, 0.5), targets 3 and 6 at x = 1 and 3.
+/// const NET: [LayerSpec; 1] = [LayerSpec::new(1, 1, Activation::Identity)];
+/// let mlp = Mlp::new(&NET)?;
+/// let mut buf = [0.0f64; train_buffer_len(&NET, 2)];
+/// let mut bufs = TrainBuffers::split(&mut buf, &mlp, 2)?;
+/// let loss = loss_and_grad(&mlp, &[2.0, 0.5], &[1.0, 3.0], Target::Values(&[3.0, 6.0]), &mut bufs)?;
+/// // Residuals r = (−0.5, 0.5): loss = mean r² = 0.25, ∂/∂w = mean 2r·x = 1, ∂/∂b = mean 2r = 0.
+/// assert_eq!(loss, 0.25);
+/// assert_eq!(bufs.grads, [1.0, 0.0]);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
+///
 /// # Errors
 /// As [`Mlp::forward`], [`Mlp::backward`], [`softmax_cross_entropy`], [`mse`];
 /// [`Error::WorkspaceTooSmall`] if the batch exceeds `bufs.capacity()`,
@@ -171,6 +185,19 @@ pub fn train_step<T: Real, O: Optimizer, S: Moment<T>>(
 /// Number of rows of `x` (`labels.len()` rows) classified correctly, evaluated in chunks of
 /// up to `batch` rows with `acts` of [`Mlp::activations_len`]`(batch)` elements.
 /// O(rows · params).
+///
+/// ```
+/// use ferrokern::nn::{activations_len, count_correct_batched, Activation, LayerSpec, Mlp};
+/// // The identity layer predicts the class of each row's larger input.
+/// const NET: [LayerSpec; 1] = [LayerSpec::new(2, 2, Activation::Identity)];
+/// let mlp = Mlp::new(&NET)?;
+/// let params = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]; // W = I, b = 0
+/// let x = [1.0, 0.0, 0.0, 1.0, 2.0, 3.0]; // argmax 0, 1, 1
+/// let mut acts = [0.0f64; activations_len(&NET, 2)];
+/// // Chunks of 2 rows: labels 0, 0, 1 → rows 0 and 2 are right.
+/// assert_eq!(count_correct_batched(&mlp, &params, &x, &[0, 0, 1], 2, &mut acts)?, 2);
+/// # Ok::<(), ferrokern::Error>(())
+/// ```
 ///
 /// # Errors
 /// As [`Mlp::forward`]; [`Error::InvalidParameter`] for `batch == 0`.
