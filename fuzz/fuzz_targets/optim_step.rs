@@ -26,10 +26,16 @@ fn run<O: Optimizer>(mut opt: O, inp: &mut Input<'_>, per: usize, bounded: bool)
         let lr_now = opt.current_lr().abs();
         match opt.step(&mut p, &g, &mut s) {
             Ok(()) => {
+                assert!(finite32(&p), "Ok with non-finite params");
                 if bounded && lr_now <= 1e3 {
-                    assert!(finite32(&p) && finite32(&s), "Ok with non-finite params/state");
+                    assert!(finite32(&s), "Ok with non-finite state");
                 }
                 assert_eq!(opt.step_count(), t0.saturating_add(1));
+            }
+            // Documented: finite inputs whose step overflows; the step was applied.
+            Err(ferrokern::Error::NumericalFailure { what }) if what.starts_with("step overflowed") => {
+                assert!(!finite32(&p), "{what} with finite params");
+                return;
             }
             Err(_) => {
                 assert!(

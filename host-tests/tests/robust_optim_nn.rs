@@ -103,7 +103,10 @@ fn check_step<O: Optimizer, T: Real + Canary + Moment<T>>(
         let lr_ok = opt.current_lr().abs() <= 1e3;
         match opt.step(p.inner(), grads, s.inner()) {
             Ok(()) => {
-                let finite = !lr_ok || p.get().iter().chain(s.get()).all(|v| v.is_finite());
+                // Params: finite on Ok for every rate (an overflow is the documented Err);
+                // state: only for |lr| ≤ 1e3 (coupled decay `wd·θ` may overflow it beyond).
+                let finite = p.get().iter().all(|v| v.is_finite())
+                    && (!lr_ok || s.get().iter().all(|v| v.is_finite()));
                 prop_assert!(
                     finite,
                     "Ok with non-finite params/state: {h:?}\n p={:?}\n s={:?}",
@@ -111,6 +114,12 @@ fn check_step<O: Optimizer, T: Real + Canary + Moment<T>>(
                     s.get()
                 );
                 prop_assert_eq!(opt.step_count(), t0.saturating_add(1));
+            }
+            // Documented: the step was applied and overflowed.
+            Err(Error::NumericalFailure { what }) if what.starts_with("step overflowed") => {
+                prop_assert!(p.get().iter().any(|v| !v.is_finite()), "{what} with finite params");
+                prop_assert_eq!(opt.step_count(), t0.saturating_add(1));
+                break;
             }
             Err(e) => {
                 prop_assert!(
@@ -172,6 +181,10 @@ proptest! {
                         prop_assert!(params.iter().chain(&o.state).all(|v| v.is_finite()), "Ok with {params:?} {:?}", o.state);
                         prop_assert_eq!(o.optimizer.step_count(), t0 + 1);
                     }
+                    Err(Error::NumericalFailure { what }) if what.starts_with("step overflowed") => {
+                        prop_assert!(params.iter().any(|v| !v.is_finite()));
+                        break;
+                    }
                     Err(_) => {
                         prop_assert!(same(&params, &p0) && same(&o.state, &s0) && o.optimizer.step_count() == t0, "changed on error");
                         break;
@@ -204,6 +217,9 @@ proptest! {
         let all: Vec<f64> = [p1.get(), p2.get(), s1.get(), s2.get()].concat();
         match r {
             Ok(()) => prop_assert!(all.iter().all(|v| v.is_finite()), "Ok with non-finite: {all:?}"),
+            Err(Error::NumericalFailure { what }) if what.starts_with("step overflowed") => {
+                prop_assert!(all.iter().any(|v| !v.is_finite()));
+            }
             Err(_) => prop_assert_eq!(all, [[1.0; 2].as_slice(), &[2.0; 3], &[0.0; 4], &[0.0; 6]].concat()),
         }
     }
@@ -436,4 +452,20 @@ fn growing_schedule_overflow_is_an_error() {
     let r = opt.step(&mut p, &[0.5, -0.5], &mut s);
     assert!(matches!(r, Err(Error::InvalidParameter { name: "lr", .. })), "{r:?}");
     assert_eq!((p, s), ([1.0; 2], [0.0; 2]));
+}
+
+/// Finite inputs whose step overflows f32 (lr = 1e38): the documented `NumericalFailure`, with
+/// the step applied, instead of `Ok` with ±inf.
+#[test]
+fn overflowing_step_is_an_error() {
+    let mut opt = Adam::new(AdamConfig { lr: 1e38, ..AdamConfig::default() });
+    let mut p = [3e38f32, -1.0];
+    let mut s = [0.0f32; 4];
+    let r = opt.step(&mut p, &[-10.0, 1.0], &mut s);
+    assert!(
+        matches!(r, Err(Error::NumericalFailure { what }) if what.starts_with("step overflowed")),
+        "{r:?}"
+    );
+    assert_eq!(opt.step_count(), 1);
+    assert!(p[0].is_infinite());
 }

@@ -121,8 +121,13 @@ pub trait Optimizer {
     ///   counted over the groups' gradients concatenated; `what: "grads squared"` for a finite
     ///   gradient whose square overflows `T` (|g| > 1.8e19 in f32).
     /// - [`Error::NumericalFailure`]: the global gradient norm overflows (clipping only).
+    /// - [`Error::NumericalFailure`] `{ what: "step overflowed: …" }`: finite inputs whose
+    ///   update overflows `T` (an extreme learning rate or weight decay, or params near
+    ///   `T::MAX`). This one is found after the fused pass (one extra read of the params): the
+    ///   step **has been applied**, params hold the non-finite values and the step count has
+    ///   advanced, so restore a saved copy (`optim::save_state`) to go on.
     ///
-    /// On error, params, state and the step count are unchanged.
+    /// On any other error, params, state and the step count are unchanged.
     fn step_groups<T: Real, S: Moment<T>>(&mut self, groups: &mut [ParamGroup<'_, T, S>]) -> Result<()> {
         self.validate()?;
         let control = *self.control();
@@ -181,6 +186,12 @@ pub trait Optimizer {
             S::fused(&rule, g.params, g.grads, m, v, prev);
         }
         self.set_step_count(t);
+        // Finite inputs can still overflow T (documented above): report it, not success.
+        if groups.iter().any(|g| crate::real::check_finite("params", g.params).is_err()) {
+            return Err(Error::NumericalFailure {
+                what: "step overflowed: params not finite (step applied)",
+            });
+        }
         Ok(())
     }
 }
