@@ -18,6 +18,7 @@
 //! ```
 
 use crate::error::{check_len, mul_size};
+use crate::real::check_finite;
 use crate::{Error, Real, Result};
 pub use ferrokern_simd::Trans;
 
@@ -103,18 +104,25 @@ impl<'a, T: Real> MatRef<'a, T> {
         self.row(i)?.get(j).copied()
     }
     /// `y = alpha·A·x + beta·y`. O(rows·cols).
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] before anything is written; [`Error::NumericalFailure`] when
+    /// the result is not finite (NaN/inf in the inputs, or overflow) — `y` then holds it.
     pub fn gemv(&self, alpha: T, x: &[T], beta: T, y: &mut [T]) -> Result<()> {
         check_len("x", self.cols, x.len())?;
         check_len("y", self.rows, y.len())?;
         T::gemv(self.rows, self.cols, alpha, self.data, self.stride, x, beta, y);
-        Ok(())
+        finite_result("gemv", y)
     }
     /// `y = alpha·Aᵀ·x + beta·y`. O(rows·cols).
+    ///
+    /// # Errors
+    /// As [`MatRef::gemv`].
     pub fn gemv_t(&self, alpha: T, x: &[T], beta: T, y: &mut [T]) -> Result<()> {
         check_len("x", self.rows, x.len())?;
         check_len("y", self.cols, y.len())?;
         T::gemv_t(self.rows, self.cols, alpha, self.data, self.stride, x, beta, y);
-        Ok(())
+        finite_result("gemv_t", y)
     }
 }
 
@@ -149,6 +157,9 @@ impl<'a, T: Real> MatMut<'a, T> {
         self.data.get_mut(start..end)
     }
     /// `C = alpha·op(A)·op(B) + beta·C` with `self` as `C`. O(rows·cols·k).
+    ///
+    /// # Errors
+    /// As [`MatRef::gemv`] (`C` holds a non-finite result).
     pub fn gemm(
         &mut self,
         alpha: T,
@@ -184,26 +195,48 @@ impl<'a, T: Real> MatMut<'a, T> {
             self.data,
             self.stride,
         );
-        Ok(())
+        self.finite_result("gemm")
     }
     /// Rank-1 update `A += alpha·x·yᵀ`. O(rows·cols).
+    ///
+    /// # Errors
+    /// As [`MatRef::gemv`] (`A` holds a non-finite result).
     pub fn ger(&mut self, alpha: T, x: &[T], y: &[T]) -> Result<()> {
         check_len("x", self.rows, x.len())?;
         check_len("y", self.cols, y.len())?;
         T::ger(alpha, x, y, self.data, self.stride);
-        Ok(())
+        self.finite_result("ger")
+    }
+
+    /// [`Error::NumericalFailure`] naming `op` unless every element of the view is finite.
+    fn finite_result(&mut self, op: &'static str) -> Result<()> {
+        (0..self.rows).try_for_each(|i| finite_result(op, self.row_mut(i).unwrap_or_default()))
     }
 }
 
+/// The public wrappers' value contract (issue #8): `Ok` only with a finite result. O(len).
+fn finite_result<T: Real>(op: &'static str, out: &[T]) -> Result<()> {
+    check_finite(op, out)
+        .map_err(|_| Error::NumericalFailure { what: "result not finite (NaN/inf input or overflow)" })
+}
+
 /// Checked `x · y`. O(n).
+///
+/// # Errors
+/// [`Error::DimensionMismatch`]; [`Error::NumericalFailure`] when the result is not finite.
 pub fn dot<T: Real>(x: &[T], y: &[T]) -> Result<T> {
     check_len("y", x.len(), y.len())?;
-    Ok(T::dot(x, y))
+    let d = T::dot(x, y);
+    finite_result("dot", &[d]).map(|()| d)
 }
 
 /// Checked `y += alpha·x`. O(n).
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] before anything is written; [`Error::NumericalFailure`] when
+/// the result is not finite (`y` then holds it).
 pub fn axpy<T: Real>(alpha: T, x: &[T], y: &mut [T]) -> Result<()> {
     check_len("y", x.len(), y.len())?;
     T::axpy(alpha, x, y);
-    Ok(())
+    finite_result("axpy", y)
 }

@@ -227,6 +227,39 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config(256))]
+    /// The checked wrappers' value contract (issue #8): with any values (NaN, ±inf, subnormal,
+    /// near `f32::MAX`) the result is `Ok` and finite, or `NumericalFailure` with a non-finite
+    /// result in the output (documented), never `Ok` with NaN/inf.
+    #[test]
+    fn linalg_results_are_finite_or_an_error(vals in vec(any_f32(), 12), alpha in any_f32()) {
+        let (a, x) = (&vals[..6], &vals[6..9]);
+        let mut y = vec![0.0f32; 2];
+        let verdict = |r: ferrokern::Result<()>, out: &[f32]| match r {
+            Ok(()) => out.iter().all(|v| v.is_finite()),
+            Err(Error::NumericalFailure { .. }) => out.iter().any(|v| !v.is_finite()),
+            Err(_) => false,
+        };
+        let m = MatRef::new(a, 2, 3).unwrap();
+        let r = m.gemv(alpha, x, 0.0, &mut y);
+        prop_assert!(verdict(r, &y), "gemv: {y:?}");
+        let mut yt = vec![0.0f32; 3];
+        let r = m.gemv_t(alpha, &vals[9..11], 0.0, &mut yt);
+        prop_assert!(verdict(r, &yt), "gemv_t: {yt:?}");
+        let mut yy = vals[9..12].to_vec();
+        let r = linalg::axpy(alpha, x, &mut yy);
+        prop_assert!(verdict(r, &yy), "axpy: {yy:?}");
+        match linalg::dot(x, &vals[9..12]) {
+            Ok(d) => prop_assert!(d.is_finite()),
+            Err(e) => prop_assert!(matches!(e, Error::NumericalFailure { .. }), "dot: {e}"),
+        }
+        let mut c = vec![0.0f32; 4];
+        let r = MatMut::new(&mut c, 2, 2).unwrap().ger(alpha, &vals[..2], &vals[2..4]);
+        prop_assert!(verdict(r, &c), "ger: {c:?}");
+    }
+}
+
 fn h_inner(g: &mut Guarded<simd::f16>) -> &mut [simd::f16] {
     g.inner()
 }
