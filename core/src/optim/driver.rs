@@ -121,6 +121,8 @@ pub trait Optimizer {
     ///   counted over the groups' gradients concatenated; `what: "grads squared"` for a finite
     ///   gradient whose square overflows `T` (|g| > 1.8e19 in f32).
     /// - [`Error::NumericalFailure`]: the global gradient norm overflows (clipping only).
+    /// - [`Error::InvalidParameter`] `{ name: "weight_decay" }`: coupled decay `wd·|θ|` large
+    ///   enough to overflow the second moment.
     /// - [`Error::NumericalFailure`] `{ what: "step overflowed: …" }`: finite inputs whose
     ///   update overflows `T` (an extreme learning rate or weight decay, or params near
     ///   `T::MAX`). This one is found after the fused pass (one extra read of the params): the
@@ -179,6 +181,25 @@ pub trait Optimizer {
         }
         let scale = control.clip_scale(libm::sqrt(sum_sq));
         let t = self.step_count().saturating_add(1);
+        // Coupled weight decay adds wd·θ to the gradient: its square must stay finite as well,
+        // or `v` overflows under Ok. Checked before anything is written (reads θ only then).
+        for g in groups.iter() {
+            let rule = self.rule::<T>(t, lr * g.lr_scale, self.weight_decay() * g.weight_decay_scale, scale);
+            let (gs, wd) = match rule {
+                Rule::Adam(c) | Rule::DiffGrad(c) => (c.grad_scale, c.weight_decay),
+                Rule::Sgd(c) => (c.grad_scale, c.weight_decay),
+            };
+            if wd != T::ZERO {
+                let max_abs = |x: &[T]| x.iter().fold(T::ZERO, |m, v| m.max(v.abs()));
+                let bound = gs.abs() * max_abs(g.grads) + wd.abs() * max_abs(g.params);
+                if !(bound * bound).is_finite() {
+                    return Err(Error::InvalidParameter {
+                        name: "weight_decay",
+                        reason: "weight_decay · |params| overflows the moments",
+                    });
+                }
+            }
+        }
         for g in groups.iter_mut() {
             let n = g.params.len();
             let rule = self.rule::<T>(t, lr * g.lr_scale, self.weight_decay() * g.weight_decay_scale, scale);
