@@ -150,12 +150,14 @@ pub(crate) fn dot_f16_scalar(a: &[f16], b: &[f32]) -> f32 {
     scalar::dot_with(a, b, f16::to_f32)
 }
 
+/// Scalar `gemv` over a 16-bit matrix (f16 or bf16, widened element by element with the
+/// storage's own conversion, [`crate::optim::Storage::load`]): one body for both types.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gemv_f16_scalar(
+pub(crate) fn gemv_half_scalar<H: crate::optim::Storage<f32>>(
     m: usize,
     n: usize,
     alpha: f32,
-    a: &[f16],
+    a: &[H],
     lda: usize,
     x: &[f32],
     beta: f32,
@@ -169,32 +171,8 @@ pub(crate) fn gemv_f16_scalar(
         lda,
         beta,
         y,
-        |r| scalar::dot4_with(r, x, f16::to_f32),
-        |r| scalar::dot_with(r, x, f16::to_f32),
-    );
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn gemv_bf16_scalar(
-    m: usize,
-    n: usize,
-    alpha: f32,
-    a: &[bf16],
-    lda: usize,
-    x: &[f32],
-    beta: f32,
-    y: &mut [f32],
-) {
-    crate::compose::gemv_by(
-        m,
-        n,
-        alpha,
-        a,
-        lda,
-        beta,
-        y,
-        |r| scalar::dot4_with(r, x, bf16::to_f32),
-        |r| scalar::dot_with(r, x, bf16::to_f32),
+        |r| scalar::dot4_with(r, x, H::load),
+        |r| scalar::dot_with(r, x, H::load),
     );
 }
 
