@@ -19,7 +19,7 @@
 //! mismatch is a caller bug (`debug_assert!`), release builds use the common prefix.
 
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-use crate::lanes::{exp_v, Lanes};
+use crate::lanes::{exp_normal_v, Lanes};
 use crate::scalar::Float;
 use half::{bf16, f16};
 
@@ -221,8 +221,9 @@ fn adam_element<T: Float, S: Storage<T>>(
 /// The Adam-family fused pass on f32 state, lane-parallel: the element update above on `L::N`
 /// elements at a time (diffGrad when `prev` is non-empty), in the same operation order, so Adam
 /// gives the same bits as [`step`] (IEEE `+ − × ÷ √` per lane) and diffGrad differs by the vector
-/// exp's error in ξ and one rounding (a few ulp of each update). Elements after the last full vector go through
-/// [`step`]. One read and one write of every array, everything else in registers.
+/// exp's error in ξ and one rounding (a few ulp of each update). Elements after the last full
+/// vector go through [`step`]. One read and one write of every array, everything else in
+/// registers. Returns whether every updated parameter is finite (as [`step`]).
 ///
 /// # Safety
 /// The CPU must support `L` (the caller is a `#[target_feature]` table entry).
@@ -235,7 +236,36 @@ pub(crate) unsafe fn adam_lanes<L: Lanes>(
     m: &mut [f32],
     v: &mut [f32],
     prev: &mut [f32],
-) {
+) -> bool {
+    // Without clipping or decay (the common step) `grad_scale·g + 0·θ` is `g` and `1·θ` is θ:
+    // a loop without those three multiplies and their constants keeps more of the exp's
+    // constants in registers (the loop is bound by how many iterations the CPU keeps in flight).
+    // The bits are the same as [`step`]'s, but for the sign of a zero gradient stored in `prev`.
+    let plain = c.grad_scale == 1.0 && c.weight_decay == 0.0 && c.decay == 1.0;
+    // SAFETY: CPU support from the caller.
+    unsafe {
+        if plain {
+            adam_lanes_by::<L, true>(c, params, grads, m, v, prev)
+        } else {
+            adam_lanes_by::<L, false>(c, params, grads, m, v, prev)
+        }
+    }
+}
+
+/// [`adam_lanes`] with `PLAIN` = (grad_scale, weight_decay, decay) known to be (1, 0, 1).
+///
+/// # Safety
+/// As [`adam_lanes`].
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[inline(always)]
+unsafe fn adam_lanes_by<L: Lanes, const PLAIN: bool>(
+    c: &AdamRule<f32>,
+    params: &mut [f32],
+    grads: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    prev: &mut [f32],
+) -> bool {
     let diffgrad = !prev.is_empty();
     let mut n = params.len().min(grads.len()).min(m.len()).min(v.len());
     if diffgrad {
@@ -245,7 +275,7 @@ pub(crate) unsafe fn adam_lanes<L: Lanes>(
     // SAFETY: (whole block) every pointer is offset by `i ≤ full − N`, so `N` elements behind
     // it are in bounds of each slice (all have ≥ n ≥ full elements; `prev` only when
     // non-empty); the slices do not alias (distinct `&mut`); CPU support from the caller.
-    unsafe {
+    let lanes_finite = unsafe {
         let k = |x: f32| L::splat(x);
         let (zero, one) = (k(0.0), k(1.0));
         let (gs, wd, decay, step_size, eps) =
@@ -253,9 +283,15 @@ pub(crate) unsafe fn adam_lanes<L: Lanes>(
         let (b1, ob1, b2, ob2) = (k(c.beta1), k(c.one_minus_beta1), k(c.beta2), k(c.one_minus_beta2));
         let (pp, gp, mp, vp, qp) =
             (params.as_mut_ptr(), grads.as_ptr(), m.as_mut_ptr(), v.as_mut_ptr(), prev.as_mut_ptr());
+        // 0·θ is 0 for finite θ and NaN for ±inf/NaN: the sum stays 0 exactly when all are finite.
+        let mut bad = zero;
         for i in (0..full).step_by(L::N) {
             let theta = L::load(pp.add(i));
-            let g = L::add(L::mul(gs, L::load(gp.add(i))), L::mul(wd, theta));
+            let g = if PLAIN {
+                L::load(gp.add(i))
+            } else {
+                L::add(L::mul(gs, L::load(gp.add(i))), L::mul(wd, theta))
+            };
             let mt = L::add(L::mul(b1, L::load(mp.add(i))), L::mul(ob1, g));
             let vt = L::add(L::mul(b2, L::load(vp.add(i))), L::mul(ob2, L::mul(g, g)));
             L::store(mp.add(i), mt);
@@ -267,17 +303,23 @@ pub(crate) unsafe fn adam_lanes<L: Lanes>(
                 let neg_a = L::sub(zero, L::abs(d));
                 // ξ·m/denom with ξ = 1/(1 + e^(−a)) as one division (one rounding fewer than
                 // the element loop: within the tolerance above, and a divide less per lane).
-                L::div(L::mul(step_size, mt), L::mul(L::add(one, exp_v::<L>(neg_a)), denom))
+                // e^(−a) clamped at e^(−87) leaves 1 + e^(−a) = 1 exactly as the true value.
+                L::div(L::mul(step_size, mt), L::mul(L::add(one, exp_normal_v::<L>(neg_a)), denom))
             } else {
                 L::div(L::mul(L::mul(step_size, one), mt), denom)
             };
-            L::store(pp.add(i), L::sub(L::mul(decay, theta), upd));
+            let decayed = if PLAIN { theta } else { L::mul(decay, theta) };
+            let new = L::sub(decayed, upd);
+            L::store(pp.add(i), new);
+            bad = L::add(bad, L::mul(zero, new));
         }
-    }
+        L::hsum(bad) == 0.0
+    };
     let rule = if diffgrad { Rule::DiffGrad(*c) } else { Rule::Adam(*c) };
     let qt = if diffgrad { tail(prev, full, n) } else { &mut [] };
     let (pt, mt, vt) = (tail(params, full, n), tail(m, full, n), tail(v, full, n));
-    step(&rule, pt, grads.get(full..n).unwrap_or_default(), mt, vt, qt);
+    let tail_finite = step(&rule, pt, grads.get(full..n).unwrap_or_default(), mt, vt, qt);
+    lanes_finite & tail_finite
 }
 
 /// `s[from..to]`, empty when out of range.
@@ -287,8 +329,8 @@ fn tail(s: &mut [f32], from: usize, to: usize) -> &mut [f32] {
 }
 
 /// The Adam-family pass over f32 state of one SIMD level (a [`crate::Kernels`] entry): Adam
-/// when `prev` is empty, else diffGrad.
-pub type AdamF32Fn = fn(&AdamRule<f32>, &mut [f32], &[f32], &mut [f32], &mut [f32], &mut [f32]);
+/// when `prev` is empty, else diffGrad. Returns whether every updated parameter is finite.
+pub type AdamF32Fn = fn(&AdamRule<f32>, &mut [f32], &[f32], &mut [f32], &mut [f32], &mut [f32]) -> bool;
 
 /// The scalar level's [`AdamF32Fn`]: [`step`].
 pub fn adam_scalar(
@@ -298,7 +340,7 @@ pub fn adam_scalar(
     m: &mut [f32],
     v: &mut [f32],
     prev: &mut [f32],
-) {
+) -> bool {
     let rule = if prev.is_empty() { Rule::Adam(*c) } else { Rule::DiffGrad(*c) };
     step(&rule, params, grads, m, v, prev)
 }
@@ -309,7 +351,7 @@ const BLOCK: usize = 128;
 /// An Adam-family pass for any moment storage through an f32 pass `adam`: f32 state directly;
 /// 16-bit state in blocks of [`BLOCK`] elements widened to f32 stack buffers and rounded back
 /// (the same bits as [`step`] with that storage when `adam` gives [`step`]'s bits).
-/// O(n) time, 3·[`BLOCK`] f32 of stack.
+/// Returns whether every updated parameter is finite. O(n) time, 3·[`BLOCK`] f32 of stack.
 fn adam_any<S: Storage<f32>>(
     adam: AdamF32Fn,
     c: &AdamRule<f32>,
@@ -318,10 +360,11 @@ fn adam_any<S: Storage<f32>>(
     m: &mut [S],
     v: &mut [S],
     prev: &mut [S],
-) {
+) -> bool {
     if let (Some(mf), Some(vf), Some(qf)) = (S::as_f32(m), S::as_f32(v), S::as_f32(prev)) {
         return adam(c, params, grads, mf, vf, qf);
     }
+    let mut finite = true;
     let diffgrad = !prev.is_empty();
     let (mut mb, mut vb, mut qb) = ([0.0f32; BLOCK], [0.0f32; BLOCK], [0.0f32; BLOCK]);
     let mut qs = prev.chunks_mut(BLOCK);
@@ -336,21 +379,31 @@ fn adam_any<S: Storage<f32>>(
         if let Some(q) = q.as_deref() {
             S::widen(q, qf);
         }
-        adam(c, pb, gb, mf, vf, qf);
+        finite &= adam(c, pb, gb, mf, vf, qf);
         S::narrow(mf, ms);
         S::narrow(vf, vs);
         if let Some(q) = q {
             S::narrow(qf, q);
         }
     }
+    finite
+}
+
+/// `acc + 0·x`: 0·x is ±0 for finite x and NaN for ±inf/NaN, so a sum started at 0 stays 0
+/// exactly when every x is finite (the lane loop does the same per lane).
+#[inline(always)]
+fn add_if_not_finite<T: Float>(acc: T, x: T) -> T {
+    acc + T::ZERO * x
 }
 
 /// Applies one step of `rule` to `params` in place: the fused pass.
 ///
 /// State slices by rule: Adam `m`, `v` (len n), `prev` empty; DiffGrad `m`, `v`, `prev`
 /// (len n); Sgd `m` (len n), `v` and `prev` empty. Reads every input once and writes params
-/// and state once. No check for finiteness here: `ferrokern::optim` scans gradients first.
-/// O(n) time, no extra memory.
+/// and state once. No check of the inputs here (`ferrokern::optim` scans the gradients
+/// first); returns whether every updated parameter is finite, found in the same pass (an
+/// update of finite inputs can still overflow). O(n) time, no extra memory.
+#[must_use]
 pub fn step<T: Float, S: Storage<T>>(
     rule: &Rule<T>,
     params: &mut [T],
@@ -358,14 +411,16 @@ pub fn step<T: Float, S: Storage<T>>(
     m: &mut [S],
     v: &mut [S],
     prev: &mut [S],
-) {
+) -> bool {
     debug_assert_eq!(params.len(), grads.len());
     debug_assert_eq!(params.len(), m.len());
+    let mut bad = T::ZERO;
     match rule {
         Rule::Adam(c) => {
             debug_assert_eq!(params.len(), v.len());
             for (((p, &g), mi), vi) in params.iter_mut().zip(grads).zip(m.iter_mut()).zip(v.iter_mut()) {
                 adam_element(c, p, g, mi, vi, None);
+                bad = add_if_not_finite(bad, *p);
             }
         }
         Rule::DiffGrad(c) => {
@@ -374,6 +429,7 @@ pub fn step<T: Float, S: Storage<T>>(
             let elems = params.iter_mut().zip(grads).zip(m.iter_mut()).zip(v.iter_mut()).zip(prev.iter_mut());
             for ((((p, &g), mi), vi), qi) in elems {
                 adam_element(c, p, g, mi, vi, Some(qi));
+                bad = add_if_not_finite(bad, *p);
             }
         }
         Rule::Sgd(c) => {
@@ -383,16 +439,20 @@ pub fn step<T: Float, S: Storage<T>>(
                 *bi = S::store(b);
                 let d = if c.nesterov { g + c.momentum * b } else { b };
                 *p = *p - c.lr * d;
+                bad = add_if_not_finite(bad, *p);
             }
         }
     }
+    bad == T::ZERO
 }
 
 /// f32 fused step on the active SIMD level: Adam and diffGrad through the level's
 /// [`crate::Kernels::adam_f32`] (`adam_lanes` on SIMD levels; [`step`] on the scalar level,
 /// Cortex-M and forced scalar), SGD through [`step`]. Adam gives the same bits on every level;
-/// diffGrad's ξ differs from the scalar path by the vector exp's error (a few ulp).
+/// diffGrad's ξ differs from the scalar path by the vector exp's error (a few ulp). Returns
+/// whether every updated parameter is finite.
 #[inline]
+#[must_use]
 pub fn step_f32<S: Storage<f32>>(
     rule: &Rule<f32>,
     params: &mut [f32],
@@ -400,7 +460,7 @@ pub fn step_f32<S: Storage<f32>>(
     m: &mut [S],
     v: &mut [S],
     prev: &mut [S],
-) {
+) -> bool {
     let adam = crate::Kernels::active().adam_f32;
     match rule {
         Rule::Adam(c) => adam_any(adam, c, params, grads, m, v, &mut []),
@@ -409,8 +469,9 @@ pub fn step_f32<S: Storage<f32>>(
     }
 }
 
-/// f64 fused step (scalar path).
+/// f64 fused step (scalar path). Returns whether every updated parameter is finite.
 #[inline]
+#[must_use]
 pub fn step_f64(
     rule: &Rule<f64>,
     params: &mut [f64],
@@ -418,7 +479,7 @@ pub fn step_f64(
     m: &mut [f64],
     v: &mut [f64],
     prev: &mut [f64],
-) {
+) -> bool {
     step(rule, params, grads, m, v, prev)
 }
 
@@ -447,7 +508,7 @@ mod tests {
         let c = adam_rule(lr * (1.0f64 - 0.999).sqrt() / 0.1);
         let mut p = [1.0, -2.0];
         let (mut m, mut v) = ([0.0; 2], [0.0; 2]);
-        step(&Rule::Adam(c), &mut p, &[3.0, -0.5], &mut m, &mut v, &mut []);
+        assert!(step(&Rule::Adam(c), &mut p, &[3.0, -0.5], &mut m, &mut v, &mut []));
         assert!((p[0] - (1.0 - lr)).abs() < 1e-9);
         assert!((p[1] - (-2.0 + lr)).abs() < 1e-9);
     }
@@ -459,8 +520,8 @@ mod tests {
         let (mut ma, mut va, mut md, mut vd, mut q) = ([0.0; 1], [0.0; 1], [0.0; 1], [0.0; 1], [0.0; 1]);
         for t in 0..3 {
             let (a0, d0) = (pa[0], pd[0]);
-            step(&Rule::Adam(c), &mut pa, &[2.0], &mut ma, &mut va, &mut []);
-            step(&Rule::DiffGrad(c), &mut pd, &[2.0], &mut md, &mut vd, &mut q);
+            assert!(step(&Rule::Adam(c), &mut pa, &[2.0], &mut ma, &mut va, &mut []));
+            assert!(step(&Rule::DiffGrad(c), &mut pd, &[2.0], &mut md, &mut vd, &mut q));
             if t > 0 {
                 assert!(((pd[0] - d0) - 0.5 * (pa[0] - a0)).abs() < 1e-15);
             }
@@ -485,8 +546,8 @@ mod tests {
         let (mut mb, mut vb, mut qb) = ([bf16::ZERO; 4], [bf16::ZERO; 4], [bf16::ZERO; 4]);
         for k in 0..20 {
             let g = [0.3, -1.2, 2.5 + k as f32 * 0.1, 0.01];
-            step_f32(&Rule::DiffGrad(c), &mut p32, &g, &mut m, &mut v, &mut q);
-            step_f32(&Rule::DiffGrad(c), &mut p16, &g, &mut mb, &mut vb, &mut qb);
+            assert!(step_f32(&Rule::DiffGrad(c), &mut p32, &g, &mut m, &mut v, &mut q));
+            assert!(step_f32(&Rule::DiffGrad(c), &mut p16, &g, &mut mb, &mut vb, &mut qb));
         }
         // bf16 keeps 8 significant bits (relative rounding ≤ 2^-9 per stored moment), so each
         // update is off by well under 1 %; bound the drift by 1 % of the distance travelled.
@@ -500,10 +561,10 @@ mod tests {
         let c = SgdRule { lr: 0.1, momentum: 0.9, nesterov: true, grad_scale: 1.0, weight_decay: 0.0 };
         let mut p = [1.0f64];
         let mut b = [0.0f64];
-        step(&Rule::Sgd(c), &mut p, &[1.0], &mut b, &mut [], &mut []);
+        assert!(step(&Rule::Sgd(c), &mut p, &[1.0], &mut b, &mut [], &mut []));
         // b = 1, d = 1 + 0.9 = 1.9.
         assert!((p[0] - (1.0 - 0.19)).abs() < 1e-15);
-        step(&Rule::Sgd(c), &mut p, &[1.0], &mut b, &mut [], &mut []);
+        assert!(step(&Rule::Sgd(c), &mut p, &[1.0], &mut b, &mut [], &mut []));
         // b = 1.9, d = 1 + 0.9·1.9 = 2.71.
         assert!((p[0] - (0.81 - 0.271)).abs() < 1e-15);
     }

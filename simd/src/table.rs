@@ -83,7 +83,7 @@ macro_rules! simd_table {
                 fn f32_to_f16(src: &[f32], dst: &mut [f16]) = lowp::f32_to_f16_lanes::<L>(src, dst);
                 fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) = lowp::bf16_to_f32_lanes::<L>(src, dst);
                 fn f32_to_bf16(src: &[f32], dst: &mut [bf16]) = lowp::f32_to_bf16_loop(src, dst);
-                fn adam_f32(c: &crate::optim::AdamRule<f32>, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], q: &mut [f32]) =
+                fn adam_f32(c: &crate::optim::AdamRule<f32>, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], q: &mut [f32]) -> bool =
                     crate::optim::adam_lanes::<L>(c, p, g, m, v, q);
             }
 

@@ -104,6 +104,14 @@ impl Lanes for Sse2 {
         }
     }
     #[inline(always)]
+    unsafe fn pow2n(t: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe {
+            let k = _mm_set1_epi32(127i32.wrapping_sub(ROUND_MAGIC.to_bits() as i32));
+            _mm_castsi128_ps(_mm_slli_epi32::<23>(_mm_add_epi32(_mm_castps_si128(t), k)))
+        }
+    }
+    #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> __m128 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
@@ -223,6 +231,14 @@ impl Lanes for Avx2 {
         }
     }
     #[inline(always)]
+    unsafe fn pow2n(t: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe {
+            let k = _mm256_set1_epi32(127i32.wrapping_sub(ROUND_MAGIC.to_bits() as i32));
+            _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_add_epi32(_mm256_castps_si256(t), k)))
+        }
+    }
+    #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> __m256 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_cvtph_ps(_mm_loadu_si128(p.cast())) }
@@ -329,6 +345,14 @@ impl Lanes for Avx512 {
                 _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_add_epi32(n1, bias))),
                 _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_add_epi32(n2, bias))),
             )
+        }
+    }
+    #[inline(always)]
+    unsafe fn pow2n(t: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe {
+            let k = _mm512_set1_epi32(127i32.wrapping_sub(ROUND_MAGIC.to_bits() as i32));
+            _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_add_epi32(_mm512_castps_si512(t), k)))
         }
     }
     #[inline(always)]

@@ -6,8 +6,10 @@
 use ferrokern_simd::optim::{step, step_f32, AdamRule, Rule, Storage};
 use ferrokern_simd::{available_levels, bf16, f16, Kernels};
 
-fn rule() -> AdamRule<f32> {
-    AdamRule {
+/// The rule with clipping scale and coupled decay, and the plain one (scale 1, no decay) that
+/// the SIMD levels run through a loop without those terms.
+fn rules() -> [AdamRule<f32>; 2] {
+    let c = AdamRule {
         beta1: 0.9,
         one_minus_beta1: 0.1,
         beta2: 0.999,
@@ -17,7 +19,8 @@ fn rule() -> AdamRule<f32> {
         grad_scale: 0.75,
         weight_decay: 0.01,
         decay: 1.0,
-    }
+    };
+    [c, AdamRule { grad_scale: 1.0, weight_decay: 0.0, ..c }]
 }
 
 /// Deterministic values in [-scale, scale) (LCG), with some exact repeats so Δg = 0 occurs.
@@ -38,23 +41,23 @@ fn fill(n: usize, seed: u32, scale: f32) -> Vec<f32> {
 /// Parameters, m, v, prev.
 type State<S> = (Vec<f32>, Vec<S>, Vec<S>, Vec<S>);
 
-/// Runs `steps` steps from the same start with the element loop and with `pass`; returns the
-/// two (params, m, v, prev) states.
+/// Runs `steps` steps of rule `c` from the same start with the element loop and with `pass`
+/// (both must report finite parameters); returns the two (params, m, v, prev) states.
 fn run<S: Storage<f32> + Clone>(
+    c: AdamRule<f32>,
     n: usize,
     steps: u32,
     diffgrad: bool,
-    pass: impl Fn(&Rule<f32>, &mut [f32], &[f32], &mut [S], &mut [S], &mut [S]),
+    pass: impl Fn(&Rule<f32>, &mut [f32], &[f32], &mut [S], &mut [S], &mut [S]) -> bool,
 ) -> [State<S>; 2] {
-    let c = rule();
     let (rule, q) = if diffgrad { (Rule::DiffGrad(c), n) } else { (Rule::Adam(c), 0) };
     let zero = S::store(0.0);
     let mut a = (fill(n, 1, 1.0), vec![zero; n], vec![zero; n], vec![zero; q]);
     let mut b = a.clone();
     for t in 0..steps {
         let g = fill(n, 100 + t, 2.0);
-        step(&rule, &mut a.0, &g, &mut a.1, &mut a.2, &mut a.3);
-        pass(&rule, &mut b.0, &g, &mut b.1, &mut b.2, &mut b.3);
+        assert!(step(&rule, &mut a.0, &g, &mut a.1, &mut a.2, &mut a.3));
+        assert!(pass(&rule, &mut b.0, &g, &mut b.1, &mut b.2, &mut b.3));
     }
     [a, b]
 }
@@ -87,13 +90,13 @@ fn every_level_tracks_the_element_loop() {
                 Rule::Adam(c) | Rule::DiffGrad(c) => (k.adam_f32)(c, p, g, m, v, q),
                 Rule::Sgd(_) => unreachable!(),
             };
-        for &n in LENGTHS {
+        for (&n, c) in LENGTHS.iter().flat_map(|n| rules().map(|c| (n, c))) {
             // Adam: + − × ÷ √ are correctly rounded on every path, in the same order: same bits.
-            let [a, b] = run(n, 5, false, pass);
+            let [a, b] = run(c, n, 5, false, pass);
             for (x, y, what) in [(&a.0, &b.0, "params"), (&a.1, &b.1, "m"), (&a.2, &b.2, "v")] {
                 assert_eq!(bits(x), bits(y), "{}: Adam n = {n}: {what}", level.name());
             }
-            let [a, b] = run(n, 5, true, pass);
+            let [a, b] = run(c, n, 5, true, pass);
             let states = [(&a.0, &b.0, "params"), (&a.1, &b.1, "m"), (&a.2, &b.2, "v"), (&a.3, &b.3, "prev")];
             for (x, y, what) in states {
                 let worst = max_diff(x, y);
@@ -115,14 +118,14 @@ fn every_level_tracks_the_element_loop() {
 #[test]
 fn sixteen_bit_moments_track_the_element_loop() {
     fn check<S: Storage<f32> + Copy>(name: &str, ulp: f32) {
-        for &n in LENGTHS {
-            let [a, b] = run::<S>(n, 5, false, |r, p, g, m, v, q| step_f32(r, p, g, m, v, q));
+        for (&n, c) in LENGTHS.iter().flat_map(|n| rules().map(|c| (n, c))) {
+            let [a, b] = run::<S>(c, n, 5, false, |r, p, g, m, v, q| step_f32(r, p, g, m, v, q));
             assert_eq!(
                 (bits(&a.0), bits(&a.1), bits(&a.2)),
                 (bits(&b.0), bits(&b.1), bits(&b.2)),
                 "{name} Adam n = {n}"
             );
-            let [a, b] = run::<S>(n, 5, true, |r, p, g, m, v, q| step_f32(r, p, g, m, v, q));
+            let [a, b] = run::<S>(c, n, 5, true, |r, p, g, m, v, q| step_f32(r, p, g, m, v, q));
             let worst = max_diff(&a.0, &b.0);
             assert!(worst <= 5.0 * 1e-2 * ulp + 1e-7, "{name} diffGrad n = {n}: params max diff {worst:e}");
             for (x, y) in [(&a.1, &b.1), (&a.2, &b.2), (&a.3, &b.3)] {
@@ -135,4 +138,34 @@ fn sixteen_bit_moments_track_the_element_loop() {
     }
     check::<bf16>("bf16", 1.0 / 256.0);
     check::<f16>("f16", 1.0 / 2048.0);
+}
+
+/// The finiteness flag of every level: a step of finite inputs that overflows one parameter
+/// (θ near f32::MAX with a step of 1e38 away from it) reports `false` wherever that parameter
+/// sits (inside a vector or in the scalar tail), on the same element as the element loop; a
+/// step that stays finite reports `true` (the other tests).
+#[test]
+fn every_level_reports_an_overflowing_parameter() {
+    for level in available_levels() {
+        let k = Kernels::for_level(level).unwrap();
+        for c in rules() {
+            let c = AdamRule { step_size: 1e38, ..c };
+            for (n, at) in [(17, 3), (17, 16), (40, 39), (1, 0)] {
+                for diffgrad in [false, true] {
+                    let mut p = fill(n, 1, 1.0);
+                    p[at] = -3.3e38;
+                    let g = vec![1.0f32; n];
+                    let (mut m, mut v) = (vec![0.0f32; n], vec![0.0f32; n]);
+                    let mut q = vec![0.0f32; if diffgrad { n } else { 0 }];
+                    let mut p2 = p.clone();
+                    let (mut m2, mut v2, mut q2) = (m.clone(), v.clone(), q.clone());
+                    let rule = if diffgrad { Rule::DiffGrad(c) } else { Rule::Adam(c) };
+                    let by_loop = step(&rule, &mut p2, &g, &mut m2, &mut v2, &mut q2);
+                    let by_level = (k.adam_f32)(&c, &mut p, &g, &mut m, &mut v, &mut q);
+                    assert!(!p2[at].is_finite() && !p[at].is_finite(), "{}: n = {n} at {at}", level.name());
+                    assert!(!by_loop && !by_level, "{}: n = {n} at {at} diffGrad {diffgrad}", level.name());
+                }
+            }
+        }
+    }
 }

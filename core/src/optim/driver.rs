@@ -125,7 +125,7 @@ pub trait Optimizer {
     ///   enough to overflow the second moment.
     /// - [`Error::NumericalFailure`] `{ what: "step overflowed: …" }`: finite inputs whose
     ///   update overflows `T` (an extreme learning rate or weight decay, or params near
-    ///   `T::MAX`). This one is found after the fused pass (one extra read of the params): the
+    ///   `T::MAX`). This one is found by the fused pass while it writes: the
     ///   step **has been applied**, params hold the non-finite values and the step count has
     ///   advanced, so restore a saved copy (`optim::save_state`) to go on.
     ///
@@ -200,15 +200,17 @@ pub trait Optimizer {
                 }
             }
         }
+        let mut finite = true;
         for g in groups.iter_mut() {
             let n = g.params.len();
             let rule = self.rule::<T>(t, lr * g.lr_scale, self.weight_decay() * g.weight_decay_scale, scale);
             let (m, v, prev) = split_state(g.state, n, Self::STATE_PER_PARAM);
-            S::fused(&rule, g.params, g.grads, m, v, prev);
+            finite &= S::fused(&rule, g.params, g.grads, m, v, prev);
         }
         self.set_step_count(t);
-        // Finite inputs can still overflow T (documented above): report it, not success.
-        if groups.iter().any(|g| crate::real::check_finite("params", g.params).is_err()) {
+        // Finite inputs can still overflow T (documented above): report it, not success. The
+        // fused pass finds it while it writes the params.
+        if !finite {
             return Err(Error::NumericalFailure {
                 what: "step overflowed: params not finite (step applied)",
             });
@@ -262,11 +264,15 @@ impl<O: Optimizer, T: Real + Moment<T>, const N: usize, const S: usize> Owned<O,
     }
 }
 
-/// Index of the first element whose square is not finite (NaN, ±inf, or |x| > √MAX). Whole
-/// chunks are tested without an early exit (a loop LLVM vectorises; the scan reads every
-/// gradient once per step), and only a chunk holding a bad value is searched.
+/// Index of the first element whose square is not finite (NaN, ±inf, or |x| > √MAX). The
+/// common case costs one read: `Σx²` by the SIMD `dot` is finite only if every square is
+/// (a NaN or inf square makes the sum NaN or inf). Only when it is not (a bad element, or
+/// finite squares whose sum overflows) are the chunks searched.
 fn first_bad_square<T: Real>(x: &[T]) -> Option<usize> {
     const CHUNK: usize = 256;
+    if T::dot(x, x).is_finite() {
+        return None;
+    }
     let ok = |v: &T| (*v * *v).is_finite();
     let (k, chunk) = x.chunks(CHUNK).enumerate().find(|(_, c)| !c.iter().fold(true, |all, v| all & ok(v)))?;
     let i = chunk.iter().position(|v| !ok(v))?;

@@ -16,8 +16,10 @@ mod sealed {
 /// Element type of optimizer state for parameters of type `T`: `T` itself, or (feature `f16`,
 /// `T = f32`) `half::bf16` / `half::f16`, which halves optimizer memory (compute stays f32).
 pub trait Moment<T: Real>: Copy + Default + sealed::Sealed {
-    /// The fused pass of `ferrokern-simd` for this storage (see `ferrokern_simd::optim::step`).
+    /// The fused pass of `ferrokern-simd` for this storage (see `ferrokern_simd::optim::step`);
+    /// returns whether every updated parameter is finite.
     #[doc(hidden)]
+    #[must_use]
     fn fused(
         rule: &Rule<T>,
         params: &mut [T],
@@ -25,7 +27,7 @@ pub trait Moment<T: Real>: Copy + Default + sealed::Sealed {
         m: &mut [Self],
         v: &mut [Self],
         prev: &mut [Self],
-    );
+    ) -> bool;
 }
 
 impl Moment<f32> for f32 {
@@ -36,7 +38,7 @@ impl Moment<f32> for f32 {
         m: &mut [f32],
         v: &mut [f32],
         prev: &mut [f32],
-    ) {
+    ) -> bool {
         ferrokern_simd::optim::step_f32(rule, params, grads, m, v, prev)
     }
 }
@@ -49,7 +51,7 @@ impl Moment<f64> for f64 {
         m: &mut [f64],
         v: &mut [f64],
         prev: &mut [f64],
-    ) {
+    ) -> bool {
         ferrokern_simd::optim::step_f64(rule, params, grads, m, v, prev)
     }
 }
@@ -63,7 +65,7 @@ impl Moment<f32> for half::bf16 {
         m: &mut [Self],
         v: &mut [Self],
         prev: &mut [Self],
-    ) {
+    ) -> bool {
         ferrokern_simd::optim::step_f32(rule, params, grads, m, v, prev)
     }
 }
@@ -77,7 +79,7 @@ impl Moment<f32> for half::f16 {
         m: &mut [Self],
         v: &mut [Self],
         prev: &mut [Self],
-    ) {
+    ) -> bool {
         ferrokern_simd::optim::step_f32(rule, params, grads, m, v, prev)
     }
 }
