@@ -144,6 +144,10 @@ pub struct Kernels {
     pub f32_to_bf16: fn(&[f32], &mut [bf16]),
     /// The Adam-family fused pass on f32 state ([`crate::optim::step_f32`]).
     pub adam_f32: crate::optim::AdamF32Fn,
+    /// The same pass with bf16 moments.
+    pub adam_bf16: crate::optim::AdamFn<bf16>,
+    /// The same pass with f16 moments.
+    pub adam_f16: crate::optim::AdamFn<f16>,
 }
 
 const SCALAR: Kernels = Kernels {
@@ -173,7 +177,9 @@ const SCALAR: Kernels = Kernels {
     f32_to_f16: lowp::f32_to_f16_scalar,
     bf16_to_f32: lowp::bf16_to_f32_scalar,
     f32_to_bf16: lowp::f32_to_bf16_loop,
-    adam_f32: crate::optim::adam_scalar,
+    adam_f32: crate::optim::adam_scalar::<f32>,
+    adam_bf16: crate::optim::adam_scalar::<bf16>,
+    adam_f16: crate::optim::adam_scalar::<f16>,
 };
 
 /// The table of `level` without checking CPU support (callers check). `#[inline]` and a

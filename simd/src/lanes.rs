@@ -52,6 +52,18 @@ pub(crate) trait Lanes {
     unsafe fn store_f16(p: *mut u16, v: Self::V);
     /// Loads `N` bfloat16 values (bit patterns) widened to f32 (a 16-bit shift).
     unsafe fn load_bf16(p: *const u16) -> Self::V;
+    /// Stores `N` lanes rounded to bfloat16 (round to nearest even, NaN stays a quiet NaN: the
+    /// bits of `half::bf16::from_f32`). Default: through a buffer, lane by lane.
+    unsafe fn store_bf16(p: *mut u16, v: Self::V) {
+        let mut buf = [0.0f32; MAX_LANES];
+        // SAFETY: `buf` has MAX_LANES ≥ N elements; `p` has N (`Lanes` contract).
+        unsafe {
+            Self::store(buf.as_mut_ptr(), v);
+            for (k, &x) in buf.iter().take(Self::N).enumerate() {
+                p.add(k).write_unaligned(crate::lowp::bf16_bits(x));
+            }
+        }
+    }
 }
 
 /// The vector form of `crate::exp::exp_f32`: same reduction and polynomial (FMA where

@@ -224,7 +224,7 @@ pub(crate) fn bf16_to_f32_scalar(src: &[bf16], dst: &mut [f32]) {
 
 /// f32 → bf16 bits, round to nearest even, NaN → quiet NaN (the rule of `half::bf16`).
 #[inline(always)]
-fn bf16_bits(x: f32) -> u16 {
+pub(crate) fn bf16_bits(x: f32) -> u16 {
     let b = x.to_bits();
     if b & 0x7fff_ffff > 0x7f80_0000 {
         ((b >> 16) | 0x40) as u16

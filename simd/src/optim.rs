@@ -5,7 +5,8 @@
 //! corrections, step size, gradient scale from clipping), so the element loop has no `powf`.
 //! The loop exists once, generic over the compute type ([`Float`]: f32/f64) and over the
 //! storage of the moments ([`Storage`]: the compute type itself, or `bf16`/`f16` with f32
-//! compute, which halves optimizer memory).
+//! compute, which halves optimizer memory); its lane-parallel form once, generic over the ISA
+//! and the moment storage.
 //!
 //! Element update of [`AdamRule`] (diffGrad spec §2; `ε_eff` and `step_size` encode the ε mode):
 //! ```text
@@ -41,9 +42,10 @@ pub trait Storage<T: Copy>: Copy {
             *d = Self::store(s);
         }
     }
-    /// The slice itself when the storage is f32 (no conversion needed), else `None`.
-    fn as_f32(s: &mut [Self]) -> Option<&mut [f32]> {
-        let _ = s;
+    /// The level's fused Adam-family pass over f32 params with moments stored as `Self`
+    /// (f32, bf16, f16); `None` for other compute types.
+    fn adam_kernel(k: &crate::Kernels) -> Option<AdamFn<Self>> {
+        let _ = k;
         None
     }
 }
@@ -57,9 +59,8 @@ impl Storage<f32> for f32 {
     fn store(x: f32) -> Self {
         x
     }
-    #[inline(always)]
-    fn as_f32(s: &mut [Self]) -> Option<&mut [f32]> {
-        Some(s)
+    fn adam_kernel(k: &crate::Kernels) -> Option<AdamFn<Self>> {
+        Some(k.adam_f32)
     }
 }
 
@@ -78,7 +79,7 @@ impl Storage<f64> for f64 {
 /// level's vectorised slice conversions (`$widen`/`$narrow`: exact widening, rounding to nearest
 /// even as [`Storage::store`]) per block.
 macro_rules! half_storage {
-    ($ty:ty, $widen:path, $narrow:path) => {
+    ($ty:ty, $widen:path, $narrow:path, $adam:ident) => {
         impl Storage<f32> for $ty {
             #[inline(always)]
             fn load(self) -> f32 {
@@ -96,12 +97,67 @@ macro_rules! half_storage {
                 let n = src.len().min(dst.len());
                 $narrow(&src[..n], &mut dst[..n]);
             }
+            fn adam_kernel(k: &crate::Kernels) -> Option<AdamFn<Self>> {
+                Some(k.$adam)
+            }
         }
     };
 }
 
-half_storage!(bf16, crate::bf16_to_f32, crate::f32_to_bf16);
-half_storage!(f16, crate::f16_to_f32, crate::f32_to_f16);
+half_storage!(bf16, crate::bf16_to_f32, crate::f32_to_bf16, adam_bf16);
+half_storage!(f16, crate::f16_to_f32, crate::f32_to_f16, adam_f16);
+
+/// Moment storage the lane loop reads and writes in registers: f32 directly, bf16/f16 widened
+/// on load and rounded to nearest even on store (the bits of [`Storage::load`]/[`Storage::store`]).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) trait LaneIo: Storage<f32> {
+    /// Loads `L::N` values widened to f32. Safety: CPU supports `L`, `N` valid elements at `p`.
+    unsafe fn load_lanes<L: Lanes>(p: *const Self) -> L::V;
+    /// Stores `L::N` values rounded to `Self`. Safety: as [`LaneIo::load_lanes`].
+    unsafe fn store_lanes<L: Lanes>(p: *mut Self, v: L::V);
+}
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+impl LaneIo for f32 {
+    #[inline(always)]
+    unsafe fn load_lanes<L: Lanes>(p: *const Self) -> L::V {
+        // SAFETY: forwarded contract.
+        unsafe { L::load(p) }
+    }
+    #[inline(always)]
+    unsafe fn store_lanes<L: Lanes>(p: *mut Self, v: L::V) {
+        // SAFETY: forwarded contract.
+        unsafe { L::store(p, v) }
+    }
+}
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+impl LaneIo for bf16 {
+    #[inline(always)]
+    unsafe fn load_lanes<L: Lanes>(p: *const Self) -> L::V {
+        // SAFETY: forwarded contract; `bf16` is a transparent `u16`.
+        unsafe { L::load_bf16(p.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn store_lanes<L: Lanes>(p: *mut Self, v: L::V) {
+        // SAFETY: forwarded contract; `bf16` is a transparent `u16`.
+        unsafe { L::store_bf16(p.cast(), v) }
+    }
+}
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+impl LaneIo for f16 {
+    #[inline(always)]
+    unsafe fn load_lanes<L: Lanes>(p: *const Self) -> L::V {
+        // SAFETY: forwarded contract; `f16` is a transparent `u16`.
+        unsafe { L::load_f16(p.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn store_lanes<L: Lanes>(p: *mut Self, v: L::V) {
+        // SAFETY: forwarded contract; `f16` is a transparent `u16`.
+        unsafe { L::store_f16(p.cast(), v) }
+    }
+}
 
 /// Per-step coefficients of the Adam family (Adam, AdamW, diffGrad).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -218,9 +274,10 @@ fn adam_element<T: Float, S: Storage<T>>(
     *p = adam_apply(c, *p, mt, vt.sqrt() + c.eps, xi);
 }
 
-/// The Adam-family fused pass on f32 state, lane-parallel: the element update above on `L::N`
-/// elements at a time (diffGrad when `prev` is non-empty), in the same operation order, so Adam
-/// gives the same bits as [`step`] (IEEE `+ − × ÷ √` per lane) and diffGrad differs by the vector
+/// The Adam-family fused pass, lane-parallel, with moments stored as `S` (f32, bf16, f16): the
+/// element update above on `L::N` elements at a time (diffGrad when `prev` is non-empty), in
+/// the same operation order, so Adam gives the same bits as [`step`] (IEEE `+ − × ÷ √` per
+/// lane, the same widening and rounding of the moments) and diffGrad differs by the vector
 /// exp's error in ξ and one rounding (a few ulp of each update). Elements after the last full
 /// vector go through [`step`]. One read and one write of every array, everything else in
 /// registers. Returns whether every updated parameter is finite (as [`step`]).
@@ -229,25 +286,26 @@ fn adam_element<T: Float, S: Storage<T>>(
 /// The CPU must support `L` (the caller is a `#[target_feature]` table entry).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
-pub(crate) unsafe fn adam_lanes<L: Lanes>(
+pub(crate) unsafe fn adam_lanes<L: Lanes, S: LaneIo>(
     c: &AdamRule<f32>,
     params: &mut [f32],
     grads: &[f32],
-    m: &mut [f32],
-    v: &mut [f32],
-    prev: &mut [f32],
+    m: &mut [S],
+    v: &mut [S],
+    prev: &mut [S],
 ) -> bool {
     // Without clipping or decay (the common step) `grad_scale·g + 0·θ` is `g` and `1·θ` is θ:
     // a loop without those three multiplies and their constants keeps more of the exp's
     // constants in registers (the loop is bound by how many iterations the CPU keeps in flight).
-    // The bits are the same as [`step`]'s, but for the sign of a zero gradient stored in `prev`.
+    // For finite params the bits are the same as [`step`]'s, but for the sign of a zero gradient
+    // stored in `prev` (a NaN/inf θ reaches the moments through `0·θ` only in the full form).
     let plain = c.grad_scale == 1.0 && c.weight_decay == 0.0 && c.decay == 1.0;
     // SAFETY: CPU support from the caller.
     unsafe {
         if plain {
-            adam_lanes_by::<L, true>(c, params, grads, m, v, prev)
+            adam_lanes_by::<L, S, true>(c, params, grads, m, v, prev)
         } else {
-            adam_lanes_by::<L, false>(c, params, grads, m, v, prev)
+            adam_lanes_by::<L, S, false>(c, params, grads, m, v, prev)
         }
     }
 }
@@ -258,13 +316,13 @@ pub(crate) unsafe fn adam_lanes<L: Lanes>(
 /// As [`adam_lanes`].
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
-unsafe fn adam_lanes_by<L: Lanes, const PLAIN: bool>(
+unsafe fn adam_lanes_by<L: Lanes, S: LaneIo, const PLAIN: bool>(
     c: &AdamRule<f32>,
     params: &mut [f32],
     grads: &[f32],
-    m: &mut [f32],
-    v: &mut [f32],
-    prev: &mut [f32],
+    m: &mut [S],
+    v: &mut [S],
+    prev: &mut [S],
 ) -> bool {
     let diffgrad = !prev.is_empty();
     let mut n = params.len().min(grads.len()).min(m.len()).min(v.len());
@@ -292,14 +350,14 @@ unsafe fn adam_lanes_by<L: Lanes, const PLAIN: bool>(
             } else {
                 L::add(L::mul(gs, L::load(gp.add(i))), L::mul(wd, theta))
             };
-            let mt = L::add(L::mul(b1, L::load(mp.add(i))), L::mul(ob1, g));
-            let vt = L::add(L::mul(b2, L::load(vp.add(i))), L::mul(ob2, L::mul(g, g)));
-            L::store(mp.add(i), mt);
-            L::store(vp.add(i), vt);
+            let mt = L::add(L::mul(b1, S::load_lanes::<L>(mp.add(i))), L::mul(ob1, g));
+            let vt = L::add(L::mul(b2, S::load_lanes::<L>(vp.add(i))), L::mul(ob2, L::mul(g, g)));
+            S::store_lanes::<L>(mp.add(i), mt);
+            S::store_lanes::<L>(vp.add(i), vt);
             let denom = L::add(L::sqrt(vt), eps);
             let upd = if diffgrad {
-                let d = L::sub(L::load(qp.add(i)), g);
-                L::store(qp.add(i), g);
+                let d = L::sub(S::load_lanes::<L>(qp.add(i)), g);
+                S::store_lanes::<L>(qp.add(i), g);
                 let neg_a = L::sub(zero, L::abs(d));
                 // ξ·m/denom with ξ = 1/(1 + e^(−a)) as one division (one rounding fewer than
                 // the element loop: within the tolerance above, and a divide less per lane).
@@ -324,36 +382,20 @@ unsafe fn adam_lanes_by<L: Lanes, const PLAIN: bool>(
 
 /// `s[from..to]`, empty when out of range.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-fn tail(s: &mut [f32], from: usize, to: usize) -> &mut [f32] {
+fn tail<E>(s: &mut [E], from: usize, to: usize) -> &mut [E] {
     s.get_mut(from..to).unwrap_or_default()
 }
 
-/// The Adam-family pass over f32 state of one SIMD level (a [`crate::Kernels`] entry): Adam
-/// when `prev` is empty, else diffGrad. Returns whether every updated parameter is finite.
-pub type AdamF32Fn = fn(&AdamRule<f32>, &mut [f32], &[f32], &mut [f32], &mut [f32], &mut [f32]) -> bool;
+/// The Adam-family pass of one SIMD level (a [`crate::Kernels`] entry) over f32 params with
+/// moments stored as `S`: Adam when `prev` is empty, else diffGrad. Returns whether every
+/// updated parameter is finite.
+pub type AdamFn<S> = fn(&AdamRule<f32>, &mut [f32], &[f32], &mut [S], &mut [S], &mut [S]) -> bool;
 
-/// The scalar level's [`AdamF32Fn`]: [`step`].
-pub fn adam_scalar(
-    c: &AdamRule<f32>,
-    params: &mut [f32],
-    grads: &[f32],
-    m: &mut [f32],
-    v: &mut [f32],
-    prev: &mut [f32],
-) -> bool {
-    let rule = if prev.is_empty() { Rule::Adam(*c) } else { Rule::DiffGrad(*c) };
-    step(&rule, params, grads, m, v, prev)
-}
+/// [`AdamFn`] with f32 moments.
+pub type AdamF32Fn = AdamFn<f32>;
 
-/// Elements per block of [`adam_any`] (three f32 stack buffers of this length).
-const BLOCK: usize = 128;
-
-/// An Adam-family pass for any moment storage through an f32 pass `adam`: f32 state directly;
-/// 16-bit state in blocks of [`BLOCK`] elements widened to f32 stack buffers and rounded back
-/// (the same bits as [`step`] with that storage when `adam` gives [`step`]'s bits).
-/// Returns whether every updated parameter is finite. O(n) time, 3·[`BLOCK`] f32 of stack.
-fn adam_any<S: Storage<f32>>(
-    adam: AdamF32Fn,
+/// The scalar level's [`AdamFn`]: [`step`].
+pub fn adam_scalar<S: Storage<f32>>(
     c: &AdamRule<f32>,
     params: &mut [f32],
     grads: &[f32],
@@ -361,32 +403,8 @@ fn adam_any<S: Storage<f32>>(
     v: &mut [S],
     prev: &mut [S],
 ) -> bool {
-    if let (Some(mf), Some(vf), Some(qf)) = (S::as_f32(m), S::as_f32(v), S::as_f32(prev)) {
-        return adam(c, params, grads, mf, vf, qf);
-    }
-    let mut finite = true;
-    let diffgrad = !prev.is_empty();
-    let (mut mb, mut vb, mut qb) = ([0.0f32; BLOCK], [0.0f32; BLOCK], [0.0f32; BLOCK]);
-    let mut qs = prev.chunks_mut(BLOCK);
-    let blocks =
-        params.chunks_mut(BLOCK).zip(grads.chunks(BLOCK)).zip(m.chunks_mut(BLOCK)).zip(v.chunks_mut(BLOCK));
-    for (((pb, gb), ms), vs) in blocks {
-        let q = if diffgrad { qs.next() } else { None };
-        let qlen = q.as_ref().map_or(0, |q| q.len());
-        let (mf, vf, qf) = (&mut mb[..ms.len()], &mut vb[..vs.len()], &mut qb[..qlen]);
-        S::widen(ms, mf);
-        S::widen(vs, vf);
-        if let Some(q) = q.as_deref() {
-            S::widen(q, qf);
-        }
-        finite &= adam(c, pb, gb, mf, vf, qf);
-        S::narrow(mf, ms);
-        S::narrow(vf, vs);
-        if let Some(q) = q {
-            S::narrow(qf, q);
-        }
-    }
-    finite
+    let rule = if prev.is_empty() { Rule::Adam(*c) } else { Rule::DiffGrad(*c) };
+    step(&rule, params, grads, m, v, prev)
 }
 
 /// `acc + 0·x`: 0·x is ±0 for finite x and NaN for ±inf/NaN, so a sum started at 0 stays 0
@@ -447,7 +465,8 @@ pub fn step<T: Float, S: Storage<T>>(
 }
 
 /// f32 fused step on the active SIMD level: Adam and diffGrad through the level's
-/// [`crate::Kernels::adam_f32`] (`adam_lanes` on SIMD levels; [`step`] on the scalar level,
+/// [`Storage::adam_kernel`] (`Kernels::adam_f32`/`adam_bf16`/`adam_f16`: `adam_lanes` on SIMD
+/// levels, with 16-bit moments widened and rounded in registers; [`step`] on the scalar level,
 /// Cortex-M and forced scalar), SGD through [`step`]. Adam gives the same bits on every level;
 /// diffGrad's ξ differs from the scalar path by the vector exp's error (a few ulp). Returns
 /// whether every updated parameter is finite.
@@ -461,11 +480,10 @@ pub fn step_f32<S: Storage<f32>>(
     v: &mut [S],
     prev: &mut [S],
 ) -> bool {
-    let adam = crate::Kernels::active().adam_f32;
-    match rule {
-        Rule::Adam(c) => adam_any(adam, c, params, grads, m, v, &mut []),
-        Rule::DiffGrad(c) => adam_any(adam, c, params, grads, m, v, prev),
-        Rule::Sgd(_) => step(rule, params, grads, m, v, prev),
+    match (rule, S::adam_kernel(crate::Kernels::active())) {
+        (Rule::Adam(c), Some(adam)) => adam(c, params, grads, m, v, &mut []),
+        (Rule::DiffGrad(c), Some(adam)) => adam(c, params, grads, m, v, prev),
+        _ => step(rule, params, grads, m, v, prev),
     }
 }
 

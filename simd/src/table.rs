@@ -84,7 +84,11 @@ macro_rules! simd_table {
                 fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) = lowp::bf16_to_f32_lanes::<L>(src, dst);
                 fn f32_to_bf16(src: &[f32], dst: &mut [bf16]) = lowp::f32_to_bf16_loop(src, dst);
                 fn adam_f32(c: &crate::optim::AdamRule<f32>, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], q: &mut [f32]) -> bool =
-                    crate::optim::adam_lanes::<L>(c, p, g, m, v, q);
+                    crate::optim::adam_lanes::<L, f32>(c, p, g, m, v, q);
+                fn adam_bf16(c: &crate::optim::AdamRule<f32>, p: &mut [f32], g: &[f32], m: &mut [bf16], v: &mut [bf16], q: &mut [bf16]) -> bool =
+                    crate::optim::adam_lanes::<L, bf16>(c, p, g, m, v, q);
+                fn adam_f16(c: &crate::optim::AdamRule<f32>, p: &mut [f32], g: &[f32], m: &mut [f16], v: &mut [f16], q: &mut [f16]) -> bool =
+                    crate::optim::adam_lanes::<L, f16>(c, p, g, m, v, q);
             }
 
             pub(crate) static TABLE: Kernels = Kernels {
@@ -92,7 +96,7 @@ macro_rules! simd_table {
                 dot, axpy, scale, add, sub, mul, sum, max, norm2, gemv, gemv_t, gemm, ger,
                 exp_slice, sqrt_slice, log_sum_exp, softmax,
                 dot_f16, gemv_f16, gemv_bf16, gemv_t_bf16, f16_to_f32, f32_to_f16, bf16_to_f32, f32_to_bf16,
-                adam_f32,
+                adam_f32, adam_bf16, adam_f16,
             };
         }
         pub(crate) use tbl::TABLE as $table;

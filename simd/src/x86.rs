@@ -255,6 +255,28 @@ impl Lanes for Avx2 {
             _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(_mm_loadu_si128(p.cast()))))
         }
     }
+    #[inline(always)]
+    unsafe fn store_bf16(p: *mut u16, v: __m256) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
+        unsafe {
+            let b = _mm256_castps_si256(v);
+            let lsb = _mm256_and_si256(_mm256_srli_epi32::<16>(b), _mm256_set1_epi32(1));
+            let rounded = _mm256_srli_epi32::<16>(_mm256_add_epi32(
+                _mm256_add_epi32(b, _mm256_set1_epi32(0x7fff)),
+                lsb,
+            ));
+            let nan = _mm256_cmpgt_epi32(
+                _mm256_and_si256(b, _mm256_set1_epi32(0x7fff_ffff)),
+                _mm256_set1_epi32(0x7f80_0000),
+            );
+            let quiet = _mm256_or_si256(_mm256_srli_epi32::<16>(b), _mm256_set1_epi32(0x40));
+            let r = _mm256_blendv_epi8(rounded, quiet, nan);
+            // Every lane is < 2^16, so the saturating pack is exact; it packs within each
+            // 128-bit half, and the permute puts the two halves' four values side by side.
+            let packed = _mm256_permute4x64_epi64::<0b1000>(_mm256_packus_epi32(r, r));
+            _mm_storeu_si128(p.cast(), _mm256_castsi256_si128(packed));
+        }
+    }
 }
 
 /// AVX-512F (with AVX2, FMA and F16C, which every AVX-512F CPU has).

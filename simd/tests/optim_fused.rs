@@ -169,3 +169,51 @@ fn every_level_reports_an_overflowing_parameter() {
         }
     }
 }
+
+/// Each level's bf16/f16 moment rounding against the element loop's (`half`'s
+/// `from_f32`): moments that land on rounding ties (β1 = 1, so m stays what it holds: values
+/// halfway between two bf16 numbers, both parities), a signalling-NaN payload that plain rounding
+/// would turn into infinity, and subnormals; the same bits on every level.
+#[test]
+fn every_level_rounds_sixteen_bit_moments_like_half() {
+    fn check<S: Storage<f32> + Copy + core::fmt::Debug>(name: &str) {
+        let specials = [
+            f32::from_bits(0x3f80_8000), // tie, even below: rounds down
+            f32::from_bits(0x3f81_8000), // tie, odd below: rounds up
+            f32::from_bits(0x3f80_8001),
+            f32::from_bits(0x7f80_0001), // NaN with a low payload
+            f32::from_bits(0xff80_4000),
+            1e-40,
+            -3.0e38,
+            65504.0,
+            70000.0,
+        ];
+        let n = 3 * specials.len() + 1;
+        let c = AdamRule { beta1: 1.0, one_minus_beta1: 0.0, ..rules()[1] };
+        for level in available_levels() {
+            let k = Kernels::for_level(level).unwrap();
+            let Some(pass) = S::adam_kernel(k) else { panic!("{name}: no kernel") };
+            let m0: Vec<f32> = (0..n).map(|i| specials[i % specials.len()]).collect();
+            // Stored once by the element loop's own rounding; the step then re-rounds m_t = m.
+            let mut ma: Vec<S> = m0.iter().map(|&x| S::store(x)).collect();
+            let mut mb = ma.clone();
+            let (mut va, mut vb) = (vec![S::store(0.0); n], vec![S::store(0.0); n]);
+            let (mut pa, mut pb) = (vec![0.5f32; n], vec![0.5f32; n]);
+            let g = vec![0.25f32; n];
+            let _ = step(&Rule::Adam(c), &mut pa, &g, &mut ma, &mut va, &mut []);
+            let _ = pass(&c, &mut pb, &g, &mut mb, &mut vb, &mut []);
+            assert_eq!(bits(&ma), bits(&mb), "{name} on {}", level.name());
+            // And the direct rounding of f32 values (m = 0, β1 = 0: m_t = g).
+            let c0 = AdamRule { beta1: 0.0, one_minus_beta1: 1.0, ..c };
+            let (mut ma, mut mb) = (vec![S::store(0.0); n], vec![S::store(0.0); n]);
+            // Finite params (the first part left NaNs): the plain lane loop skips `0·θ`.
+            let (mut pa, mut pb) = (vec![0.5f32; n], vec![0.5f32; n]);
+            let _ = step(&Rule::Adam(c0), &mut pa, &m0, &mut ma, &mut va, &mut []);
+            let _ = pass(&c0, &mut pb, &m0, &mut mb, &mut vb, &mut []);
+            let raw = |x: &[S]| x.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>();
+            assert_eq!(raw(&ma), raw(&mb), "{name} rounding of f32 on {}", level.name());
+        }
+    }
+    check::<bf16>("bf16");
+    check::<f16>("f16");
+}
