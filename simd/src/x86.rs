@@ -265,10 +265,7 @@ impl Lanes for Avx2 {
                 _mm256_add_epi32(b, _mm256_set1_epi32(0x7fff)),
                 lsb,
             ));
-            let nan = _mm256_cmpgt_epi32(
-                _mm256_and_si256(b, _mm256_set1_epi32(0x7fff_ffff)),
-                _mm256_set1_epi32(0x7f80_0000),
-            );
+            let nan = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_UNORD_Q>(v, v));
             let quiet = _mm256_or_si256(_mm256_srli_epi32::<16>(b), _mm256_set1_epi32(0x40));
             let r = _mm256_blendv_epi8(rounded, quiet, nan);
             // Every lane is < 2^16, so the saturating pack is exact; it packs within each
