@@ -66,18 +66,27 @@ pub(crate) trait Lanes {
     }
 }
 
+/// Range reduction of the vector exps: `t = x·log2e + ROUND_MAGIC` (the low bits of `t` hold
+/// `n = round(x·log2e)`) and `r = x − n·ln2` in two parts, `|r| ≤ ln2/2`.
+#[inline(always)]
+unsafe fn exp_reduce<L: Lanes>(x: L::V) -> (L::V, L::V) {
+    // SAFETY: (whole body) the caller guarantees the CPU supports `L`.
+    unsafe {
+        let magic = L::splat(ROUND_MAGIC);
+        let t = L::fmadd(x, L::splat(LOG2E), magic);
+        let nf = L::sub(t, magic);
+        let r = L::fmadd(nf, L::splat(-LN2_HI), x);
+        (t, L::fmadd(nf, L::splat(-LN2_LO), r))
+    }
+}
+
 /// The vector form of `crate::exp::exp_f32`: same reduction and polynomial (FMA where
 /// available), clamping instead of a slow path.
 #[inline(always)]
 pub(crate) unsafe fn exp_v<L: Lanes>(x: L::V) -> L::V {
     // SAFETY: (whole body) the caller guarantees the CPU supports `L`.
     unsafe {
-        let x = L::clamp(x, L::splat(EXP_LO), L::splat(EXP_HI));
-        let magic = L::splat(ROUND_MAGIC);
-        let t = L::fmadd(x, L::splat(LOG2E), magic);
-        let nf = L::sub(t, magic);
-        let r = L::fmadd(nf, L::splat(-LN2_HI), x);
-        let r = L::fmadd(nf, L::splat(-LN2_LO), r);
+        let (t, r) = exp_reduce::<L>(L::clamp(x, L::splat(EXP_LO), L::splat(EXP_HI)));
         let [c1, c2, c3, c4, c5] = EXP_C;
         let mut p = L::fmadd(L::splat(c5), r, L::splat(c4));
         p = L::fmadd(p, r, L::splat(c3));
@@ -98,12 +107,7 @@ pub(crate) unsafe fn exp_v<L: Lanes>(x: L::V) -> L::V {
 pub(crate) unsafe fn exp_normal_v<L: Lanes>(x: L::V) -> L::V {
     // SAFETY: (whole body) the caller guarantees the CPU supports `L`.
     unsafe {
-        let x = L::clamp(x, L::splat(EXP_NORMAL_LO), L::splat(EXP_NORMAL_HI));
-        let magic = L::splat(ROUND_MAGIC);
-        let t = L::fmadd(x, L::splat(LOG2E), magic);
-        let nf = L::sub(t, magic);
-        let r = L::fmadd(nf, L::splat(-LN2_HI), x);
-        let r = L::fmadd(nf, L::splat(-LN2_LO), r);
+        let (t, r) = exp_reduce::<L>(L::clamp(x, L::splat(EXP_NORMAL_LO), L::splat(EXP_NORMAL_HI)));
         let [c1, c2, c3, c4, c5] = EXP_C;
         // 1 + c1·r + r²·((c2 + c3·r) + r²·(c4 + c5·r))
         let r2 = L::mul(r, r);

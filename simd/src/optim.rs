@@ -131,33 +131,27 @@ impl LaneIo for f32 {
     }
 }
 
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-impl LaneIo for bf16 {
-    #[inline(always)]
-    unsafe fn load_lanes<L: Lanes>(p: *const Self) -> L::V {
-        // SAFETY: forwarded contract; `bf16` is a transparent `u16`.
-        unsafe { L::load_bf16(p.cast()) }
-    }
-    #[inline(always)]
-    unsafe fn store_lanes<L: Lanes>(p: *mut Self, v: L::V) {
-        // SAFETY: forwarded contract; `bf16` is a transparent `u16`.
-        unsafe { L::store_bf16(p.cast(), v) }
-    }
+/// [`LaneIo`] for a 16-bit float through the ISA's own load/store of its bit patterns.
+macro_rules! half_lane_io {
+    ($ty:ty, $load:ident, $store:ident) => {
+        #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+        impl LaneIo for $ty {
+            #[inline(always)]
+            unsafe fn load_lanes<L: Lanes>(p: *const Self) -> L::V {
+                // SAFETY: forwarded contract; the type is a transparent `u16`.
+                unsafe { L::$load(p.cast()) }
+            }
+            #[inline(always)]
+            unsafe fn store_lanes<L: Lanes>(p: *mut Self, v: L::V) {
+                // SAFETY: forwarded contract; the type is a transparent `u16`.
+                unsafe { L::$store(p.cast(), v) }
+            }
+        }
+    };
 }
 
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-impl LaneIo for f16 {
-    #[inline(always)]
-    unsafe fn load_lanes<L: Lanes>(p: *const Self) -> L::V {
-        // SAFETY: forwarded contract; `f16` is a transparent `u16`.
-        unsafe { L::load_f16(p.cast()) }
-    }
-    #[inline(always)]
-    unsafe fn store_lanes<L: Lanes>(p: *mut Self, v: L::V) {
-        // SAFETY: forwarded contract; `f16` is a transparent `u16`.
-        unsafe { L::store_f16(p.cast(), v) }
-    }
-}
+half_lane_io!(bf16, load_bf16, store_bf16);
+half_lane_io!(f16, load_f16, store_f16);
 
 /// Per-step coefficients of the Adam family (Adam, AdamW, diffGrad).
 #[derive(Clone, Copy, Debug, PartialEq)]
