@@ -373,6 +373,90 @@ pub(crate) unsafe fn exp_shifted<L: Lanes>(x: &mut [f32], shift: f32) -> f32 {
     }
 }
 
+/// `e_j = exp(a·x_j + (v_j + b))` over the common prefix of `x`, `v` (and `acc`), handed to
+/// `sink` `N` lanes at a time: the loop of [`exp_affine_sum`] and [`exp_affine_acc`]. The
+/// exponent is one `fmadd` (fused where the ISA has FMA); tails are padded with `v = -inf`,
+/// which exponentiates to 0. Caller: CPU supports `L`; `sink(j, e)` with `j + N ≤ n` for full
+/// vectors, `j == full` (lanes past `n` are 0) for the tail.
+#[inline(always)]
+unsafe fn exp_affine_by<L: Lanes>(
+    a: f32,
+    x: &[f32],
+    v: &[f32],
+    b: f32,
+    n: usize,
+    mut sink: impl FnMut(usize, L::V),
+) {
+    let (x, v) = (&x[..n], &v[..n]);
+    let full = n - n % L::N;
+    // SAFETY: (whole body) offsets `j < full` with `j + N ≤ full ≤ n`; the tail goes through
+    // MAX_LANES ≥ N padded buffers; the caller guarantees the CPU supports `L`.
+    unsafe {
+        let (av, bv) = (L::splat(a), L::splat(b));
+        let mut j = 0;
+        while j < full {
+            let arg = L::fmadd(av, L::load(x.as_ptr().add(j)), L::add(L::load(v.as_ptr().add(j)), bv));
+            sink(j, exp_v::<L>(arg));
+            j += L::N;
+        }
+        if full < n {
+            let (mut xb, mut vb) = ([0.0; MAX_LANES], [f32::NEG_INFINITY; MAX_LANES]);
+            xb[..n - full].copy_from_slice(&x[full..]);
+            vb[..n - full].copy_from_slice(&v[full..]);
+            let arg = L::fmadd(av, L::load(xb.as_ptr()), L::add(L::load(vb.as_ptr()), bv));
+            sink(full, exp_v::<L>(arg));
+        }
+    }
+}
+
+/// `Σ_j exp(a·x_j + (v_j + b))` (lane-parallel partial sums).
+#[inline(always)]
+pub(crate) unsafe fn exp_affine_sum<L: Lanes>(a: f32, x: &[f32], v: &[f32], b: f32) -> f32 {
+    let n = x.len().min(v.len());
+    // SAFETY: (whole body) CPU support from the caller; `exp_affine_by`'s contract.
+    unsafe {
+        let mut acc = L::splat(0.0);
+        exp_affine_by::<L>(
+            a,
+            x,
+            v,
+            b,
+            n,
+            #[inline(always)]
+            |_, e| acc = L::add(acc, e),
+        );
+        L::hsum(acc)
+    }
+}
+
+/// `acc_j += exp(a·x_j + (v_j + b))`.
+#[inline(always)]
+pub(crate) unsafe fn exp_affine_acc<L: Lanes>(a: f32, x: &[f32], v: &[f32], b: f32, acc: &mut [f32]) {
+    let n = x.len().min(v.len()).min(acc.len());
+    let acc = &mut acc[..n];
+    // SAFETY: (whole body) full vectors: `j + N ≤ n` (the `exp_affine_by` contract); the tail
+    // through a MAX_LANES buffer of which only `n - j` lanes are copied back; CPU support from
+    // the caller.
+    unsafe {
+        exp_affine_by::<L>(
+            a,
+            x,
+            v,
+            b,
+            n,
+            #[inline(always)]
+            |j, e| {
+                if j + L::N <= n {
+                    let p = acc.as_mut_ptr().add(j);
+                    L::store(p, L::add(L::load(p), e));
+                } else {
+                    with_padded::<L>(&mut acc[j..], 0.0, |t| L::add(t, e));
+                }
+            },
+        );
+    }
+}
+
 /// In place `x = √x` (correctly rounded: the same bits as the scalar path).
 #[inline(always)]
 pub(crate) unsafe fn sqrt_slice<L: Lanes>(x: &mut [f32]) {

@@ -322,6 +322,25 @@ pub fn exp_shifted<T: Float>(x: &mut [T], shift: T) -> T {
     s
 }
 
+/// `Σ_j exp(a·x_j + (v_j + b))` over the common prefix, accumulated in order (the exponent
+/// rounded twice: no fused multiply-add on the scalar path).
+#[inline]
+pub fn exp_affine_sum<T: Float>(a: T, x: &[T], v: &[T], b: T) -> T {
+    let mut s = T::ZERO;
+    for (&xj, &vj) in x.iter().zip(v) {
+        s += (a * xj + (vj + b)).exp();
+    }
+    s
+}
+
+/// `acc_j += exp(a·x_j + (v_j + b))` over the common prefix.
+#[inline]
+pub fn exp_affine_acc<T: Float>(a: T, x: &[T], v: &[T], b: T, acc: &mut [T]) {
+    for ((o, &xj), &vj) in acc.iter_mut().zip(x).zip(v) {
+        *o += (a * xj + (vj + b)).exp();
+    }
+}
+
 /// The scalar path's primitives for the composed kernels.
 pub(crate) struct ScalarPrims;
 

@@ -63,6 +63,9 @@ macro_rules! simd_table {
                 fn exp_slice(x: &mut [f32]) = lanes::exp_slice::<L>(x);
                 fn sqrt_slice(x: &mut [f32]) = lanes::sqrt_slice::<L>(x);
                 fn log_sum_exp(x: &[f32]) -> f32 = compose::log_sum_exp::<f32, P>(x);
+                fn exp_affine_sum(a: f32, x: &[f32], v: &[f32], b: f32) -> f32 = lanes::exp_affine_sum::<L>(a, x, v, b);
+                fn exp_affine_acc(a: f32, x: &[f32], v: &[f32], b: f32, acc: &mut [f32]) =
+                    lanes::exp_affine_acc::<L>(a, x, v, b, acc);
                 fn softmax(x: &mut [f32]) = compose::softmax::<f32, P>(x);
                 fn dot_f16(a: &[f16], b: &[f32]) -> f32 = lowp::dot_f16_lanes::<L>(a, b);
                 fn gemv_f16(m: usize, n: usize, alpha: f32, a: &[f16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
@@ -91,6 +94,7 @@ macro_rules! simd_table {
                 level: $level,
                 dot, axpy, scale, add, sub, mul, sum, max, norm2, gemv, gemv_t, gemm, ger,
                 exp_slice, sqrt_slice, log_sum_exp, softmax,
+                exp_affine_sum, exp_affine_acc,
                 dot_f16, gemv_f16, gemv_bf16, gemv_t_bf16, f16_to_f32, f32_to_f16, bf16_to_f32, f32_to_bf16,
                 adam_f32,
             };
