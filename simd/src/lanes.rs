@@ -50,6 +50,9 @@ pub(crate) trait Lanes {
     unsafe fn store_f16(p: *mut u16, v: Self::V);
     /// Loads `N` bfloat16 values (bit patterns) widened to f32 (a 16-bit shift).
     unsafe fn load_bf16(p: *const u16) -> Self::V;
+    /// Sums of adjacent pairs of the `2N` values `a` then `b`, in order:
+    /// `[a0+a1, a2+a3, …, b0+b1, b2+b3, …]` (each one rounded addition, even + odd).
+    unsafe fn pair_sums(a: Self::V, b: Self::V) -> Self::V;
 }
 
 /// The vector form of `crate::exp::exp_f32`: same reduction and polynomial (FMA where
@@ -455,6 +458,34 @@ pub(crate) unsafe fn exp_affine_acc<L: Lanes>(a: f32, x: &[f32], v: &[f32], b: f
             },
         );
     }
+}
+
+/// `out_j = ((p0 − y_2j)² + (p1 − y_2j+1)²) / div` for the 2-D points `y` (interleaved pairs),
+/// over `min(y.len() / 2, out.len())` points: no fused multiply-add and a correctly rounded
+/// division, so every path gives the scalar path's bits. Caller: CPU supports `L`.
+#[inline(always)]
+pub(crate) unsafe fn sq_dist_row_2d<L: Lanes>(p: [f32; 2], y: &[f32], div: f32, out: &mut [f32]) {
+    let n = (y.len() / 2).min(out.len());
+    let full = n - n % L::N;
+    let mut pat = [0.0f32; MAX_LANES];
+    for (k, v) in pat.iter_mut().enumerate() {
+        *v = p[k % 2];
+    }
+    // SAFETY: (whole body) point `j < full` reads `y[2j .. 2j + 2N]` with `2j + 2N ≤ 2·full ≤
+    // y.len()` and writes `out[j .. j + N]` with `j + N ≤ full ≤ out.len()`; `pat` has
+    // MAX_LANES ≥ N elements; the caller guarantees the CPU supports `L`.
+    unsafe {
+        let (pv, dv) = (L::load(pat.as_ptr()), L::splat(div));
+        let mut j = 0;
+        while j < full {
+            let a = L::sub(pv, L::load(y.as_ptr().add(2 * j)));
+            let b = L::sub(pv, L::load(y.as_ptr().add(2 * j + L::N)));
+            let s = L::pair_sums(L::mul(a, a), L::mul(b, b));
+            L::store(out.as_mut_ptr().add(j), L::div(s, dv));
+            j += L::N;
+        }
+    }
+    crate::scalar::sq_dist_row_2d(p, &y[2 * full..2 * n], div, &mut out[full..n]);
 }
 
 /// In place `x = √x` (correctly rounded: the same bits as the scalar path).

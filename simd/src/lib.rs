@@ -371,6 +371,21 @@ pub fn exp_affine_acc(a: f32, x: &[f32], v: &[f32], b: f32, acc: &mut [f32]) {
     (Kernels::active().exp_affine_acc)(a, x, v, b, acc)
 }
 
+/// `out[j] = ((p[0] − y[2j])² + (p[1] − y[2j+1])²) / div`: one row of a squared-Euclidean
+/// cost between the 2-D point `p` and the points `y` (interleaved pairs), over
+/// `min(y.len() / 2, out.len())` points. Squares and sum rounded separately (no fused
+/// multiply-add) and a correctly rounded division: every path gives the same bits.
+///
+/// ```
+/// let mut out = [0.0f32; 2];
+/// ferrokern_simd::sq_dist_row_2d([1.0, 2.0], &[1.0, 2.0, 4.0, 6.0], 5.0, &mut out);
+/// assert_eq!(out, [0.0, 5.0]);
+/// ```
+#[inline]
+pub fn sq_dist_row_2d(p: [f32; 2], y: &[f32], div: f32, out: &mut [f32]) {
+    (Kernels::active().sq_dist_row_2d)(p, y, div, out)
+}
+
 /// In place stable softmax: `x[i] = e^(x[i]-max) / Σ e^(x[j]-max)`. NaN anywhere, a `+inf`,
 /// or all elements `-inf` give all-NaN output. Paths differ per element by
 /// `≤ 2(n+8)·u·x[i]`.

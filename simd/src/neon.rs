@@ -133,6 +133,11 @@ impl Lanes for Neon {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { vreinterpretq_f32_u32(vshlq_n_u32::<16>(vmovl_u16(vld1_u16(p)))) }
     }
+    #[inline(always)]
+    unsafe fn pair_sums(a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { vaddq_f32(vuzp1q_f32(a, b), vuzp2q_f32(a, b)) }
+    }
 }
 
 /// NEON FMAX (NaN-propagating).

@@ -341,6 +341,19 @@ pub fn exp_affine_acc<T: Float>(a: T, x: &[T], v: &[T], b: T, acc: &mut [T]) {
     }
 }
 
+/// `out_j = ((p0 − y_2j)² + (p1 − y_2j+1)²) / div` over `min(y.len() / 2, out.len())` 2-D
+/// points `y` (interleaved pairs), each square and sum rounded separately (no fused
+/// multiply-add).
+#[inline]
+pub fn sq_dist_row_2d<T: Float>(p: [T; 2], y: &[T], div: T, out: &mut [T]) {
+    for (o, q) in out.iter_mut().zip(y.chunks_exact(2)) {
+        if let [q0, q1] = *q {
+            let (t0, t1) = (p[0] - q0, p[1] - q1);
+            *o = (t0 * t0 + t1 * t1) / div;
+        }
+    }
+}
+
 /// The scalar path's primitives for the composed kernels.
 pub(crate) struct ScalarPrims;
 

@@ -66,6 +66,8 @@ macro_rules! simd_table {
                 fn exp_affine_sum(a: f32, x: &[f32], v: &[f32], b: f32) -> f32 = lanes::exp_affine_sum::<L>(a, x, v, b);
                 fn exp_affine_acc(a: f32, x: &[f32], v: &[f32], b: f32, acc: &mut [f32]) =
                     lanes::exp_affine_acc::<L>(a, x, v, b, acc);
+                fn sq_dist_row_2d(p: [f32; 2], y: &[f32], div: f32, out: &mut [f32]) =
+                    lanes::sq_dist_row_2d::<L>(p, y, div, out);
                 fn softmax(x: &mut [f32]) = compose::softmax::<f32, P>(x);
                 fn dot_f16(a: &[f16], b: &[f32]) -> f32 = lowp::dot_f16_lanes::<L>(a, b);
                 fn gemv_f16(m: usize, n: usize, alpha: f32, a: &[f16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
@@ -94,7 +96,7 @@ macro_rules! simd_table {
                 level: $level,
                 dot, axpy, scale, add, sub, mul, sum, max, norm2, gemv, gemv_t, gemm, ger,
                 exp_slice, sqrt_slice, log_sum_exp, softmax,
-                exp_affine_sum, exp_affine_acc,
+                exp_affine_sum, exp_affine_acc, sq_dist_row_2d,
                 dot_f16, gemv_f16, gemv_bf16, gemv_t_bf16, f16_to_f32, f32_to_f16, bf16_to_f32, f32_to_bf16,
                 adam_f32,
             };

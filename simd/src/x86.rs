@@ -135,6 +135,12 @@ impl Lanes for Sse2 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), _mm_loadl_epi64(p.cast()))) }
     }
+    #[inline(always)]
+    unsafe fn pair_sums(a: __m128, b: __m128) -> __m128 {
+        // even lanes of (a, b) plus odd lanes of (a, b).
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { _mm_add_ps(_mm_shuffle_ps::<0x88>(a, b), _mm_shuffle_ps::<0xDD>(a, b)) }
+    }
 }
 
 /// AVX2 with FMA and F16C.
@@ -237,6 +243,15 @@ impl Lanes for Avx2 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(_mm_loadu_si128(p.cast()))))
+        }
+    }
+    #[inline(always)]
+    unsafe fn pair_sums(a: __m256, b: __m256) -> __m256 {
+        // Per 128-bit half: [a-pairs, b-pairs]; then the 64-bit blocks reordered to a0 a1 b0 b1.
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe {
+            let s = _mm256_add_ps(_mm256_shuffle_ps::<0x88>(a, b), _mm256_shuffle_ps::<0xDD>(a, b));
+            _mm256_castpd_ps(_mm256_permute4x64_pd::<0xD8>(_mm256_castps_pd(s)))
         }
     }
 }
@@ -351,6 +366,15 @@ impl Lanes for Avx512 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             _mm512_castsi512_ps(_mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(_mm256_loadu_si256(p.cast()))))
+        }
+    }
+    #[inline(always)]
+    unsafe fn pair_sums(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe {
+            let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+            _mm512_add_ps(_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b))
         }
     }
 }

@@ -436,3 +436,35 @@ fn exp_affine_matches_f64_reference() {
         assert!((k.exp_affine_sum)(1.0, &[100.0], &[0.0], 0.0).is_infinite(), "{l:?} overflow");
     }
 }
+
+/// `sq_dist_row_2d`: every path gives the scalar path's bits (no FMA, correctly rounded
+/// division), and the scalar path is the plain formula evaluated in f32; odd lengths and an
+/// `out` shorter than the points included.
+#[test]
+fn sq_dist_row_2d_same_bits_on_every_path() {
+    let mut rng = Rng::new(23);
+    for n in lengths() {
+        let y = rng.vec(2 * n + 1); // one stray coordinate: not a point
+        let p = [rng.f32(), rng.f32()];
+        let div = 1.7f32;
+        let want: Vec<f32> = y
+            .chunks_exact(2)
+            .map(|q| {
+                let (t0, t1) = (p[0] - q[0], p[1] - q[1]);
+                (t0 * t0 + t1 * t1) / div
+            })
+            .collect();
+        for l in available_levels() {
+            let k = Kernels::for_level(l).unwrap();
+            let mut out = vec![f32::NAN; n + 1];
+            (k.sq_dist_row_2d)(p, &y, div, &mut out);
+            assert_eq!(&out[..n], &want[..], "{l:?} n={n}");
+            assert!(out[n].is_nan(), "{l:?} n={n}: wrote past the points");
+            if n > 2 {
+                let mut short = vec![0.0f32; n - 2];
+                (k.sq_dist_row_2d)(p, &y, div, &mut short);
+                assert_eq!(&short[..], &want[..n - 2], "{l:?} short out n={n}");
+            }
+        }
+    }
+}
