@@ -50,9 +50,12 @@ pub(crate) trait Lanes {
     unsafe fn store_f16(p: *mut u16, v: Self::V);
     /// Loads `N` bfloat16 values (bit patterns) widened to f32 (a 16-bit shift).
     unsafe fn load_bf16(p: *const u16) -> Self::V;
-    /// Sums of adjacent pairs of the `2N` values `a` then `b`, in order:
-    /// `[a0+a1, a2+a3, …, b0+b1, b2+b3, …]` (each one rounded addition, even + odd).
-    unsafe fn pair_sums(a: Self::V, b: Self::V) -> Self::V;
+    /// Loads `2N` f32 and splits them by index parity: `([p0, p2, …], [p1, p3, …])`.
+    unsafe fn load_deinterleaved(p: *const f32) -> (Self::V, Self::V);
+    /// Loads `2N` bfloat16 values (bit patterns) widened to f32 and split by index parity like
+    /// [`Lanes::load_deinterleaved`]: each 32-bit word holds an even element in its low half
+    /// (shifted up 16 bits) and an odd one in its high half (masked), so no shuffle is needed.
+    unsafe fn load_bf16_split(p: *const u16) -> (Self::V, Self::V);
 }
 
 /// The vector form of `crate::exp::exp_f32`: same reduction and polynomial (FMA where
@@ -467,21 +470,16 @@ pub(crate) unsafe fn exp_affine_acc<L: Lanes>(a: f32, x: &[f32], v: &[f32], b: f
 pub(crate) unsafe fn sq_dist_row_2d<L: Lanes>(p: [f32; 2], y: &[f32], div: f32, out: &mut [f32]) {
     let n = (y.len() / 2).min(out.len());
     let full = n - n % L::N;
-    let mut pat = [0.0f32; MAX_LANES];
-    for (k, v) in pat.iter_mut().enumerate() {
-        *v = p[k % 2];
-    }
     // SAFETY: (whole body) point `j < full` reads `y[2j .. 2j + 2N]` with `2j + 2N ≤ 2·full ≤
-    // y.len()` and writes `out[j .. j + N]` with `j + N ≤ full ≤ out.len()`; `pat` has
-    // MAX_LANES ≥ N elements; the caller guarantees the CPU supports `L`.
+    // y.len()` and writes `out[j .. j + N]` with `j + N ≤ full ≤ out.len()`; the caller
+    // guarantees the CPU supports `L`.
     unsafe {
-        let (pv, dv) = (L::load(pat.as_ptr()), L::splat(div));
+        let (p0, p1, dv) = (L::splat(p[0]), L::splat(p[1]), L::splat(div));
         let mut j = 0;
         while j < full {
-            let a = L::sub(pv, L::load(y.as_ptr().add(2 * j)));
-            let b = L::sub(pv, L::load(y.as_ptr().add(2 * j + L::N)));
-            let s = L::pair_sums(L::mul(a, a), L::mul(b, b));
-            L::store(out.as_mut_ptr().add(j), L::div(s, dv));
+            let (q0, q1) = L::load_deinterleaved(y.as_ptr().add(2 * j));
+            let (t0, t1) = (L::sub(p0, q0), L::sub(p1, q1));
+            L::store(out.as_mut_ptr().add(j), L::div(L::add(L::mul(t0, t0), L::mul(t1, t1)), dv));
             j += L::N;
         }
     }

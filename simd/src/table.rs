@@ -75,15 +75,9 @@ macro_rules! simd_table {
                         |r| lowp::dot4_f16_lanes::<L>(r, x),
                         |r| lowp::dot_f16_lanes::<L>(r, x));
                 fn gemv_bf16(m: usize, n: usize, alpha: f32, a: &[bf16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
-                    compose::gemv_by(m, n, alpha, a, lda, beta, y,
-                        |r| lowp::dot4_bf16_lanes::<L>(r, x),
-                        |r| lowp::dot_bf16_lanes::<L>(r, x));
+                    lowp::gemv_bf16_split::<L>(m, n, alpha, a, lda, x, beta, y);
                 fn gemv_t_bf16(m: usize, n: usize, alpha: f32, a: &[bf16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
-                    compose::gemv_t_by(m, n, alpha, a, lda, x, beta, y,
-                        #[inline(always)]
-                        |al, r, y| lowp::axpy_rows_bf16_lanes::<L, 4>(al, r, y),
-                        #[inline(always)]
-                        |al, r, y| lowp::axpy_rows_bf16_lanes::<L, 1>([al], [r], y));
+                    lowp::gemv_t_bf16_split::<L>(m, n, alpha, a, lda, x, beta, y);
                 fn f16_to_f32(src: &[f16], dst: &mut [f32]) = lowp::f16_to_f32_lanes::<L>(src, dst);
                 fn f32_to_f16(src: &[f32], dst: &mut [f16]) = lowp::f32_to_f16_lanes::<L>(src, dst);
                 fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) = lowp::bf16_to_f32_lanes::<L>(src, dst);
