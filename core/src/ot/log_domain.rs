@@ -93,12 +93,15 @@ pub(crate) fn log_loop<T: Real, C: CostSource<T>>(
 /// Log-domain Sinkhorn (spec §2.2, POT `sinkhorn_log`): never under/overflows.
 ///
 /// From `f = g = 0`: `g_j = ε(log b_j − LSE_i((f_i − C_ij)/ε))`, then
-/// `f_i = ε(log a_i − LSE_j((g_j − C_ij)/ε))` with max-shifted log-sum-exps (rows through
-/// `Real::log_sum_exp`, columns streamed over the rows). Works with any [`CostSource`], so with
-/// a [`PointCloudCost`](super::PointCloudCost) it needs only O(n + m) memory.
+/// `f_i = ε(log a_i − LSE_j((g_j − C_ij)/ε))`. The first iteration uses max-shifted
+/// log-sum-exps; later ones shift each LSE by an upper bound from the previous iterate (so no
+/// term exceeds 1) and fall back to the max shift when that bound is far off (see the loop's
+/// notes). Works with any [`CostSource`], so with a [`PointCloudCost`](super::PointCloudCost)
+/// it needs only O(n + m) memory.
 ///
-/// Cost per iteration: 2·n·m exps and cost evaluations (row and column passes; columns use two
-/// passes for the max shift), plus one plan pass every `check_every` iterations. Memory:
+/// Cost per iteration: 2·n·m exps and 2·n·m cost evaluations (one streaming pass per
+/// half-iteration; the first iteration, and a pass whose shift was far off, take one or two
+/// more), plus one plan pass every `check_every` iterations. Memory:
 /// [`workspace_len`](super::workspace_len)`(n, m)` elements of `work`.
 ///
 /// # Errors
