@@ -9,8 +9,9 @@
 //! - `kmatvec_bf16`: `gemv_bf16` + `gemv_t_bf16` (rows widened in registers) — what
 //!   `KernelStore::Bf16` does per iteration; `kmatvec_bf16_widen_rows`: the former path (each
 //!   row widened into a buffer, then `axpy`);
-//! - `iter_{dense,bf16,log,stream}/k`: whole solver runs of k = 10 and 110 iterations (tol 0,
-//!   one check at iteration 0); (t(110) − t(10))/100 is the per-iteration time of the solver
+//! - `iter_{dense,bf16,log,stream}/k`: whole solver runs of k = 10 and 110 iterations (2 and
+//!   12 for log and stream; log at ε = 0.01, `iter_log_eps0.05` at ε = 0.05; tol 0, one check
+//!   at iteration 0); (t(110) − t(10))/100 is the per-iteration time of the solver
 //!   loop, with the kernel build and final report cancelled over 100 iterations;
 //! - `sns_vs_log`: f64, ε = 1e-3, n = m = 200 clouds, time to ‖∇F‖₁ ≤ 1e-9 for
 //!   Sinkhorn-Newton-Sparse and for log-domain Sinkhorn (L1 column rule, the row marginal being
@@ -157,6 +158,10 @@ fn solver_iterations(c: &mut Criterion) {
     for iters in [2usize, 12] {
         let cfg = fixed_iters(0.01, iters);
         group.bench_with_input(BenchmarkId::new("iter_log", iters), &cfg, |bch, cfg| {
+            bch.iter(|| sinkhorn_log(&cost, &a, &a, cfg, &mut f, &mut g, &mut work).unwrap())
+        });
+        let cfg = fixed_iters(0.05, iters);
+        group.bench_with_input(BenchmarkId::new("iter_log_eps0.05", iters), &cfg, |bch, cfg| {
             bch.iter(|| sinkhorn_log(&cost, &a, &a, cfg, &mut f, &mut g, &mut work).unwrap())
         });
         let cfg = fixed_iters(0.05, iters);

@@ -162,6 +162,14 @@ pub trait Real:
     fn log_sum_exp(x: &[Self]) -> Self;
     /// In place stable softmax.
     fn softmax(x: &mut [Self]);
+    /// `Σ_j e^(a·x_j + (v_j + b))`, not max-shifted: the caller picks `b` so the terms stay in
+    /// range (see `ferrokern_simd::exp_affine_sum`).
+    fn exp_affine_sum(a: Self, x: &[Self], v: &[Self], b: Self) -> Self;
+    /// `acc_j += e^(a·x_j + (v_j + b))` (see `ferrokern_simd::exp_affine_acc`).
+    fn exp_affine_acc(a: Self, x: &[Self], v: &[Self], b: Self, acc: &mut [Self]);
+    /// `out_j = ((p0 − y_2j)² + (p1 − y_2j+1)²) / div` for interleaved 2-D points `y` (see
+    /// `ferrokern_simd::sq_dist_row_2d`; the same bits on every path).
+    fn sq_dist_row_2d(p: [Self; 2], y: &[Self], div: Self, out: &mut [Self]);
     /// `y = alpha·A·x + beta·y` with `A` stored as bf16 (see `ferrokern_simd::gemv_bf16`;
     /// f64 widens each row in scalar code).
     #[cfg(feature = "f16")]
@@ -329,6 +337,24 @@ macro_rules! slice_ops {
             {
                 use $m as k;
                 k::softmax(x)
+            }
+        }
+        fn exp_affine_sum(a: Self, x: &[Self], v: &[Self], b: Self) -> Self {
+            {
+                use $m as k;
+                k::exp_affine_sum(a, x, v, b)
+            }
+        }
+        fn exp_affine_acc(a: Self, x: &[Self], v: &[Self], b: Self, acc: &mut [Self]) {
+            {
+                use $m as k;
+                k::exp_affine_acc(a, x, v, b, acc)
+            }
+        }
+        fn sq_dist_row_2d(p: [Self; 2], y: &[Self], div: Self, out: &mut [Self]) {
+            {
+                use $m as k;
+                k::sq_dist_row_2d(p, y, div, out)
             }
         }
     };

@@ -5,7 +5,8 @@
 
 use crate::scalar;
 pub use crate::scalar::{
-    add, argmax, gemm, gemv, gemv_t, ger, log_sum_exp, max, mul, norm2, scale, softmax, sub, sum,
+    add, argmax, exp_affine_acc, exp_affine_sum, gemm, gemv, gemv_t, ger, log_sum_exp, max, mul, norm2,
+    scale, softmax, sq_dist_row_2d, sub, sum,
 };
 
 /// True when the AVX2+FMA f64 path may run.

@@ -64,6 +64,12 @@ pub(crate) trait Lanes {
             }
         }
     }
+    /// Loads `2N` f32 and splits them by index parity: `([p0, p2, …], [p1, p3, …])`.
+    unsafe fn load_deinterleaved(p: *const f32) -> (Self::V, Self::V);
+    /// Loads `2N` bfloat16 values (bit patterns) widened to f32 and split by index parity like
+    /// [`Lanes::load_deinterleaved`]: each 32-bit word holds an even element in its low half
+    /// (shifted up 16 bits) and an odd one in its high half (masked), so no shuffle is needed.
+    unsafe fn load_bf16_split(p: *const u16) -> (Self::V, Self::V);
 }
 
 /// Range reduction of the vector exps: `t = x·log2e + ROUND_MAGIC` (the low bits of `t` hold
@@ -415,6 +421,113 @@ pub(crate) unsafe fn exp_shifted<L: Lanes>(x: &mut [f32], shift: f32) -> f32 {
         );
         L::hsum(L::add(acc, e))
     }
+}
+
+/// `e_j = exp(a·x_j + (v_j + b))` over the common prefix of `x`, `v` (and `acc`), handed to
+/// `sink` `N` lanes at a time: the loop of [`exp_affine_sum`] and [`exp_affine_acc`]. The
+/// exponent is one `fmadd` (fused where the ISA has FMA); tails are padded with `v = -inf`,
+/// which exponentiates to 0. Caller: CPU supports `L`; `sink(j, e)` with `j + N ≤ n` for full
+/// vectors, `j == full` (lanes past `n` are 0) for the tail.
+#[inline(always)]
+unsafe fn exp_affine_by<L: Lanes>(
+    a: f32,
+    x: &[f32],
+    v: &[f32],
+    b: f32,
+    n: usize,
+    mut sink: impl FnMut(usize, L::V),
+) {
+    let (x, v) = (&x[..n], &v[..n]);
+    let full = n - n % L::N;
+    // SAFETY: (whole body) offsets `j < full` with `j + N ≤ full ≤ n`; the tail goes through
+    // MAX_LANES ≥ N padded buffers; the caller guarantees the CPU supports `L`.
+    unsafe {
+        let (av, bv) = (L::splat(a), L::splat(b));
+        let mut j = 0;
+        while j < full {
+            let arg = L::fmadd(av, L::load(x.as_ptr().add(j)), L::add(L::load(v.as_ptr().add(j)), bv));
+            sink(j, exp_v::<L>(arg));
+            j += L::N;
+        }
+        if full < n {
+            let (mut xb, mut vb) = ([0.0; MAX_LANES], [f32::NEG_INFINITY; MAX_LANES]);
+            xb[..n - full].copy_from_slice(&x[full..]);
+            vb[..n - full].copy_from_slice(&v[full..]);
+            let arg = L::fmadd(av, L::load(xb.as_ptr()), L::add(L::load(vb.as_ptr()), bv));
+            sink(full, exp_v::<L>(arg));
+        }
+    }
+}
+
+/// `Σ_j exp(a·x_j + (v_j + b))` (lane-parallel partial sums).
+#[inline(always)]
+pub(crate) unsafe fn exp_affine_sum<L: Lanes>(a: f32, x: &[f32], v: &[f32], b: f32) -> f32 {
+    let n = x.len().min(v.len());
+    // SAFETY: (whole body) CPU support from the caller; `exp_affine_by`'s contract.
+    unsafe {
+        let mut acc = L::splat(0.0);
+        exp_affine_by::<L>(
+            a,
+            x,
+            v,
+            b,
+            n,
+            #[inline(always)]
+            |_, e| acc = L::add(acc, e),
+        );
+        L::hsum(acc)
+    }
+}
+
+/// `acc_j += exp(a·x_j + (v_j + b))`.
+#[inline(always)]
+pub(crate) unsafe fn exp_affine_acc<L: Lanes>(a: f32, x: &[f32], v: &[f32], b: f32, acc: &mut [f32]) {
+    let n = x.len().min(v.len()).min(acc.len());
+    let acc = &mut acc[..n];
+    // SAFETY: (whole body) full vectors: `j + N ≤ n` (the `exp_affine_by` contract); the tail
+    // through a MAX_LANES buffer of which only `n - j` lanes are copied back; CPU support from
+    // the caller.
+    unsafe {
+        exp_affine_by::<L>(
+            a,
+            x,
+            v,
+            b,
+            n,
+            #[inline(always)]
+            |j, e| {
+                if j + L::N <= n {
+                    let p = acc.as_mut_ptr().add(j);
+                    L::store(p, L::add(L::load(p), e));
+                } else {
+                    with_padded::<L>(&mut acc[j..], 0.0, |t| L::add(t, e));
+                }
+            },
+        );
+    }
+}
+
+/// `out_j = ((p0 − y_2j)² + (p1 − y_2j+1)²) / div` for the 2-D points `y` (interleaved pairs),
+/// over `min(y.len() / 2, out.len())` points: no fused multiply-add and a correctly rounded
+/// division, so every path gives the scalar path's bits. Caller: CPU supports `L`.
+#[inline(always)]
+pub(crate) unsafe fn sq_dist_row_2d<L: Lanes>(p: [f32; 2], y: &[f32], div: f32, out: &mut [f32]) {
+    let n = (y.len() / 2).min(out.len());
+    let full = n - n % L::N;
+    // SAFETY: (whole body) point `j < full` reads `y[2j .. 2j + 2N]` with `2j + 2N ≤ 2·full ≤
+    // y.len()` and writes `out[j .. j + N]` with `j + N ≤ full ≤ out.len()`; the caller
+    // guarantees the CPU supports `L`.
+    unsafe {
+        let (p0, p1, dv) = (L::splat(p[0]), L::splat(p[1]), L::splat(div));
+        let mut j = 0;
+        while j < full {
+            let (q0, q1) = L::load_deinterleaved(y.as_ptr().add(2 * j));
+            let (t0, t1) = (L::sub(p0, q0), L::sub(p1, q1));
+            L::store(out.as_mut_ptr().add(j), L::div(L::add(L::mul(t0, t0), L::mul(t1, t1)), dv));
+            j += L::N;
+        }
+    }
+    crate::scalar::sq_dist_row_2d(p, &y[2 * full..2 * n], div, &mut out[full..n]);
 }
 
 /// In place `x = √x` (correctly rounded: the same bits as the scalar path).

@@ -339,6 +339,53 @@ pub fn log_sum_exp(x: &[f32]) -> f32 {
     (Kernels::active().log_sum_exp)(x)
 }
 
+/// `Σ_j e^(a·x[j] + (v[j] + b))` over the common prefix of `x` and `v`: one exp-sum pass
+/// with an affine exponent (log-domain Sinkhorn: `x` a cost row, `v` a potential over ε, `b`
+/// a shift), no buffer. The caller chooses the shift; nothing is max-shifted here, so terms
+/// above `e^88.7` overflow to `+inf` and terms below `e^-103.9` flush to 0.
+///
+/// Tolerance between paths: the SIMD paths form the exponent with one fused multiply-add
+/// (SSE2: unfused), so per term `|Δ| ≤ (u·|a·x[j]| + 2·2u)·term` (`u = 2⁻²⁴`, plus the exp's
+/// 2 ULP), and the sum order differs (`2n·u·Σ`).
+///
+/// ```
+/// let s = ferrokern_simd::exp_affine_sum(-1.0, &[0.0, 1.0], &[0.0, 1.0], 0.5);
+/// assert!((s - 2.0 * 0.5f32.exp()).abs() < 1e-6);
+/// ```
+#[inline]
+#[must_use]
+pub fn exp_affine_sum(a: f32, x: &[f32], v: &[f32], b: f32) -> f32 {
+    (Kernels::active().exp_affine_sum)(a, x, v, b)
+}
+
+/// `acc[j] += e^(a·x[j] + (v[j] + b))` over the common prefix of `x`, `v`, `acc`: the
+/// column form of [`exp_affine_sum`] (same exponent, same per-term tolerance).
+///
+/// ```
+/// let mut acc = [1.0f32, 1.0];
+/// ferrokern_simd::exp_affine_acc(2.0, &[0.0, 0.5], &[0.0, -1.0], 0.0, &mut acc);
+/// assert_eq!(acc, [2.0, 2.0]);
+/// ```
+#[inline]
+pub fn exp_affine_acc(a: f32, x: &[f32], v: &[f32], b: f32, acc: &mut [f32]) {
+    (Kernels::active().exp_affine_acc)(a, x, v, b, acc)
+}
+
+/// `out[j] = ((p[0] − y[2j])² + (p[1] − y[2j+1])²) / div`: one row of a squared-Euclidean
+/// cost between the 2-D point `p` and the points `y` (interleaved pairs), over
+/// `min(y.len() / 2, out.len())` points. Squares and sum rounded separately (no fused
+/// multiply-add) and a correctly rounded division: every path gives the same bits.
+///
+/// ```
+/// let mut out = [0.0f32; 2];
+/// ferrokern_simd::sq_dist_row_2d([1.0, 2.0], &[1.0, 2.0, 4.0, 6.0], 5.0, &mut out);
+/// assert_eq!(out, [0.0, 5.0]);
+/// ```
+#[inline]
+pub fn sq_dist_row_2d(p: [f32; 2], y: &[f32], div: f32, out: &mut [f32]) {
+    (Kernels::active().sq_dist_row_2d)(p, y, div, out)
+}
+
 /// In place stable softmax: `x[i] = e^(x[i]-max) / Σ e^(x[j]-max)`. NaN anywhere, a `+inf`,
 /// or all elements `-inf` give all-NaN output. Paths differ per element by
 /// `≤ 2(n+8)·u·x[i]`.

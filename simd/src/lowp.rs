@@ -279,18 +279,217 @@ mod vector {
         }
     }
 
-    /// Four bf16 rows against one `x` on path `L`. Caller: the CPU supports `L`.
+    /// Four bf16 rows against one `x`, the rows widened without shuffles: `2N` columns at a
+    /// time split by index parity ([`Lanes::load_bf16_split`], a shift and a mask), `x` split
+    /// the same way by `load_x(j)` (shared by the four rows); two accumulators per row; the
+    /// tail (`n mod 2N` columns) in scalar. Caller: the CPU supports `L`; `load_x(j)` reads
+    /// columns `j .. j + 2N` of `x` for `j + 2N ≤ n`.
     #[inline(always)]
-    pub(crate) unsafe fn dot4_bf16_lanes<L: Lanes>(rows: [&[bf16]; 4], x: &[f32]) -> [f32; 4] {
-        // SAFETY: as in `dot4_f16_lanes`.
+    pub(crate) unsafe fn dot4_bf16_split<L: Lanes>(
+        rows: [&[bf16]; 4],
+        x: &[f32],
+        load_x: impl Fn(usize) -> (L::V, L::V),
+    ) -> [f32; 4] {
+        let n = rows.iter().fold(x.len(), |n, r| n.min(r.len()));
+        let x = &x[..n];
+        let rows: [&[u16]; 4] = rows.map(|r| r[..n].reinterpret_cast());
+        let full = n - n % (2 * L::N);
+        // SAFETY: (whole body) offsets `j < full` with `j + 2N ≤ full ≤ n`, every slice has
+        // `n` elements; the caller guarantees the CPU supports `L` and `load_x`'s reads.
         unsafe {
-            lanes::dot4_by::<L, u16>(
-                rows.map(|r| r.reinterpret_cast()),
-                x,
+            let mut acc = [(L::splat(0.0), L::splat(0.0)); 4];
+            let mut j = 0;
+            while j < full {
+                let (xe, xo) = load_x(j);
+                for (ak, r) in acc.iter_mut().zip(&rows) {
+                    let (e, o) = L::load_bf16_split(r.as_ptr().add(j));
+                    *ak = (L::fmadd(e, xe, ak.0), L::fmadd(o, xo, ak.1));
+                }
+                j += 2 * L::N;
+            }
+            let mut out = [0.0; 4];
+            for ((o, ak), r) in out.iter_mut().zip(acc).zip(&rows) {
+                let mut tail = 0.0;
+                for (&a, &b) in r[full..].iter().zip(&x[full..]) {
+                    tail += bf16::from_bits(a).to_f32() * b;
+                }
+                *o = L::hsum(L::add(ak.0, ak.1)) + tail;
+            }
+            out
+        }
+    }
+
+    /// Longest `x` that [`gemv_bf16_split`] splits by parity once into its stack buffers
+    /// (2 × 8 KB); longer rows split `x` on the fly per four rows.
+    const SPLIT_X_MAX: usize = 4096;
+
+    /// `y = alpha·A·x + beta·y` for bf16 `A`: rows four at a time through
+    /// [`dot4_bf16_split`] with `x` split by parity once per call (for `n ≤ 4096`, else per
+    /// four rows), remaining rows through [`dot_bf16_lanes`]. Caller: the CPU supports `L`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) unsafe fn gemv_bf16_split<L: Lanes>(
+        m: usize,
+        n: usize,
+        alpha: f32,
+        a: &[bf16],
+        lda: usize,
+        x: &[f32],
+        beta: f32,
+        y: &mut [f32],
+    ) {
+        let x = &x[..n.min(x.len())];
+        // SAFETY (closures below): CPU support from the caller; `dot4_bf16_split` calls
+        // `load_x(j)` only with `j + 2N ≤ n`.
+        let dot1 = |r: &[bf16]| unsafe { dot_bf16_lanes::<L>(r, x) };
+        if x.len() <= SPLIT_X_MAX {
+            let (mut xe, mut xo) = ([0.0f32; SPLIT_X_MAX / 2], [0.0f32; SPLIT_X_MAX / 2]);
+            for ((e, o), p) in xe.iter_mut().zip(xo.iter_mut()).zip(x.chunks_exact(2)) {
+                (*e, *o) = (p[0], p[1]);
+            }
+            let (pe, po) = (xe.as_ptr(), xo.as_ptr());
+            crate::compose::gemv_by(
+                m,
+                n,
+                alpha,
+                a,
+                lda,
+                beta,
+                y,
                 #[inline(always)]
-                |p| L::load_bf16(p),
-                |&h| bf16::from_bits(h).to_f32(),
-            )
+                // SAFETY: `j + 2N ≤ n ≤ SPLIT_X_MAX`, so `j/2 + N ≤ SPLIT_X_MAX / 2` (see above).
+                |r| unsafe {
+                    dot4_bf16_split::<L>(r, x, |j| (L::load(pe.add(j / 2)), L::load(po.add(j / 2))))
+                },
+                dot1,
+            );
+        } else {
+            let px = x.as_ptr();
+            crate::compose::gemv_by(
+                m,
+                n,
+                alpha,
+                a,
+                lda,
+                beta,
+                y,
+                #[inline(always)]
+                // SAFETY: `j + 2N ≤ n = x.len()` (see above).
+                |r| unsafe { dot4_bf16_split::<L>(r, x, |j| L::load_deinterleaved(px.add(j))) },
+                dot1,
+            );
+        }
+    }
+
+    /// Columns per block of [`gemv_t_bf16_split`] (its two stack buffers hold half each).
+    const SPLIT_BLOCK: usize = 1024;
+
+    /// `y = alpha·Aᵀx + beta·y` for bf16 `A` without shuffles in the inner loop: per block of
+    /// columns, `y` is split by index parity into two stack buffers once, every row adds its
+    /// [`Lanes::load_bf16_split`] halves to them (four rows per pass), and `y` is re-interleaved
+    /// once. Per element the same fused multiply-adds in the same row order as
+    /// [`axpy_rows_bf16_lanes`] (so the same bits); block tails shorter than `2N` go through it.
+    /// Caller: the CPU supports `L`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) unsafe fn gemv_t_bf16_split<L: Lanes>(
+        m: usize,
+        n: usize,
+        alpha: f32,
+        a: &[bf16],
+        lda: usize,
+        x: &[f32],
+        beta: f32,
+        y: &mut [f32],
+    ) {
+        debug_assert!(x.len() == m && y.len() == n);
+        let Some(y) = y.get_mut(..n) else { return };
+        if beta == 0.0 {
+            y.fill(0.0);
+        } else if beta != 1.0 {
+            y.iter_mut().for_each(|v| *v *= beta);
+        }
+        let x = &x[..m.min(x.len())];
+        let (mut ye, mut yo) = ([0.0f32; SPLIT_BLOCK / 2], [0.0f32; SPLIT_BLOCK / 2]);
+        let mut c0 = 0;
+        while c0 < n {
+            let nb = (n - c0).min(SPLIT_BLOCK);
+            let full = nb - nb % (2 * L::N);
+            let yb = &mut y[c0..c0 + nb];
+            for ((e, o), p) in ye.iter_mut().zip(yo.iter_mut()).zip(yb[..full].chunks_exact(2)) {
+                (*e, *o) = (p[0], p[1]);
+            }
+            let row = |i: usize| crate::compose::row(a, i, lda, n).map(|r| &r[c0..c0 + nb]);
+            let mut xb = x.chunks_exact(4);
+            let mut i = 0;
+            for xq in xb.by_ref() {
+                let (Some(r0), Some(r1), Some(r2), Some(r3)) = (row(i), row(i + 1), row(i + 2), row(i + 3))
+                else {
+                    return;
+                };
+                let al = [alpha * xq[0], alpha * xq[1], alpha * xq[2], alpha * xq[3]];
+                // SAFETY: the rows have `nb ≥ full` elements, `ye`/`yo` hold `full / 2`.
+                unsafe { add_rows_split::<L, 4>(al, [r0, r1, r2, r3], &mut ye, &mut yo, full) };
+                if full < nb {
+                    // SAFETY: CPU support from the caller.
+                    unsafe {
+                        axpy_rows_bf16_lanes::<L, 4>(
+                            al,
+                            [r0, r1, r2, r3].map(|r| &r[full..]),
+                            &mut yb[full..],
+                        )
+                    };
+                }
+                i += 4;
+            }
+            for &xi in xb.remainder() {
+                let Some(r) = row(i) else { return };
+                // SAFETY: as above.
+                unsafe { add_rows_split::<L, 1>([alpha * xi], [r], &mut ye, &mut yo, full) };
+                if full < nb {
+                    // SAFETY: CPU support from the caller.
+                    unsafe { axpy_rows_bf16_lanes::<L, 1>([alpha * xi], [&r[full..]], &mut yb[full..]) };
+                }
+                i += 1;
+            }
+            for ((&e, &o), p) in ye.iter().zip(yo.iter()).zip(yb[..full].chunks_exact_mut(2)) {
+                (p[0], p[1]) = (e, o);
+            }
+            c0 += nb;
+        }
+    }
+
+    /// `ye/yo += Σ_k alphas[k]·rows[k]` split by parity over the first `full` columns
+    /// (`full` a multiple of `2N`, rows at least `full` long, `ye`/`yo` at least `full / 2`).
+    /// Caller: the CPU supports `L`.
+    #[inline(always)]
+    unsafe fn add_rows_split<L: Lanes, const K: usize>(
+        alphas: [f32; K],
+        rows: [&[bf16]; K],
+        ye: &mut [f32],
+        yo: &mut [f32],
+        full: usize,
+    ) {
+        debug_assert!(full.is_multiple_of(2 * L::N) && ye.len() >= full / 2 && yo.len() >= full / 2);
+        debug_assert!(rows.iter().all(|r| r.len() >= full));
+        let rows: [&[u16]; K] = rows.map(|r| r.reinterpret_cast());
+        // SAFETY: (whole body) the caller's bounds: column `j < full` step 2N reads
+        // `rows[k][j .. j + 2N]` and `ye/yo[j/2 .. j/2 + N]`; CPU support from the caller.
+        unsafe {
+            let av = alphas.map(|a| L::splat(a));
+            let mut j = 0;
+            while j < full {
+                let h = j / 2;
+                let (mut e, mut o) = (L::load(ye.as_ptr().add(h)), L::load(yo.as_ptr().add(h)));
+                for (&a, r) in av.iter().zip(&rows) {
+                    let (re, ro) = L::load_bf16_split(r.as_ptr().add(j));
+                    e = L::fmadd(a, re, e);
+                    o = L::fmadd(a, ro, o);
+                }
+                L::store(ye.as_mut_ptr().add(h), e);
+                L::store(yo.as_mut_ptr().add(h), o);
+                j += 2 * L::N;
+            }
         }
     }
 

@@ -141,6 +141,25 @@ impl Lanes for Neon {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { vreinterpretq_f32_u32(vshlq_n_u32::<16>(vmovl_u16(vld1_u16(p)))) }
     }
+    #[inline(always)]
+    unsafe fn load_deinterleaved(p: *const f32) -> (float32x4_t, float32x4_t) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and `p` has 2N valid elements.
+        unsafe {
+            let (a, b) = (vld1q_f32(p), vld1q_f32(p.add(4)));
+            (vuzp1q_f32(a, b), vuzp2q_f32(a, b))
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_bf16_split(p: *const u16) -> (float32x4_t, float32x4_t) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and `p` has 2N valid elements.
+        unsafe {
+            let w = vreinterpretq_u32_u16(vld1q_u16(p));
+            (
+                vreinterpretq_f32_u32(vshlq_n_u32::<16>(w)),
+                vreinterpretq_f32_u32(vandq_u32(w, vdupq_n_u32(0xffff_0000))),
+            )
+        }
+    }
 }
 
 /// NEON FMAX (NaN-propagating).

@@ -322,6 +322,38 @@ pub fn exp_shifted<T: Float>(x: &mut [T], shift: T) -> T {
     s
 }
 
+/// `Σ_j exp(a·x_j + (v_j + b))` over the common prefix, accumulated in order (the exponent
+/// rounded twice: no fused multiply-add on the scalar path).
+#[inline]
+pub fn exp_affine_sum<T: Float>(a: T, x: &[T], v: &[T], b: T) -> T {
+    let mut s = T::ZERO;
+    for (&xj, &vj) in x.iter().zip(v) {
+        s += (a * xj + (vj + b)).exp();
+    }
+    s
+}
+
+/// `acc_j += exp(a·x_j + (v_j + b))` over the common prefix.
+#[inline]
+pub fn exp_affine_acc<T: Float>(a: T, x: &[T], v: &[T], b: T, acc: &mut [T]) {
+    for ((o, &xj), &vj) in acc.iter_mut().zip(x).zip(v) {
+        *o += (a * xj + (vj + b)).exp();
+    }
+}
+
+/// `out_j = ((p0 − y_2j)² + (p1 − y_2j+1)²) / div` over `min(y.len() / 2, out.len())` 2-D
+/// points `y` (interleaved pairs), each square and sum rounded separately (no fused
+/// multiply-add).
+#[inline]
+pub fn sq_dist_row_2d<T: Float>(p: [T; 2], y: &[T], div: T, out: &mut [T]) {
+    for (o, q) in out.iter_mut().zip(y.chunks_exact(2)) {
+        if let [q0, q1] = *q {
+            let (t0, t1) = (p[0] - q0, p[1] - q1);
+            *o = (t0 * t0 + t1 * t1) / div;
+        }
+    }
+}
+
 /// The scalar path's primitives for the composed kernels.
 pub(crate) struct ScalarPrims;
 

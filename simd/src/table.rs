@@ -63,6 +63,11 @@ macro_rules! simd_table {
                 fn exp_slice(x: &mut [f32]) = lanes::exp_slice::<L>(x);
                 fn sqrt_slice(x: &mut [f32]) = lanes::sqrt_slice::<L>(x);
                 fn log_sum_exp(x: &[f32]) -> f32 = compose::log_sum_exp::<f32, P>(x);
+                fn exp_affine_sum(a: f32, x: &[f32], v: &[f32], b: f32) -> f32 = lanes::exp_affine_sum::<L>(a, x, v, b);
+                fn exp_affine_acc(a: f32, x: &[f32], v: &[f32], b: f32, acc: &mut [f32]) =
+                    lanes::exp_affine_acc::<L>(a, x, v, b, acc);
+                fn sq_dist_row_2d(p: [f32; 2], y: &[f32], div: f32, out: &mut [f32]) =
+                    lanes::sq_dist_row_2d::<L>(p, y, div, out);
                 fn softmax(x: &mut [f32]) = compose::softmax::<f32, P>(x);
                 fn dot_f16(a: &[f16], b: &[f32]) -> f32 = lowp::dot_f16_lanes::<L>(a, b);
                 fn gemv_f16(m: usize, n: usize, alpha: f32, a: &[f16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
@@ -70,15 +75,9 @@ macro_rules! simd_table {
                         |r| lowp::dot4_f16_lanes::<L>(r, x),
                         |r| lowp::dot_f16_lanes::<L>(r, x));
                 fn gemv_bf16(m: usize, n: usize, alpha: f32, a: &[bf16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
-                    compose::gemv_by(m, n, alpha, a, lda, beta, y,
-                        |r| lowp::dot4_bf16_lanes::<L>(r, x),
-                        |r| lowp::dot_bf16_lanes::<L>(r, x));
+                    lowp::gemv_bf16_split::<L>(m, n, alpha, a, lda, x, beta, y);
                 fn gemv_t_bf16(m: usize, n: usize, alpha: f32, a: &[bf16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
-                    compose::gemv_t_by(m, n, alpha, a, lda, x, beta, y,
-                        #[inline(always)]
-                        |al, r, y| lowp::axpy_rows_bf16_lanes::<L, 4>(al, r, y),
-                        #[inline(always)]
-                        |al, r, y| lowp::axpy_rows_bf16_lanes::<L, 1>([al], [r], y));
+                    lowp::gemv_t_bf16_split::<L>(m, n, alpha, a, lda, x, beta, y);
                 fn f16_to_f32(src: &[f16], dst: &mut [f32]) = lowp::f16_to_f32_lanes::<L>(src, dst);
                 fn f32_to_f16(src: &[f32], dst: &mut [f16]) = lowp::f32_to_f16_lanes::<L>(src, dst);
                 fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) = lowp::bf16_to_f32_lanes::<L>(src, dst);
@@ -95,6 +94,7 @@ macro_rules! simd_table {
                 level: $level,
                 dot, axpy, scale, add, sub, mul, sum, max, norm2, gemv, gemv_t, gemm, ger,
                 exp_slice, sqrt_slice, log_sum_exp, softmax,
+                exp_affine_sum, exp_affine_acc, sq_dist_row_2d,
                 dot_f16, gemv_f16, gemv_bf16, gemv_t_bf16, f16_to_f32, f32_to_f16, bf16_to_f32, f32_to_bf16,
                 adam_f32, adam_bf16, adam_f16,
             };

@@ -143,6 +143,25 @@ impl Lanes for Sse2 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), _mm_loadl_epi64(p.cast()))) }
     }
+    #[inline(always)]
+    unsafe fn load_deinterleaved(p: *const f32) -> (__m128, __m128) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and `p` has 2N valid elements.
+        unsafe {
+            let (a, b) = (_mm_loadu_ps(p), _mm_loadu_ps(p.add(4)));
+            (_mm_shuffle_ps::<0x88>(a, b), _mm_shuffle_ps::<0xDD>(a, b))
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_bf16_split(p: *const u16) -> (__m128, __m128) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and `p` has 2N valid elements.
+        unsafe {
+            let w = _mm_loadu_si128(p.cast());
+            (
+                _mm_castsi128_ps(_mm_slli_epi32::<16>(w)),
+                _mm_castsi128_ps(_mm_and_si128(w, _mm_set1_epi32(0xffff_0000_u32 as i32))),
+            )
+        }
+    }
 }
 
 /// AVX2 with FMA and F16C.
@@ -274,6 +293,32 @@ impl Lanes for Avx2 {
             _mm_storeu_si128(p.cast(), _mm256_castsi256_si128(packed));
         }
     }
+    #[inline(always)]
+    unsafe fn load_deinterleaved(p: *const f32) -> (__m256, __m256) {
+        // Loaded as [p0..p3, p8..p11] and [p4..p7, p12..p15], so the in-lane shuffles give
+        // the parities in order without a cross-lane permute.
+        // SAFETY: `Lanes` contract: the CPU has the ISA and `p` has 2N valid elements.
+        unsafe {
+            let a =
+                _mm256_insertf128_ps::<1>(_mm256_castps128_ps256(_mm_loadu_ps(p)), _mm_loadu_ps(p.add(8)));
+            let b = _mm256_insertf128_ps::<1>(
+                _mm256_castps128_ps256(_mm_loadu_ps(p.add(4))),
+                _mm_loadu_ps(p.add(12)),
+            );
+            (_mm256_shuffle_ps::<0x88>(a, b), _mm256_shuffle_ps::<0xDD>(a, b))
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_bf16_split(p: *const u16) -> (__m256, __m256) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and `p` has 2N valid elements.
+        unsafe {
+            let w = _mm256_loadu_si256(p.cast());
+            (
+                _mm256_castsi256_ps(_mm256_slli_epi32::<16>(w)),
+                _mm256_castsi256_ps(_mm256_and_si256(w, _mm256_set1_epi32(0xffff_0000_u32 as i32))),
+            )
+        }
+    }
 }
 
 /// AVX-512F (with AVX2, FMA and F16C, which every AVX-512F CPU has).
@@ -394,6 +439,27 @@ impl Lanes for Avx512 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
             _mm512_castsi512_ps(_mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(_mm256_loadu_si256(p.cast()))))
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_deinterleaved(p: *const f32) -> (__m512, __m512) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and `p` has 2N valid elements.
+        unsafe {
+            let (a, b) = (_mm512_loadu_ps(p), _mm512_loadu_ps(p.add(16)));
+            let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+            (_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b))
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_bf16_split(p: *const u16) -> (__m512, __m512) {
+        // SAFETY: `Lanes` contract: the CPU has the ISA and `p` has 2N valid elements.
+        unsafe {
+            let w = _mm512_loadu_si512(p.cast());
+            (
+                _mm512_castsi512_ps(_mm512_slli_epi32::<16>(w)),
+                _mm512_castsi512_ps(_mm512_and_si512(w, _mm512_set1_epi32(0xffff_0000_u32 as i32))),
+            )
         }
     }
 }

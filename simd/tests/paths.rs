@@ -383,3 +383,88 @@ fn root_functions_dispatch() {
     assert_eq!(ferrokern_simd::argmax(&a), Some(2));
     assert_eq!(ferrokern_simd::norm2(&[3.0, 4.0]), 5.0);
 }
+
+/// `exp_affine_sum` / `exp_affine_acc` on every path (scalar included) against an f64
+/// reference `e^(a·x + (v + b))`: per term the exponent carries at most three roundings
+/// (`u·(|a·x| + |v + b| + |arg|)`, fused or not) plus the exp's 2 ULP; the sum adds the
+/// summation-order bound. Tails (lengths not a multiple of the lanes) included.
+#[test]
+fn exp_affine_matches_f64_reference() {
+    let mut rng = Rng::new(17);
+    let (a, b) = (-20.0f32, 5.0f32);
+    for n in lengths() {
+        let x: Vec<f32> = rng.vec(n).iter().map(|t| 0.5 * (t + 1.0)).collect();
+        let v: Vec<f32> = rng.vec(n).iter().map(|t| 10.0 * t).collect();
+        let acc0: Vec<f32> = rng.vec(n).iter().map(|t| t + 1.5).collect();
+        let term = |j: usize| -> (f64, f64) {
+            let ax = f64::from(a) * f64::from(x[j]);
+            let vb = f64::from(v[j]) + f64::from(b);
+            let arg = ax + vb;
+            let rel = f64::from(EPS) * (ax.abs() + vb.abs() + arg.abs() + 8.0);
+            (arg.exp(), rel)
+        };
+        let want: f64 = (0..n).map(|j| term(j).0).sum();
+        let tol: f64 =
+            (0..n).map(|j| term(j).0 * term(j).1).sum::<f64>() + 2.0 * n as f64 * f64::from(EPS) * want;
+        for l in available_levels() {
+            let k = Kernels::for_level(l).unwrap();
+            let got = f64::from((k.exp_affine_sum)(a, &x, &v, b));
+            assert!(
+                (got - want).abs() <= tol + 1e-30,
+                "{l:?} exp_affine_sum n={n}: {got} vs {want} (tol {tol})"
+            );
+            let mut acc = acc0.clone();
+            (k.exp_affine_acc)(a, &x, &v, b, &mut acc);
+            for j in 0..n {
+                let (e, rel) = term(j);
+                let want = f64::from(acc0[j]) + e;
+                let tol = e * rel + 2.0 * f64::from(EPS) * want;
+                let got = f64::from(acc[j]);
+                assert!((got - want).abs() <= tol, "{l:?} exp_affine_acc n={n} j={j}: {got} vs {want}");
+            }
+        }
+    }
+    // Padding: terms past the shorter input add nothing; a term whose exponent is -inf is 0.
+    for l in available_levels() {
+        let k = Kernels::for_level(l).unwrap();
+        assert_eq!((k.exp_affine_sum)(1.0, &[0.0; 11], &[0.0; 9], 0.0), 9.0, "{l:?}");
+        assert_eq!((k.exp_affine_sum)(1.0, &[0.0; 3], &[f32::NEG_INFINITY; 3], 0.0), 0.0, "{l:?}");
+        let mut acc = [0.0f32; 13];
+        (k.exp_affine_acc)(0.0, &[0.0; 13], &[0.0; 13], 0.0, &mut acc[..12]);
+        assert_eq!(&acc[..12], &[1.0; 12], "{l:?}");
+        assert_eq!(acc[12], 0.0, "{l:?} wrote past the accumulator");
+        assert!((k.exp_affine_sum)(1.0, &[100.0], &[0.0], 0.0).is_infinite(), "{l:?} overflow");
+    }
+}
+
+/// `sq_dist_row_2d`: every path gives the scalar path's bits (no FMA, correctly rounded
+/// division), and the scalar path is the plain formula evaluated in f32; odd lengths and an
+/// `out` shorter than the points included.
+#[test]
+fn sq_dist_row_2d_same_bits_on_every_path() {
+    let mut rng = Rng::new(23);
+    for n in lengths() {
+        let y = rng.vec(2 * n + 1); // one stray coordinate: not a point
+        let p = [rng.f32(), rng.f32()];
+        let div = 1.7f32;
+        let want: Vec<f32> = y
+            .chunks_exact(2)
+            .map(|q| {
+                let (t0, t1) = (p[0] - q[0], p[1] - q[1]);
+                (t0 * t0 + t1 * t1) / div
+            })
+            .collect();
+        for l in available_levels() {
+            let k = Kernels::for_level(l).unwrap();
+            let mut out = vec![f32::NAN; n + 1];
+            (k.sq_dist_row_2d)(p, &y, div, &mut out);
+            assert_eq!(&out[..n], &want[..], "{l:?} n={n}");
+            assert!(out[n].is_nan(), "{l:?} n={n}: wrote past the points");
+            if n > 2 {
+                let mut short = vec![0.0f32; n - 2];
+                (k.sq_dist_row_2d)(p, &y, div, &mut short);
+                assert_eq!(&short[..], &want[..n - 2], "{l:?} short out n={n}");
+            }
+        }
+    }
+}

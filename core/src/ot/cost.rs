@@ -208,12 +208,7 @@ impl<T: Real, F: Fn(&[T], &[T]) -> T> CostSource<T> for PointCloudCost<'_, T, F>
         // same arithmetic as `pair`.
         match (&self.metric, xi) {
             (PairCost::Builtin(Metric::SqEuclidean), &[x0, x1]) => {
-                for (o, yj) in out.iter_mut().zip(self.y.chunks_exact(2)) {
-                    if let &[y0, y1] = yj {
-                        let (t0, t1) = (x0 - y0, x1 - y1);
-                        *o = (T::ZERO + t0 * t0 + t1 * t1) / div;
-                    }
-                }
+                T::sq_dist_row_2d([x0, x1], self.y, div, out)
             }
             (PairCost::Builtin(Metric::SqEuclidean), _) => {
                 for (o, yj) in out.iter_mut().zip(self.y.chunks_exact(self.d)) {

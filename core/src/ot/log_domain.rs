@@ -1,7 +1,7 @@
 //! Log-domain Sinkhorn (spec §2.2, POT `sinkhorn_log`) on potentials in cost units.
 
 use super::cost::CostSource;
-use super::rows::{column_lse, plan_stats, row_lse, violation};
+use super::rows::{column_lse, column_lse_shifted, plan_stats, row_lse, row_lse_shifted, violation};
 use super::scaling::{LoopParams, ScalingWs};
 use super::{final_report, SinkhornConfig, SinkhornReport};
 use crate::{Real, Result};
@@ -21,6 +21,14 @@ pub(crate) struct LogWs<'w, T> {
 /// Log-domain iterations from the potentials in `w.f`, `w.g` (zeros for a cold start):
 /// `g = ε(log b − LSE_i((f_i − C_ij)/ε))`, then `f = ε(log a − LSE_j((g_j − C_ij)/ε))`.
 /// Returns `(iterations, converged)`. With `fresh_logs`, fills `loga`, `logb` first.
+///
+/// The first iteration uses max-shifted log-sum-exps (two passes over the cost for the
+/// columns, [`column_lse`]). After that each LSE is shifted by an upper bound taken from the
+/// previous iterate instead of the maximum: the previous column LSE is `log b_j − g_j/ε`, and
+/// a change `Δf` of the row potentials moves it by at most `max Δf/ε` (rows likewise with
+/// `log a_i − f_i/ε` and `max Δg/ε`), so each half-iteration is one pass (one cost evaluation
+/// and one exp per entry) whose terms are all `≤ 1`. A shifted sum below `1e-12` (the bound
+/// far above the LSE after a large change) redoes that column pass or row max-shifted.
 pub(crate) fn log_loop<T: Real, C: CostSource<T>>(
     cost: &C,
     a: &[T],
@@ -35,14 +43,39 @@ pub(crate) fn log_loop<T: Real, C: CostSource<T>>(
             *l = x.ln();
         }
     }
+    let inv = T::ONE / eps;
+    // `Some(max Δf)` once `f` and `g` come from this loop's own updates (then `g` matches the
+    // previous `f` and `f` the previous `g`, which the shifts rely on).
+    let mut df_max: Option<T> = None;
     for ii in 0..p.max_iter {
-        column_lse(cost, w.f, eps, w.lse, w.colmax, w.cbuf, w.lbuf);
-        for ((gj, &lb), &l) in w.g.iter_mut().zip(w.logb.iter()).zip(w.lse.iter()) {
-            *gj = eps * (lb - l);
+        let shifted = df_max.is_some_and(|df| {
+            for ((ns, &lb), &gj) in w.colmax.iter_mut().zip(w.logb.iter()).zip(w.g.iter()) {
+                *ns = gj * inv - lb - df * inv;
+            }
+            column_lse_shifted(cost, w.f, eps, w.colmax, w.lse, w.cbuf)
+        });
+        if !shifted {
+            column_lse(cost, w.f, eps, w.lse, w.colmax, w.cbuf, w.lbuf);
         }
+        let mut dg_max = T::NEG_INFINITY;
+        for (((gj, &lb), &l), ge) in
+            w.g.iter_mut().zip(w.logb.iter()).zip(w.lse.iter()).zip(w.colmax.iter_mut())
+        {
+            let new = eps * (lb - l);
+            dg_max = dg_max.max(new - *gj);
+            *gj = new;
+            *ge = new * inv;
+        }
+        let mut new_df = T::NEG_INFINITY;
         for (i, (fi, &la)) in w.f.iter_mut().zip(w.loga.iter()).enumerate() {
-            *fi = eps * (la - row_lse(cost, i, w.g, eps, w.cbuf, w.lbuf));
+            let lse = df_max
+                .and_then(|_| row_lse_shifted(cost, i, w.colmax, eps, la - *fi * inv + dg_max * inv, w.cbuf))
+                .unwrap_or_else(|| row_lse(cost, i, w.g, eps, w.cbuf, w.lbuf));
+            let new = eps * (la - lse);
+            new_df = new_df.max(new - *fi);
+            *fi = new;
         }
+        df_max = Some(new_df);
         if ii % p.check_every == 0 {
             let _ = plan_stats(cost, w.f, w.g, eps, w.lse, None, w.cbuf, w.lbuf);
             let err = violation(p.rule, w.lse, b);
@@ -60,12 +93,15 @@ pub(crate) fn log_loop<T: Real, C: CostSource<T>>(
 /// Log-domain Sinkhorn (spec §2.2, POT `sinkhorn_log`): never under/overflows.
 ///
 /// From `f = g = 0`: `g_j = ε(log b_j − LSE_i((f_i − C_ij)/ε))`, then
-/// `f_i = ε(log a_i − LSE_j((g_j − C_ij)/ε))` with max-shifted log-sum-exps (rows through
-/// `Real::log_sum_exp`, columns streamed over the rows). Works with any [`CostSource`], so with
-/// a [`PointCloudCost`](super::PointCloudCost) it needs only O(n + m) memory.
+/// `f_i = ε(log a_i − LSE_j((g_j − C_ij)/ε))`. The first iteration uses max-shifted
+/// log-sum-exps; later ones shift each LSE by an upper bound from the previous iterate (so no
+/// term exceeds 1) and fall back to the max shift when that bound is far off (see the loop's
+/// notes). Works with any [`CostSource`], so with a [`PointCloudCost`](super::PointCloudCost)
+/// it needs only O(n + m) memory.
 ///
-/// Cost per iteration: 2·n·m exps and cost evaluations (row and column passes; columns use two
-/// passes for the max shift), plus one plan pass every `check_every` iterations. Memory:
+/// Cost per iteration: 2·n·m exps and 2·n·m cost evaluations (one streaming pass per
+/// half-iteration; the first iteration, and a pass whose shift was far off, take one or two
+/// more), plus one plan pass every `check_every` iterations. Memory:
 /// [`workspace_len`](super::workspace_len)`(n, m)` elements of `work`.
 ///
 /// # Errors

@@ -123,3 +123,96 @@ pub(crate) fn row_lse<T: Real, C: CostSource<T>>(
     log_kernel_row(cost.row(i, cbuf), T::ZERO, Some(g), eps, lbuf);
     T::log_sum_exp(lbuf)
 }
+
+/// Whether a shifted exp-sum can be used: finite (no term overflowed) and at least
+/// `√MIN_POSITIVE` (≈ 1e-19 in f32, 1e-154 in f64). Terms are lost to underflow only below
+/// `2^-149` (f32; `2^-1074` in f64) absolute, so at that floor they change the sum by less than
+/// `m·1e-26` relative.
+fn shifted_sum_ok<T: Real>(s: T) -> bool {
+    s.is_finite() && s >= T::MIN_POSITIVE.sqrt()
+}
+
+/// The sum is positive and finite but below the floor: `shift + ln s` estimates the LSE from
+/// below (the lost terms are each below `2^-149`, and at least one term was kept).
+fn retry_shift<T: Real>(s: T) -> bool {
+    s.is_finite() && s > T::ZERO
+}
+
+/// `out_j = Σ_i exp(L_ij − s_j)`, `L_ij = (f_i − C_ij)/ε`, `neg_shift = −s`: one pass.
+fn column_sums_shifted<T: Real, C: CostSource<T>>(
+    cost: &C,
+    f: &[T],
+    eps: T,
+    neg_shift: &[T],
+    out: &mut [T],
+    cbuf: &mut [T],
+) {
+    let inv = T::ONE / eps;
+    out.iter_mut().for_each(|x| *x = T::ZERO);
+    for (i, &fi) in f.iter().enumerate() {
+        T::exp_affine_acc(-inv, cost.row(i, cbuf), neg_shift, fi * inv, out);
+    }
+}
+
+/// One-pass column log-sum-exp with a caller-given shift: `out_j = ln Σ_i exp(L_ij)`,
+/// `L_ij = (f_i − C_ij)/ε`, computed as `s_j + ln Σ_i exp(L_ij − s_j)` with `neg_shift = −s`.
+///
+/// The log-domain loop passes an upper bound of the LSE (the previous LSE plus `max Δf/ε`), so
+/// every term is `≤ 1` and nothing overflows. When a sum is below the floor of
+/// [`shifted_sum_ok`] (the bound was far above the LSE, e.g. after a large change of `f`) but
+/// positive, the pass is repeated once with every shift moved to `s_j + ln(sum_j)` (an
+/// estimate from below, off by at most `ln(m + 1)`); if that fails too, or a sum is 0 or not
+/// finite, returns `false` and the caller redoes the pass with [`column_lse`]. `neg_shift` is
+/// overwritten. One cost evaluation and one exp per entry (against two for [`column_lse`]).
+pub(crate) fn column_lse_shifted<T: Real, C: CostSource<T>>(
+    cost: &C,
+    f: &[T],
+    eps: T,
+    neg_shift: &mut [T],
+    out: &mut [T],
+    cbuf: &mut [T],
+) -> bool {
+    column_sums_shifted(cost, f, eps, neg_shift, out, cbuf);
+    if !out.iter().all(|&s| shifted_sum_ok(s)) {
+        if !out.iter().all(|&s| retry_shift(s)) {
+            return false;
+        }
+        for (ns, &s) in neg_shift.iter_mut().zip(out.iter()) {
+            *ns -= s.ln();
+        }
+        column_sums_shifted(cost, f, eps, neg_shift, out, cbuf);
+        if !out.iter().all(|&s| shifted_sum_ok(s)) {
+            return false;
+        }
+    }
+    for (o, &ns) in out.iter_mut().zip(neg_shift.iter()) {
+        *o = o.ln() - ns;
+    }
+    true
+}
+
+/// One-pass row log-sum-exp `ln Σ_j exp((g_j − C_ij)/ε)` of row `i` with the shift `shift`
+/// (an upper bound of the result, as in [`column_lse_shifted`], with the same one retry);
+/// `g_over_eps = g/ε`. `None` when the shifted sums are out of range (the caller falls back
+/// to [`row_lse`]).
+pub(crate) fn row_lse_shifted<T: Real, C: CostSource<T>>(
+    cost: &C,
+    i: usize,
+    g_over_eps: &[T],
+    eps: T,
+    shift: T,
+    cbuf: &mut [T],
+) -> Option<T> {
+    let c = cost.row(i, cbuf);
+    let a = -(T::ONE / eps);
+    let s = T::exp_affine_sum(a, c, g_over_eps, -shift);
+    if shifted_sum_ok(s) {
+        return Some(shift + s.ln());
+    }
+    if !retry_shift(s) {
+        return None;
+    }
+    let shift = shift + s.ln();
+    let s = T::exp_affine_sum(a, c, g_over_eps, -shift);
+    shifted_sum_ok(s).then(|| shift + s.ln())
+}
