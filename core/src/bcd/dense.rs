@@ -151,7 +151,7 @@ pub fn quad_form<T: Real>(a: &[T], m: usize, ld: usize, x: &[T]) -> T {
 }
 
 /// Exact minimiser of the block model `gᵀd + ½dᵀHd + Σ_i g_i(x_i + d_i)` by cyclic coordinate
-/// descent (the block QP of spec §6 `PN`), starting from `d = 0`; at most 1000 sweeps, stopping
+/// descent (the block QP of spec §6 `PN`; `penalty(i)` is block entry i's `g_i`), starting from `d = 0`; at most 1000 sweeps, stopping
 /// when no coordinate moves by more than `1e-15·(1 + max|x + d|)` (in f64). Returns false if a
 /// diagonal entry of H is not positive.
 pub fn prox_block_qp<T: Real>(
@@ -160,7 +160,7 @@ pub fn prox_block_qp<T: Real>(
     ld: usize,
     g: &[T],
     x: &[T],
-    penalty: super::Penalty<T>,
+    penalty: impl Fn(usize) -> super::Penalty<T>,
     d: &mut [T],
 ) -> bool {
     if !fits(h, m, ld) || g.len() < m || x.len() < m || d.len() < m {
@@ -181,7 +181,7 @@ pub fn prox_block_qp<T: Real>(
             // gradient of the model in coordinate i at the current d
             let gi = g[i] + T::dot(&h[i * ld..i * ld + m], &d[..m]);
             let xi = x[i] + d[i];
-            let new = penalty.prox(xi - gi / hii, T::ONE / hii);
+            let new = penalty(i).prox(xi - gi / hii, T::ONE / hii);
             let step = new - xi;
             d[i] += step;
             moved = moved.max(step.abs());

@@ -3,7 +3,7 @@
 
 use super::dense;
 use super::partition::{block_count, build_order, Partition};
-use super::problem::{Penalty, Problem};
+use super::problem::{CoordPenalty, Penalty, Problem};
 use super::rules::{coord_scores, sample_weighted, Norm, Rule};
 use super::update::{self, Update};
 use crate::rng::Pcg32;
@@ -257,8 +257,8 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
     if !super::ge(config.tol, T::ZERO) || !config.tol.is_finite() {
         return Err(Error::InvalidParameter { name: "tol", reason: "must be finite and >= 0" });
     }
-    let penalty = problem.penalty();
-    if matches!(penalty, Penalty::NonNegL1(_)) && w.iter().any(|&v| v < T::ZERO) {
+    let penalty = CoordPenalty::of(problem);
+    if matches!(penalty.penalty, Penalty::NonNegL1(_)) && w.iter().any(|&v| v < T::ZERO) {
         return Err(Error::InvalidParameter { name: "w", reason: "must be >= 0 for a non-negative penalty" });
     }
     let fixed = config.partition.is_fixed();
@@ -552,7 +552,7 @@ impl<T: Real> ActiveCycle<T> {
     /// working set: the support plus at most `max(2·|supp|, 32)` zero coordinates, those with the
     /// largest proximal progress `q_i` at the checked gradient (the growth rule of working-set
     /// solvers such as Celer; a violator left out enters at a later check).
-    fn restart(&mut self, fx: T, crit: T, w: &[T], grad: &[T], lip: &[T], penalty: Penalty<T>) {
+    fn restart(&mut self, fx: T, crit: T, w: &[T], grad: &[T], lip: &[T], penalty: CoordPenalty<T>) {
         let fresh = (crit / T::from_f64(1e4)).max(self.target / T::from_f64(10.0));
         self.eps = if self.checks > 0 && !super::gt(self.last_crit, crit + crit) {
             fresh.min(self.eps / T::from_f64(10.0))
@@ -568,7 +568,7 @@ impl<T: Real> ActiveCycle<T> {
         let q = |j: usize| {
             let (x, g, l) = (w.get(j).copied(), grad.get(j).copied(), lip.get(j).copied());
             match (x, g, l) {
-                (Some(x), Some(g), Some(l)) if x == T::ZERO => coord_scores(penalty, x, g, l).1,
+                (Some(x), Some(g), Some(l)) if x == T::ZERO => coord_scores(penalty.at(j), x, g, l).1,
                 _ => T::ZERO,
             }
         };
@@ -602,7 +602,7 @@ impl<T: Real> ActiveCycle<T> {
         w: &[T],
         grad: &[T],
         lip: &[T],
-        penalty: Penalty<T>,
+        penalty: CoordPenalty<T>,
         fx: T,
     ) -> Option<usize> {
         let nb = block_count(order.len(), tau);
@@ -614,7 +614,7 @@ impl<T: Real> ActiveCycle<T> {
                 x != T::ZERO || {
                     let (g, l) =
                         (grad.get(j).copied().unwrap_or(T::ZERO), lip.get(j).copied().unwrap_or(T::ZERO));
-                    super::gt(coord_scores(penalty, x, g, l).1, self.threshold)
+                    super::gt(coord_scores(penalty.at(j), x, g, l).1, self.threshold)
                 }
             })
         };
@@ -647,11 +647,21 @@ impl<T: Real> ActiveCycle<T> {
 }
 
 /// Duality gap if available, else `Σ_i q_i` (summed coordinate progress).
-fn criterion<T: Real, P: Problem<T>>(problem: &P, w: &[T], grad: &[T], lip: &[T], penalty: Penalty<T>) -> T {
+fn criterion<T: Real, P: Problem<T>>(
+    problem: &P,
+    w: &[T],
+    grad: &[T],
+    lip: &[T],
+    penalty: CoordPenalty<T>,
+) -> T {
     if let Some(g) = problem.duality_gap(w, grad) {
         return g;
     }
-    w.iter().zip(grad).zip(lip).fold(T::ZERO, |a, ((&x, &g), &l)| a + coord_scores(penalty, x, g, l).1)
+    w.iter()
+        .zip(grad)
+        .zip(lip)
+        .enumerate()
+        .fold(T::ZERO, |a, (j, ((&x, &g), &l))| a + coord_scores(penalty.at(j), x, g, l).1)
 }
 
 /// Fills `ws.block` with the next block.
@@ -664,7 +674,7 @@ fn select<T: Real, const B: usize>(
     block_lip: &[T],
     order: &mut [usize],
     w: &[T],
-    penalty: Penalty<T>,
+    penalty: CoordPenalty<T>,
     it: usize,
     rng: &mut Pcg32,
     gsq_cache: &[T],
@@ -674,7 +684,7 @@ fn select<T: Real, const B: usize>(
     ws.block.clear();
     let scores = |j: usize| {
         coord_scores(
-            penalty,
+            penalty.at(j),
             w.get(j).copied().unwrap_or(T::ZERO),
             grad.get(j).copied().unwrap_or(T::ZERO),
             lip.get(j).copied().unwrap_or(T::ZERO),
@@ -859,7 +869,7 @@ fn fixed_score<T: Real>(
     k: usize,
     grad: &[T],
     tmp: &mut [T],
-    penalty: Penalty<T>,
+    penalty: CoordPenalty<T>,
 ) -> T {
     let l1 = config.score_norm == Norm::L1;
     let (mut se, mut se2, mut sq, mut sqrt_q) = (T::ZERO, T::ZERO, T::ZERO, T::ZERO);
@@ -887,7 +897,7 @@ fn fixed_score<T: Real>(
                 se2 / lb
             }
         }
-        Rule::GSQ if !penalty.is_some() => {
+        Rule::GSQ if !penalty.penalty.is_some() => {
             let tau = config.block_size;
             let m = chunk.len();
             for (t, &j) in tmp.iter_mut().zip(chunk) {
