@@ -405,7 +405,13 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
         let inv_n = self.inv_n();
         for (a, &ja) in block.iter().enumerate() {
             for (b, &jb) in block.iter().enumerate().take(a + 1) {
-                let mut s = self.cross(ja, jb) * inv_n;
+                // diagonal with the column copy: the stored norm (the same `dot(c, c)/n`, no pass
+                // over the column; the solver's set-up asks for every `L_b`, one pass over X for τ = 1)
+                let stored = self.cols.and_then(|(_, norms)| norms.get(ja).copied()).filter(|_| a == b);
+                let mut s = match stored {
+                    Some(nj) => nj,
+                    None => self.cross(ja, jb) * inv_n,
+                };
                 if a == b {
                     s += self.l2;
                 }
