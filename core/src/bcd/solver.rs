@@ -366,11 +366,10 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
             let before = fx;
             let known = if grad_live { Some(&*grad) } else { None };
             let outcome = update::block_step(problem, w, config.update, ws, (fx, lb), known)?;
+            restore_if_not_finite(problem, w, ws, outcome.objective)?;
             fx = outcome.objective;
-            for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()) {
-                if (x0 == T::ZERO) != (w.get(j).copied().unwrap_or(T::ZERO) == T::ZERO) {
-                    support_changed_at = it;
-                }
+            if support_changed(ws, w, &mut max_dw) {
+                support_changed_at = it;
             }
             let (block, delta) = block_delta(ws, w);
             if delta.iter().any(|&d| d != T::ZERO) {
@@ -423,34 +422,15 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
             select(config, ws, grad, lip, block_lip, order, w, penalty, it, &mut rng, rest)
         };
         it += 1;
-        let m = ws.block.len();
         let lb = k.and_then(|k| block_lip.get(k).copied());
         // greedy rules keep the full gradient current: the block's partials are read from it
         let known = if greedy { Some(&*grad) } else { None };
         let outcome = update::block_step(problem, w, config.update, ws, (fx, lb), known)?;
-        // Data near the top of T's range can overflow a step: restore the block from `xb`,
-        // rebuild the problem state, and fail with the last valid iterate in `w`.
-        let block_finite = ws.block.iter().all(|&j| w.get(j).is_some_and(|v| v.is_finite()));
-        if !(block_finite && outcome.objective.is_finite()) {
-            for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()).take(m) {
-                if let Some(v) = w.get_mut(j) {
-                    *v = x0;
-                }
-            }
-            problem.reset(w)?;
-            return Err(Error::NumericalFailure {
-                what: "block step not finite (data too large); iterate restored",
-            });
-        }
+        restore_if_not_finite(problem, w, ws, outcome.objective)?;
         let before = fx;
         fx = outcome.objective;
-        // support bookkeeping
-        for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()).take(m) {
-            let now = w.get(j).copied().unwrap_or(T::ZERO);
-            if (x0 == T::ZERO) != (now == T::ZERO) {
-                support_changed_at = it;
-            }
-            max_dw = max_dw.max((now - x0).abs());
+        if support_changed(ws, w, &mut max_dw) {
+            support_changed_at = it;
         }
         if greedy {
             // incremental where the problem supports it (least squares with a Gram matrix), with a
@@ -488,6 +468,40 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
         crit = criterion(problem, w, grad, lip, penalty);
     }
     Ok(Solution { objective: fx, iterations: it, gap: crit, status, support_changed_at })
+}
+
+/// Data near the top of T's range can overflow a block step: if the block or `F` is not finite,
+/// restore the block from `ws.xb`, rebuild the problem state and fail with the last valid iterate
+/// in `w` (both the main loop and active-set cycling go through here).
+fn restore_if_not_finite<T: Real, P: Problem<T>, const B: usize>(
+    problem: &mut P,
+    w: &mut [T],
+    ws: &BlockBuffers<T, B>,
+    objective: T,
+) -> Result<()> {
+    let block_finite = ws.block.iter().all(|&j| w.get(j).is_some_and(|v| v.is_finite()));
+    if block_finite && objective.is_finite() {
+        return Ok(());
+    }
+    for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()) {
+        if let Some(v) = w.get_mut(j) {
+            *v = x0;
+        }
+    }
+    problem.reset(w)?;
+    Err(Error::NumericalFailure { what: "block step not finite (data too large); iterate restored" })
+}
+
+/// Support bookkeeping after a block update: true if a coordinate of the block changed between
+/// zero and non-zero; `max_dw` takes the largest `|Δw_j|` (scikit-learn's sweep test).
+fn support_changed<T: Real, const B: usize>(ws: &BlockBuffers<T, B>, w: &[T], max_dw: &mut T) -> bool {
+    let mut changed = false;
+    for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()) {
+        let now = w.get(j).copied().unwrap_or(T::ZERO);
+        changed |= (x0 == T::ZERO) != (now == T::ZERO);
+        *max_dw = max_dw.max((now - x0).abs());
+    }
+    changed
 }
 
 /// Greedy rules evaluate the stopping criterion every this many iterations (a duality gap costs
