@@ -340,7 +340,8 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
     let mut grad_live = false;
     let mut since_full = 0usize;
     while it < config.max_iter {
-        if use_active {
+        // 1. the stopping test and the next block: active-set cycling or the rule
+        let (k, known_live) = if use_active {
             if act.check_now {
                 if !grad_live || since_full >= epoch.saturating_mul(GREEDY_REFRESH_EPOCHS) {
                     problem.full_gradient(w, grad);
@@ -361,70 +362,46 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
             for &j in order.chunks(tau).nth(k).unwrap_or(&[]) {
                 let _ = ws.block.push(j);
             }
-            it += 1;
-            let lb = block_lip.get(k).copied();
-            let before = fx;
-            let known = if grad_live { Some(&*grad) } else { None };
-            let outcome = update::block_step(problem, w, config.update, ws, (fx, lb), known)?;
-            restore_if_not_finite(problem, w, ws, outcome.objective)?;
-            fx = outcome.objective;
-            if support_changed(ws, w, &mut max_dw) {
-                support_changed_at = it;
-            }
-            let (block, delta) = block_delta(ws, w);
-            if delta.iter().any(|&d| d != T::ZERO) {
-                since_full += 1;
-                grad_live = grad_live && problem.gradient_update(w, block, delta, grad);
-            }
-            let step = Step {
-                iteration: it,
-                block: ws.block.as_slice(),
-                objective_before: before,
-                objective: fx,
-                predicted_decrease: outcome.predicted_decrease,
-                w,
-            };
-            if !observer(&step) {
-                status = Status::Stopped;
-                break;
-            }
-            continue;
-        }
-        // scikit-learn's rule (spec §9): after a sweep, the gap only once max|Δw|/max|w| < tol
-        let sweep_gate = match config.stop {
-            Stop::Gap => true,
-            Stop::SklearnLasso => {
-                let end = it > 0 && it.is_multiple_of(epoch);
-                let wmax = w.iter().fold(T::ZERO, |a, &v| a.max(v.abs()));
-                let pass = end && (wmax == T::ZERO || max_dw < config.tol * wmax);
-                if end {
-                    max_dw = T::ZERO;
-                }
-                pass
-            }
-        };
-        // stopping test (greedy: gradient is fresh every iteration; otherwise once per epoch)
-        let due = if greedy { it.is_multiple_of(GREEDY_CHECK_EVERY) } else { it.is_multiple_of(epoch) };
-        if config.tol > T::ZERO && sweep_gate && due {
-            if !greedy {
-                problem.full_gradient(w, grad);
-            }
-            crit = criterion(problem, w, grad, lip, penalty);
-            if crit <= config.tol * scale(fx) {
-                status = Status::Converged;
-                break;
-            }
-        }
-        let k = if vb_gsq {
-            iht_select(problem, grad, lip, tau, mu, rest, ws);
-            None
+            (Some(k), grad_live)
         } else {
-            select(config, ws, grad, lip, block_lip, order, w, penalty, it, &mut rng, rest)
+            // scikit-learn's rule (spec §9): after a sweep, the gap only once max|Δw|/max|w| < tol
+            let sweep_gate = match config.stop {
+                Stop::Gap => true,
+                Stop::SklearnLasso => {
+                    let end = it > 0 && it.is_multiple_of(epoch);
+                    let wmax = w.iter().fold(T::ZERO, |a, &v| a.max(v.abs()));
+                    let pass = end && (wmax == T::ZERO || max_dw < config.tol * wmax);
+                    if end {
+                        max_dw = T::ZERO;
+                    }
+                    pass
+                }
+            };
+            // stopping test (greedy: gradient is fresh every iteration; otherwise once per epoch)
+            let due = if greedy { it.is_multiple_of(GREEDY_CHECK_EVERY) } else { it.is_multiple_of(epoch) };
+            if config.tol > T::ZERO && sweep_gate && due {
+                if !greedy {
+                    problem.full_gradient(w, grad);
+                }
+                crit = criterion(problem, w, grad, lip, penalty);
+                if crit <= config.tol * scale(fx) {
+                    status = Status::Converged;
+                    break;
+                }
+            }
+            let k = if vb_gsq {
+                iht_select(problem, grad, lip, tau, mu, rest, ws);
+                None
+            } else {
+                select(config, ws, grad, lip, block_lip, order, w, penalty, it, &mut rng, rest)
+            };
+            // greedy rules keep the full gradient current: the block's partials are read from it
+            (k, greedy)
         };
+        // 2. the update (one code path for both)
         it += 1;
         let lb = k.and_then(|k| block_lip.get(k).copied());
-        // greedy rules keep the full gradient current: the block's partials are read from it
-        let known = if greedy { Some(&*grad) } else { None };
+        let known = if known_live { Some(&*grad) } else { None };
         let outcome = update::block_step(problem, w, config.update, ws, (fx, lb), known)?;
         restore_if_not_finite(problem, w, ws, outcome.objective)?;
         let before = fx;
@@ -432,10 +409,16 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
         if support_changed(ws, w, &mut max_dw) {
             support_changed_at = it;
         }
-        if greedy {
-            // incremental where the problem supports it (least squares with a Gram matrix), with a
-            // full refresh every GREEDY_REFRESH_EPOCHS epochs against drift
-            let (block, delta) = block_delta(ws, w);
+        // 3. keep the gradient: incremental where the problem supports it (least squares with a
+        // Gram matrix); greedy rules refresh it in full every GREEDY_REFRESH_EPOCHS epochs against
+        // drift, active-set cycling at its next check after as many updates
+        let (block, delta) = block_delta(ws, w);
+        if use_active {
+            if delta.iter().any(|&d| d != T::ZERO) {
+                since_full += 1;
+                grad_live = grad_live && problem.gradient_update(w, block, delta, grad);
+            }
+        } else if greedy {
             let refresh = it.is_multiple_of(epoch.saturating_mul(GREEDY_REFRESH_EPOCHS));
             if refresh || !problem.gradient_update(w, block, delta, grad) {
                 problem.full_gradient(w, grad);
