@@ -309,6 +309,78 @@ fn logistic_intercept_matches_sklearn() {
     assert_eq!(floats(&v["coefficients"]).len(), 30);
 }
 
+/// `--intercept` for logistic-l1 and softmax: a free coordinate exempt from the penalty, against
+/// scikit-learn fits that do not penalise the intercept (saga / multinomial lbfgs, polished by
+/// numpy Newton; host-tests/data/reference/bcd/intercept_l1_softmax.json from
+/// benches/peers/bcd/make_intercept_l1_softmax_reference.py).
+#[test]
+fn logistic_l1_and_softmax_intercepts_match_sklearn() {
+    let r: Value = serde_json::from_str(
+        &std::fs::read_to_string(data("reference/bcd/intercept_l1_softmax.json")).unwrap(),
+    )
+    .unwrap();
+    let bc = data("breast_cancer_std.csv");
+    let case = &r["logistic_l1"]["cases"][0];
+    let lam = format!("{}", case["lambda"].as_f64().unwrap());
+    let v = json_ok(&run(&[
+        "bcd",
+        "--data",
+        &bc,
+        "--problem",
+        "logistic-l1",
+        "--lambda",
+        &lam,
+        "--intercept",
+        "--no-standardize",
+        "--tol",
+        "1e-13",
+        "--json",
+    ]));
+    let f_ref = case["objective"].as_f64().unwrap();
+    let f = v["objective"].as_f64().unwrap();
+    assert!(((f - f_ref) / f_ref).abs() <= 1e-9, "{f} vs {f_ref}");
+    assert!((v["intercept"].as_f64().unwrap() - case["intercept"].as_f64().unwrap()).abs() <= 1e-6, "{v}");
+    let w = floats(&v["coefficients"]);
+    assert_eq!(w.len(), 30);
+    let support: Vec<u64> = (0..30).filter(|&j| w[j] != 0.0).map(|j| j as u64).collect();
+    let want: Vec<u64> = case["support"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert_eq!(support, want);
+}
+
+/// `--intercept` for softmax: with two classes, softmax with `λ` is logistic regression with `λ/2`
+/// (at the optimum `W₀ = −W₁ = w/2`, so `(λ/2)‖W‖² = (λ/4)‖w‖²`) and intercept `b₁ − b₀`: checked
+/// against scikit-learn's `LogisticRegression(C=1, fit_intercept=True)` (intercept.json).
+#[test]
+fn softmax_intercept_two_classes_is_logistic() {
+    let bc = data("breast_cancer_std.csv");
+    let lam = format!("{}", 2.0 / 569.0);
+    let v = json_ok(&run(&[
+        "bcd",
+        "--data",
+        &bc,
+        "--problem",
+        "softmax",
+        "--lambda",
+        &lam,
+        "--intercept",
+        "--no-standardize",
+        "--tol",
+        "1e-14",
+        "--json",
+    ]));
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("reference/bcd/intercept.json")).unwrap())
+            .unwrap();
+    let f_ref = r["objective"].as_f64().unwrap();
+    let f = v["objective"].as_f64().unwrap();
+    assert!(((f - f_ref) / f_ref).abs() <= 1e-9, "{f} vs {f_ref}");
+    let b = floats(&v["intercept"]);
+    assert_eq!(b.len(), 2);
+    assert!((b[0] + b[1]).abs() <= 1e-12, "centred: {b:?}");
+    assert!((b[1] - b[0] - r["intercept"].as_f64().unwrap()).abs() <= 1e-5, "{b:?}");
+    assert_eq!(floats(&v["coefficients"]).len(), 60);
+}
+
 #[test]
 fn bad_inputs_give_one_error_line() {
     let d = data("diabetes_std.csv");
@@ -320,7 +392,7 @@ fn bad_inputs_give_one_error_line() {
         (&["--problem", "label-propagation", "--lambda", "0", "--labels", &d], "--graph"),
         (&["--data", &d, "--problem", "lasso"], "--lambda"),
         (&["--data", &d, "--problem", "least-squares", "--lambda-ratio", "0.1"], "lambda-ratio"),
-        (&["--data", &d, "--problem", "logistic-l1", "--lambda", "1", "--intercept"], "--intercept"),
+        (&["--problem", "label-propagation", "--lambda", "0", "--intercept"], "--intercept"),
         (
             &[
                 "--data",

@@ -240,3 +240,68 @@ pub fn axpy<T: Real>(alpha: T, x: &[T], y: &mut [T]) -> Result<()> {
     T::axpy(alpha, x, y);
     finite_result("axpy", y)
 }
+
+/// `m ≤ ld` and `a` holds the leading `m × ld` (row-major, stride `ld`).
+fn fits_square<T>(a: &[T], m: usize, ld: usize) -> bool {
+    m <= ld && m.checked_mul(ld).is_some_and(|n| a.len() >= n)
+}
+
+/// In-place Cholesky `A = LLᵀ` of the leading `m × m` of the row-major `a` (row stride `ld`): the
+/// lower triangle is overwritten by `L`, the upper one is left untouched. Returns `false` (with
+/// `a` partly overwritten) if a pivot is not positive and finite, or if `m > ld` /
+/// `a.len() < m·ld`. O(m³/3), no scratch. The one dense Cholesky of the crate (block updates of
+/// `bcd`, the Newton system of `ot`).
+// Index bounds: `fits_square` holds, and every index below is `i·ld + k` with `i, k < m ≤ ld`, so
+// `< m·ld ≤ a.len()`.
+#[allow(clippy::indexing_slicing)]
+pub(crate) fn cholesky_in_place<T: Real>(a: &mut [T], m: usize, ld: usize) -> bool {
+    if !fits_square(a, m, ld) {
+        return false;
+    }
+    for j in 0..m {
+        let mut d = a[j * ld + j];
+        for k in 0..j {
+            d -= a[j * ld + k] * a[j * ld + k];
+        }
+        if d.partial_cmp(&T::ZERO) != Some(core::cmp::Ordering::Greater) || !d.is_finite() {
+            return false;
+        }
+        let d = d.sqrt();
+        a[j * ld + j] = d;
+        for i in j + 1..m {
+            let mut s = a[i * ld + j];
+            for k in 0..j {
+                s -= a[i * ld + k] * a[j * ld + k];
+            }
+            a[i * ld + j] = s / d;
+        }
+    }
+    true
+}
+
+/// Solves `LLᵀx = b` in place (`x` holds `b` on entry, the solution on return) with the factor
+/// from [`cholesky_in_place`]. Returns `false` (nothing written) if `m > ld`, `l.len() < m·ld` or
+/// `x.len() < m`. O(m²).
+// Index bounds: checked on entry; indices are `i·ld + k` / `k·ld + i` with `i, k < m ≤ ld` and
+// `x[i]` with `i < m ≤ x.len()`.
+#[allow(clippy::indexing_slicing)]
+pub(crate) fn cholesky_solve_in_place<T: Real>(l: &[T], m: usize, ld: usize, x: &mut [T]) -> bool {
+    if !fits_square(l, m, ld) || x.len() < m {
+        return false;
+    }
+    for i in 0..m {
+        let mut s = x[i];
+        for k in 0..i {
+            s -= l[i * ld + k] * x[k];
+        }
+        x[i] = s / l[i * ld + i];
+    }
+    for i in (0..m).rev() {
+        let mut s = x[i];
+        for k in i + 1..m {
+            s -= l[k * ld + i] * x[k];
+        }
+        x[i] = s / l[i * ld + i];
+    }
+    true
+}

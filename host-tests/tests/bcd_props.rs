@@ -293,3 +293,34 @@ fn gram_gradient_update_matches_full_recomputation() {
         }
     }
 }
+
+/// A block step that overflows restores the block and fails with `NumericalFailure` in the
+/// active-set cycling path too (it went through its own copy of the loop, without the restore).
+#[test]
+fn active_set_overflow_restores_the_iterate() {
+    // Lasso with entries near 4e117 and y near 1e300: ∂f/∂w_j = −x_jᵀy/n overflows
+    let (n, p) = (3, 2);
+    let x = [4e117, 1.0, -3e117, 2.0, 5e117, -1.0];
+    let y = [1e300, -2e300, 3e300];
+    for active_set in [false, true] {
+        let mut r = vec![0.0; n];
+        let mut prob = LeastSquares::lasso(&x, &y, n, p, 1.0, &mut r).unwrap();
+        let config = SolverConfig {
+            rule: Rule::Cyclic,
+            partition: Partition::Order,
+            update: Update::Gradient,
+            block_size: 1,
+            max_iter: 100,
+            tol: 1e-8,
+            active_set,
+            ..SolverConfig::default()
+        };
+        let mut scratch = vec![0.0; workspace_len(p, 1, Rule::Cyclic).unwrap()];
+        let mut index = vec![0; p];
+        let mut ws = Workspace::<f64, 1>::new(&mut scratch, &mut index);
+        let mut w = vec![0.0; p];
+        let res = solve(&mut prob, &mut w, &config, &mut ws);
+        assert!(matches!(res, Err(Error::NumericalFailure { .. })), "active_set {active_set}: {res:?}");
+        assert!(w.iter().all(|v| v.is_finite()), "active_set {active_set}: {w:?}");
+    }
+}

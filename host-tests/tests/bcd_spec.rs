@@ -408,22 +408,54 @@ fn check5_label_propagation_lattice() {
         reach.push((first.unwrap_or(usize::MAX), sol.objective - fstar));
     }
     // Spec target: ≤ 200 iterations. Measured (this instance): greedy tree 305, tree partitions 424,
-    // red-black 656 — the target is NOT met; we assert the measured budget to catch regressions.
-    // (A hand-made 2-forest "comb" partition — column 0 + even rows / the rest — is slower still:
-    // f − f* ≈ 1e-3 after 200 exact forest solves, so the target looks instance-bound.)
-    // Label placements 0–8 (lattice_labels seeds, same recipe, release build, 29 Nov 2026):
-    // greedy tree needs 391, 226, 223, 273, 162, 276, 247, 210, 755 iterations (tree partitions
-    // 540, 318, 309, 375, 231, 385, 338, 290, 1043; red-black 1223, 454, 479, 577, 541, 863, 558,
-    // 682, >1500): only 1 of 10 placements meets 200. Greedy tree ≤ tree partitions ≤ red-black
-    // holds on all of them, as in Fig. 6, but 1e-10·|f*| on a lattice with only 5% Dirichlet
-    // nodes is limited by the small eigenvalues of the Laplacian block, which exact forest solves
-    // do not remove; the problem is scale invariant, so the §7-D weight 1e5 would not change it.
-    assert!(reach[0].0 <= 500, "tree partitions did not reach 1e-10·|f*| in 500 iterations");
-    assert!(reach[1].0 <= 350, "greedy tree did not reach 1e-10·|f*| in 350 iterations");
+    // red-black 656 — the target is NOT met.
+    // Independent check (benches/peers/bcd/check5_lattice.py → check5_lattice.out.json: plain
+    // numpy, dense block solves, on this instance as committed in
+    // host-tests/data/reference/bcd/check5_lattice_instance.json): red-black 656, tree partition
+    // by a greedy forest cover in node order 424, greedy tree by |g| 302 iterations — the same
+    // counts (greedy tree within 3: ties/rounding in the |g| order). The spectral radius of the
+    // two-forest block Gauss-Seidel cycle predicts asymptotically 759 (red-black) and 490 (node-order
+    // cover). The reference code's lattice tree partition (`get_tp_indices`: the "comb", first node
+    // of each lattice column + even columns / the rest) needs 310 (ρ-prediction 359): better than
+    // our general-graph cover, still above 200; the reference builds its general-graph partition the
+    // same way we do (each node into the first forest that stays acyclic), only in L-descending
+    // order. λ_min(A) = 0.056, λ_max = 7.9: with 5% Dirichlet nodes the small Laplacian eigenvalues
+    // bound every forest method, so 200 is not reachable by these strategies on this instance.
+    // Earlier sweep over label placements 0–8 (lattice_labels seeds, same recipe, release build,
+    // 29 Nov 2026): greedy tree 391, 226, 223, 273, 162, 276, 247, 210, 755 iterations (tree
+    // partitions 540, 318, 309, 375, 231, 385, 338, 290, 1043; red-black 1223, 454, 479, 577, 541,
+    // 863, 558, 682, >1500): only 1 of 10 placements meets 200. Greedy tree ≤ tree partitions ≤
+    // red-black holds on all of them, as in Fig. 6. The problem is scale invariant, so the §7-D
+    // weight 1e5 would not change it. Asserted: the independent counts + 3 %.
+    assert!(reach[0].0 <= 437, "tree partitions: {} iterations (numpy: 424)", reach[0].0);
+    assert!(reach[1].0 <= 311, "greedy tree: {} iterations (numpy: 302)", reach[1].0);
+    assert!(reach[2].0 <= 676, "red-black: {} iterations (numpy: 656)", reach[2].0);
     assert!(
         reach[1].0 <= reach[2].0 && reach[1].1 <= reach[2].1.max(1e-10 * fstar.abs()),
         "greedy tree slower than red-black"
     );
+}
+
+/// The check-5 instance (labelled nodes and their values from `lattice_labels(20, 20, 21)`) as
+/// committed for the independent numpy check benches/peers/bcd/check5_lattice.py. Set
+/// `FERROKERN_WRITE_CHECK5=1` to (re)write the file; otherwise the file must match the generator.
+#[test]
+fn check5_instance_file_matches_generator() {
+    let (labels, labelled) = lattice_labels(20, 20, 21);
+    let nodes: Vec<usize> = (0..400).filter(|&i| labelled[i]).collect();
+    let values: Vec<f64> = nodes.iter().map(|&i| labels[i]).collect();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/reference/bcd/check5_lattice_instance.json");
+    if std::env::var_os("FERROKERN_WRITE_CHECK5").is_some() {
+        let v = serde_json::json!({ "side": 20, "weight": 1.0, "labelled": nodes, "labels": values });
+        std::fs::write(path, serde_json::to_string_pretty(&v).unwrap() + "\n").unwrap();
+    }
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let got: Vec<usize> =
+        v["labelled"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+    let vals: Vec<f64> = v["labels"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    assert_eq!(got, nodes);
+    // serde_json's default float parser may be 1 ulp off (the file holds the shortest exact repr)
+    assert!(vals.iter().zip(&values).all(|(a, b)| (a - b).abs() <= 4.0 * f64::EPSILON * b.abs()));
 }
 
 // ---------- check 6: Lasso parity with scikit-learn ----------

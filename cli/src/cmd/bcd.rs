@@ -173,8 +173,9 @@ pub struct Args {
     /// Block-update limit.
     #[arg(long, default_value_t = 1_000_000)]
     pub max_iter: usize,
-    /// Add an unpenalised intercept (least squares and Lasso: exact, by centring X and y; logistic:
-    /// a free last coordinate).
+    /// Add an unpenalised intercept (least squares and Lasso: exact, by centring X and y; logistic
+    /// and logistic-l1: a free last coordinate, exempt from the penalty; softmax: one free
+    /// coefficient per class, reported centred since only differences between classes matter).
     #[arg(long)]
     pub intercept: bool,
     /// Do not standardise the features (by default: mean 0, standard deviation 1 per column).
@@ -218,7 +219,7 @@ pub struct Settings {
     pub norm: Norm,
     /// Seed.
     pub seed: u64,
-    /// Logistic (L2): an unpenalised intercept as the last coordinate.
+    /// Logistic, logistic-l1, softmax: unpenalised intercept coordinate(s) at the end.
     pub intercept: bool,
 }
 
@@ -310,8 +311,19 @@ fn run_solver<T: Real, P: Problem<T>>(problem: &mut P, s: &Settings, trace: bool
 
 /// λ_max: the smallest λ with w* = 0 (Lasso `‖Xᵀy‖∞/n`; L1 logistic `‖Xᵀs‖∞/(2n)`).
 pub fn lambda_max(kind: ProblemKind, d: &Dense) -> Result<f64> {
+    lambda_max_with(kind, d, false)
+}
+
+/// [`lambda_max`], and for L1 logistic with a free intercept (`intercept`) `‖Xᵀ(y − ȳ)‖∞/n`: the
+/// gradient at w = 0 with the optimal `b = logit(ȳ)`.
+pub fn lambda_max_with(kind: ProblemKind, d: &Dense, intercept: bool) -> Result<f64> {
     match kind {
         ProblemKind::Lasso => lasso_lambda_max(&d.x, &d.y, d.n, d.p).map_err(kerr),
+        ProblemKind::LogisticL1 if intercept => {
+            let mean = d.y.iter().sum::<f64>() / d.n.max(1) as f64;
+            let s: Vec<f64> = d.y.iter().map(|&v| v - mean).collect();
+            lasso_lambda_max(&d.x, &s, d.n, d.p).map_err(kerr)
+        }
         ProblemKind::LogisticL1 => {
             let s: Vec<f64> = d.y.iter().map(|&v| if v == 1.0 { 0.5 } else { -0.5 }).collect();
             lasso_lambda_max(&d.x, &s, d.n, d.p).map_err(kerr)
@@ -369,7 +381,8 @@ pub fn fit_dense<T: Real>(
             let (labels, classes) = class_labels(&d.y, Path::new("--data"))?;
             let classes = classes.max(2);
             let mut z = vec![T::ZERO; n * classes];
-            let mut prob = Softmax::new(&x, &labels, n, p, classes, lam, &mut z).map_err(kerr)?;
+            let prob = Softmax::new(&x, &labels, n, p, classes, lam, &mut z).map_err(kerr)?;
+            let mut prob = if s.intercept { prob.with_intercept() } else { prob };
             run_solver(&mut prob, s, trace)
         }
         ProblemKind::LabelPropagation => Err(CliError::new("bcd: label propagation needs --graph")),
@@ -433,8 +446,13 @@ fn settings(a: &Args, kind: ProblemKind, p: usize, dim: usize) -> Result<Setting
             NormArg::L2 => Norm::L2,
         },
         seed: a.seed,
-        intercept: a.intercept && kind == ProblemKind::Logistic,
+        intercept: a.intercept && free_intercept(kind),
     })
+}
+
+/// Problems whose `--intercept` is a free (unpenalised) solver coordinate rather than centring.
+fn free_intercept(kind: ProblemKind) -> bool {
+    matches!(kind, ProblemKind::Logistic | ProblemKind::LogisticL1 | ProblemKind::Softmax)
 }
 
 /// Column means of row-major `x`.
@@ -500,14 +518,7 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     let mut d = Dense { x: t.x, y: t.y, n: t.rows, p: t.features };
     let kind = a.problem;
     let mut intercept = None;
-    if a.intercept && kind != ProblemKind::Logistic {
-        if !matches!(kind, ProblemKind::Lasso | ProblemKind::LeastSquares) {
-            return Err(CliError::param(
-                "intercept",
-                "supported for lasso, least-squares (exact by centring) and logistic (a free coordinate); \
-                 logistic-l1 and softmax would need a per-coordinate penalty in the solver",
-            ));
-        }
+    if a.intercept && matches!(kind, ProblemKind::Lasso | ProblemKind::LeastSquares) {
         let xm = column_means(&d.x, d.p);
         let ym = d.y.iter().sum::<f64>() / d.n as f64;
         for row in d.x.chunks_mut(d.p) {
@@ -523,17 +534,15 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     if matches!(kind, ProblemKind::Logistic | ProblemKind::LogisticL1) {
         binary_labels(&d.y, &path)?;
     }
-    let logistic_intercept = a.intercept && kind == ProblemKind::Logistic;
-    let dim = if kind == ProblemKind::Softmax {
-        let (_, k) = class_labels(&d.y, &path)?;
-        d.p * k.max(2)
-    } else {
-        d.p + usize::from(logistic_intercept)
-    };
-    let s = settings(&a, kind, d.p + usize::from(logistic_intercept), dim)?;
+    let free = a.intercept && free_intercept(kind);
+    // features seen by the solver: the free intercept is a feature of ones
+    let p_eff = d.p + usize::from(free);
+    let classes = if kind == ProblemKind::Softmax { class_labels(&d.y, &path)?.1.max(2) } else { 1 };
+    let dim = p_eff * classes;
+    let s = settings(&a, kind, p_eff, dim)?;
     let lambda = match (a.lambda, a.lambda_ratio) {
         (Some(l), _) => l,
-        (None, Some(r)) => r * lambda_max(kind, &d)?,
+        (None, Some(r)) => r * lambda_max_with(kind, &d, free)?,
         (None, None) => 0.0,
     };
     let fit_with = |s: &Settings, trace: bool| match a.precision {
@@ -543,8 +552,8 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     let mut sw = Stopwatch::new();
     let want_trace = a.plot.plot.is_some() && a.compare_rules.is_empty();
     let mut fit = sw.time(|| fit_with(&s, want_trace))?;
-    // logistic: the intercept is the last coordinate
-    let free_intercept = if logistic_intercept { fit.w.pop() } else { None };
+    // free intercepts are the last coordinate(s): one (logistic) or one per class (softmax)
+    let free_b: Option<Vec<f64>> = free.then(|| fit.w.split_off(d.p * classes));
     let mut compared = Vec::new();
     if let Some(plot) = &a.plot.plot {
         let mut traces = Vec::new();
@@ -556,7 +565,7 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
             let mut args = a.clone();
             args.rule = Some(*r);
             sr.rule = r.rule();
-            sr.partition = settings(&args, kind, d.p + usize::from(logistic_intercept), dim)?.partition;
+            sr.partition = settings(&args, kind, p_eff, dim)?.partition;
             let f = fit_with(&sr, true)?;
             compared.push(json!({ "rule": r.name(), "objective": f.objective, "iterations": f.iterations,
                 "converged": f.converged }));
@@ -564,9 +573,21 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         }
         plot_traces(plot, &traces)?;
     }
-    let intercept_value = free_intercept.or_else(|| {
-        intercept.as_ref().map(|(xm, ym)| ym - xm.iter().zip(&fit.w).map(|(m, w)| m * w).sum::<f64>())
-    });
+    // softmax: only differences between the classes' intercepts are determined, report centred
+    let intercept_value: Option<Vec<f64>> = free_b
+        .map(|b| {
+            if kind == ProblemKind::Softmax {
+                let mean = b.iter().sum::<f64>() / b.len().max(1) as f64;
+                b.iter().map(|v| v - mean).collect()
+            } else {
+                b
+            }
+        })
+        .or_else(|| {
+            intercept
+                .as_ref()
+                .map(|(xm, ym)| vec![ym - xm.iter().zip(&fit.w).map(|(m, w)| m * w).sum::<f64>()])
+        });
     if !fit.converged {
         ctx.status(&format!(
             "warning: tolerance {} not reached in {} iterations (relative gap {:.3e})",
@@ -589,8 +610,10 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         "nonzeros": nnz,
         "coefficients": fit.w,
     });
-    if let Some(b) = intercept_value {
-        fields["intercept"] = json!(b);
+    match intercept_value.as_deref() {
+        Some([b]) if kind != ProblemKind::Softmax => fields["intercept"] = json!(b),
+        Some(b) => fields["intercept"] = json!(b),
+        None => {}
     }
     if !a.no_standardize {
         fields["feature_mean"] = json!(stats.mean);
@@ -615,8 +638,10 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
             ),
             format!("coefficients: {}", fmt_vec(&fit.w)),
         ];
-        if let Some(b) = intercept_value {
-            lines.push(format!("intercept: {b:.6e}"));
+        match intercept_value.as_deref() {
+            Some([b]) if kind != ProblemKind::Softmax => lines.push(format!("intercept: {b:.6e}")),
+            Some(b) => lines.push(format!("intercepts (centred): {}", fmt_vec(b))),
+            None => {}
         }
         if let Some(p) = &a.plot.plot {
             lines.push(format!("plot: {}", p.display()));
@@ -772,6 +797,9 @@ pub fn fit_graph<T: Real>(g: &Graph, a: &Args) -> Result<Vec<Fit>> {
 }
 
 fn run_label_propagation(a: &Args, ctx: &Ctx) -> Result<()> {
+    if a.intercept {
+        return Err(CliError::param("intercept", "not used by label-propagation (no features to offset)"));
+    }
     let graph =
         a.graph.as_deref().ok_or_else(|| CliError::param("graph", "required for label-propagation"))?;
     let labels =

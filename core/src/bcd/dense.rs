@@ -1,5 +1,5 @@
-//! Small dense linear algebra on a block (|b| ≤ B): Cholesky with a fallback ridge, triangular
-//! solves, and the largest eigenvalue by cyclic Jacobi. Matrices are row-major with stride `ld`.
+//! Small dense linear algebra on a block (|b| ≤ B): Cholesky (from `linalg`) with a fallback
+//! ridge, triangular solves, and the largest eigenvalue by cyclic Jacobi. Matrices are row-major with stride `ld`.
 //!
 //! Every function first checks `m ≤ ld` and that the slices hold `m·ld` (`m` for vectors)
 //! elements and returns `false`/`None` otherwise; after that check all indices below are
@@ -12,54 +12,11 @@ fn fits<T>(a: &[T], m: usize, ld: usize) -> bool {
     m <= ld && m.checked_mul(ld).is_some_and(|n| a.len() >= n)
 }
 
-/// In-place Cholesky `A = LLᵀ` of the leading `m×m` of `a` (lower triangle written, upper
-/// untouched). Returns false if a pivot is not positive.
-pub fn cholesky<T: Real>(a: &mut [T], m: usize, ld: usize) -> bool {
-    if !fits(a, m, ld) {
-        return false;
-    }
-    for j in 0..m {
-        let mut d = a[j * ld + j];
-        for k in 0..j {
-            d -= a[j * ld + k] * a[j * ld + k];
-        }
-        if !super::gt(d, T::ZERO) || !d.is_finite() {
-            return false;
-        }
-        let d = d.sqrt();
-        a[j * ld + j] = d;
-        for i in j + 1..m {
-            let mut s = a[i * ld + j];
-            for k in 0..j {
-                s -= a[i * ld + k] * a[j * ld + k];
-            }
-            a[i * ld + j] = s / d;
-        }
-    }
-    true
-}
+/// In-place Cholesky `A = LLᵀ` (the crate's one implementation, in `linalg`).
+pub(crate) use crate::linalg::cholesky_in_place as cholesky;
 
 /// Solves `LLᵀ x = x` in place with the factor from [`cholesky`].
-pub fn cholesky_solve<T: Real>(l: &[T], m: usize, ld: usize, x: &mut [T]) -> bool {
-    if !fits(l, m, ld) || x.len() < m {
-        return false;
-    }
-    for i in 0..m {
-        let mut s = x[i];
-        for k in 0..i {
-            s -= l[i * ld + k] * x[k];
-        }
-        x[i] = s / l[i * ld + i];
-    }
-    for i in (0..m).rev() {
-        let mut s = x[i];
-        for k in i + 1..m {
-            s -= l[k * ld + i] * x[k];
-        }
-        x[i] = s / l[i * ld + i];
-    }
-    true
-}
+pub(crate) use crate::linalg::cholesky_solve_in_place as cholesky_solve;
 
 /// Copies the `m×m` matrix `src` into `dst` and factors it; when it is not positive definite,
 /// retries with the ridge `1e-10·max(diag)` (spec §4 `Hb`: pseudo-inverse via a ridge).
@@ -151,7 +108,7 @@ pub fn quad_form<T: Real>(a: &[T], m: usize, ld: usize, x: &[T]) -> T {
 }
 
 /// Exact minimiser of the block model `gᵀd + ½dᵀHd + Σ_i g_i(x_i + d_i)` by cyclic coordinate
-/// descent (the block QP of spec §6 `PN`), starting from `d = 0`; at most 1000 sweeps, stopping
+/// descent (the block QP of spec §6 `PN`; `penalty(i)` is block entry i's `g_i`), starting from `d = 0`; at most 1000 sweeps, stopping
 /// when no coordinate moves by more than `1e-15·(1 + max|x + d|)` (in f64). Returns false if a
 /// diagonal entry of H is not positive.
 pub fn prox_block_qp<T: Real>(
@@ -160,7 +117,7 @@ pub fn prox_block_qp<T: Real>(
     ld: usize,
     g: &[T],
     x: &[T],
-    penalty: super::Penalty<T>,
+    penalty: impl Fn(usize) -> super::Penalty<T>,
     d: &mut [T],
 ) -> bool {
     if !fits(h, m, ld) || g.len() < m || x.len() < m || d.len() < m {
@@ -181,7 +138,7 @@ pub fn prox_block_qp<T: Real>(
             // gradient of the model in coordinate i at the current d
             let gi = g[i] + T::dot(&h[i * ld..i * ld + m], &d[..m]);
             let xi = x[i] + d[i];
-            let new = penalty.prox(xi - gi / hii, T::ONE / hii);
+            let new = penalty(i).prox(xi - gi / hii, T::ONE / hii);
             let step = new - xi;
             d[i] += step;
             moved = moved.max(step.abs());

@@ -1,5 +1,5 @@
-//! Binary logistic regression (labels 0/1 → signs ∓1), L2- or L1-regularised, no intercept; the
-//! margins `m = Xw` are the incremental state.
+//! Binary logistic regression (labels 0/1 → signs ∓1), L2- or L1-regularised, optionally with an
+//! unpenalised intercept; the margins `m = Xw (+ b)` are the incremental state.
 
 use super::least_squares::set_sym;
 use super::problem::{Penalty, Problem};
@@ -90,8 +90,11 @@ impl<'a, T: Real> Logistic<'a, T> {
     }
 
     /// Adds an unpenalised intercept `b` as coordinate `p` (the problem then has `p + 1`
-    /// variables, margins `Xw + b`, and the ridge term skips `b`): scikit-learn's
-    /// `fit_intercept=True`. Only for the L2 problem. Errors: an L1 penalty.
+    /// variables and margins `Xw + b`): scikit-learn's `fit_intercept=True` (not liblinear, which
+    /// penalises its intercept). Neither the ridge term nor the L1 penalty touch `b`
+    /// ([`Problem::unpenalized`] is `p..p+1`, so the solver takes a plain gradient/Newton step on
+    /// it and no proximal step). With L1 the duality gap uses a dual point that also satisfies the
+    /// intercept's dual constraint `Σ_i s_i θ_i = 0` (see [`Problem::duality_gap`] below).
     ///
     /// ```
     /// use ferrokern::bcd::{Logistic, Problem};
@@ -99,16 +102,13 @@ impl<'a, T: Real> Logistic<'a, T> {
     /// let mut m = [0.0; 3];
     /// let lr = Logistic::l2(&x, &y, 3, 1, 0.1, &mut m).unwrap().with_intercept().unwrap();
     /// assert_eq!(lr.dim(), 2);
+    /// assert_eq!(lr.unpenalized(), 1..2);
     /// // ∂f/∂b at 0 = (1/n) Σ −s_i σ(0) = −(1/3)(−1 + 1 + 1)/2
     /// assert!((lr.partial(&[0.0, 0.0], 1) + 1.0 / 6.0).abs() < 1e-15);
     /// ```
+    ///
+    /// Errors: none today (kept as `Result` for problems that cannot take an intercept).
     pub fn with_intercept(mut self) -> Result<Self> {
-        if self.penalty.is_some() {
-            return Err(Error::InvalidParameter {
-                name: "intercept",
-                reason: "supported for the L2 (smooth) logistic problem only",
-            });
-        }
         self.intercept = true;
         Ok(self)
     }
@@ -156,6 +156,13 @@ impl<T: Real> Problem<T> for Logistic<'_, T> {
     }
     fn penalty(&self) -> Penalty<T> {
         self.penalty
+    }
+    fn unpenalized(&self) -> core::ops::Range<usize> {
+        if self.intercept {
+            self.p..self.p + 1
+        } else {
+            0..0
+        }
     }
     fn reset(&mut self, w: &[T]) -> Result<()> {
         check_len("w", self.dim(), w.len())?;
@@ -226,22 +233,63 @@ impl<T: Real> Problem<T> for Logistic<'_, T> {
             }
         }
     }
-    /// L1 only (no ridge term): the Fenchel gap `F(w) − D(θ)` with the dual point scaled from the
-    /// loss derivatives, `θ_i = c·ℓ_i'(m_i)/n`, `c = min(1, λ/‖∇f‖_∞)` so that `‖Xᵀθ‖_∞ ≤ λ`, and
-    /// `D(θ) = −(1/n) Σ h*(a_i)`, `a_i = −c·σ(−s_i m_i) ∈ [−1, 0]`,
-    /// `h*(a) = (−a)ln(−a) + (1 + a)ln(1 + a)` (the conjugate of `z ↦ log(1 + e^{−z})`). Zero at the
-    /// optimum, `≥ F(w) − F*` everywhere. O(n) (n sigmoids, 2n logarithms) given `grad = ∇f(w)`.
+    /// L1 only (no ridge term): the Fenchel gap `F(w) − D(θ)` with the dual point built from the
+    /// loss derivatives `α_i = σ(−s_i m_i) ∈ (0, 1)`, `θ_i = −c·α_i'` and
+    /// `D(θ) = −(1/n) Σ h*(θ_i)`, `h*(a) = (−a)ln(−a) + (1 + a)ln(1 + a)` on `[−1, 0]` (the
+    /// conjugate of `z ↦ log(1 + e^{−z})`). Weak duality needs `‖(1/n)Σ_i θ_i s_i x_i‖_∞ ≤ λ`
+    /// over the penalised features, hence `c = min(1, λ/‖∇_w f‖_∞)` (the intercept's partial is not
+    /// part of that norm).
+    ///
+    /// With an intercept the dual also requires `Σ_i s_i θ_i = 0` (the term `b·Σ s_i θ_i/n` must
+    /// vanish for every b). We fold the intercept's partial `∂f/∂b = (N − P)/n` (`P`, `N`: the sums
+    /// of `α_i` over labels 1 and 0) into the dual point: the class with the larger sum is scaled
+    /// by `ρ = min(P, N)/max(P, N) ≤ 1`, which keeps `α_i' ∈ [0, 1]` and makes `P' = N'`; the
+    /// feature gradient of the rescaled point is recomputed (one O(n·p) pass over the columns)
+    /// before `c` is taken. At the optimum `∂f/∂b = 0`, so `ρ = 1` and the gap is 0 there;
+    /// elsewhere it is `≥ F(w) − F*`. Cost O(n) (n sigmoids, 2n logarithms) given
+    /// `grad = ∇f(w)`, plus O(n·p) with an intercept.
     fn duality_gap(&self, w: &[T], grad: &[T]) -> Option<T> {
         let Penalty::L1(lambda) = self.penalty else { return None };
         if self.l2 > T::ZERO {
             return None;
         }
-        let dn = grad.iter().fold(T::ZERO, |a, &g| a.max(g.abs()));
+        let alpha = |i: usize, mi: T| (-self.sign(i) * mi).sigmoid();
+        // scale of the dual point per sign class: (label 1, label 0)
+        let (rho_pos, rho_neg) = if self.intercept {
+            let (mut pos, mut neg) = (T::ZERO, T::ZERO);
+            for (i, &mi) in self.m.iter().enumerate() {
+                if self.sign(i) > T::ZERO {
+                    pos += alpha(i, mi);
+                } else {
+                    neg += alpha(i, mi);
+                }
+            }
+            if pos > neg {
+                (if pos > T::ZERO { neg / pos } else { T::ONE }, T::ONE)
+            } else {
+                (T::ONE, if neg > T::ZERO { pos / neg } else { T::ONE })
+            }
+        } else {
+            (T::ONE, T::ONE)
+        };
+        let rho = |i: usize| if self.sign(i) > T::ZERO { rho_pos } else { rho_neg };
+        let gw = grad.get(..self.p).unwrap_or(grad);
+        let dn = if rho_pos == T::ONE && rho_neg == T::ONE {
+            gw.iter().fold(T::ZERO, |a, &g| a.max(g.abs()))
+        } else {
+            // ∇_w of the rescaled point: (1/n) Σ_i x_ij (−s_i ρ_i α_i)
+            (0..self.p).fold(T::ZERO, |a, j| {
+                let gj = col(self.x, self.p, j)
+                    .zip(self.m.iter())
+                    .enumerate()
+                    .fold(T::ZERO, |acc, (i, (&xij, &mi))| acc - xij * self.sign(i) * rho(i) * alpha(i, mi));
+                a.max((gj * self.inv_n()).abs())
+            })
+        };
         let c = if dn > lambda { lambda / dn } else { T::ONE };
         let xlnx = |v: T| if v > T::ZERO { v * v.ln() } else { T::ZERO };
         let conj = self.m.iter().enumerate().fold(T::ZERO, |acc, (i, &mi)| {
-            let s = self.sign(i);
-            let a = -c * (-s * mi).sigmoid();
+            let a = -c * rho(i) * alpha(i, mi);
             acc + xlnx(-a) + xlnx(T::ONE + a)
         });
         let dual = -conj * self.inv_n();

@@ -52,6 +52,39 @@ impl<T: Real> Penalty<T> {
     }
 }
 
+/// The penalty seen by one coordinate: the problem's [`Penalty`] everywhere except on its
+/// unpenalised coordinates ([`Problem::unpenalized`], e.g. an intercept), where it is `None`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct CoordPenalty<T> {
+    pub(super) penalty: Penalty<T>,
+    /// Unpenalised coordinates `start..end`.
+    pub(super) free: (usize, usize),
+}
+
+impl<T: Real> CoordPenalty<T> {
+    pub(super) fn of<P: Problem<T> + ?Sized>(problem: &P) -> Self {
+        let r = problem.unpenalized();
+        Self { penalty: problem.penalty(), free: (r.start, r.end) }
+    }
+
+    /// The penalty of coordinate `j`.
+    pub(super) fn at(&self, j: usize) -> Penalty<T> {
+        if (self.free.0..self.free.1).contains(&j) {
+            Penalty::None
+        } else {
+            self.penalty
+        }
+    }
+
+    /// `g(w)` summed over the penalised coordinates.
+    pub(super) fn value(&self, w: &[T]) -> T {
+        let a = self.free.0.min(w.len());
+        let b = self.free.1.clamp(a, w.len());
+        let (head, rest) = w.split_at(a);
+        self.penalty.value(head) + self.penalty.value(rest.get(b - a..).unwrap_or(&[]))
+    }
+}
+
 /// `S_t(z) = sign(z)·max(|z| − t, 0)`.
 ///
 /// ```
@@ -96,9 +129,15 @@ pub trait Problem<T: Real> {
     /// Smooth part `f(w)`; `w` must be the iterate the state mirrors.
     fn smooth_value(&self, w: &[T]) -> T;
 
-    /// `F(w) = f(w) + g(w)`.
+    /// Coordinates exempt from the penalty (and from any ridge term): an unpenalised intercept.
+    /// The solver applies no proximal step to them. Default: none.
+    fn unpenalized(&self) -> core::ops::Range<usize> {
+        0..0
+    }
+
+    /// `F(w) = f(w) + g(w)` (`g` summed over the penalised coordinates).
     fn objective(&self, w: &[T]) -> T {
-        self.smooth_value(w) + self.penalty().value(w)
+        self.smooth_value(w) + CoordPenalty::of(self).value(w)
     }
 
     /// `F(0)`, the scale all relative tolerances use. Independent of the state.

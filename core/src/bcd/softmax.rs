@@ -1,5 +1,5 @@
-//! Multi-class logistic (softmax) regression, L2-regularised, no intercept; the class scores
-//! `Z = X Wᵀ` are the incremental state.
+//! Multi-class logistic (softmax) regression, L2-regularised, optionally with unpenalised
+//! per-class intercepts; the class scores `Z = XW (+ 1bᵀ)` are the incremental state.
 
 use super::least_squares::set_sym;
 use super::problem::{Penalty, Problem};
@@ -29,6 +29,8 @@ pub struct Softmax<'a, T> {
     k: usize,
     l2: T,
     z: &'a mut [T],
+    /// Variables `p·K..(p+1)·K` are unpenalised intercepts (a feature of ones), see `with_intercept`.
+    intercept: bool,
 }
 
 impl<'a, T: Real> Softmax<'a, T> {
@@ -69,7 +71,60 @@ impl<'a, T: Real> Softmax<'a, T> {
             return Err(Error::InvalidParameter { name: "labels", reason: "must be < classes" });
         }
         scores.fill(T::ZERO);
-        Ok(Self { x, labels, n, p, k: classes, l2: lambda, z: scores })
+        Ok(Self { x, labels, n, p, k: classes, l2: lambda, z: scores, intercept: false })
+    }
+
+    /// Adds one unpenalised intercept per class as the variables `p·K + c` (a feature of ones:
+    /// scores `Z = XW + 1bᵀ`, `dim = (p + 1)·K`): scikit-learn's multinomial
+    /// `LogisticRegression(fit_intercept=True)`. The ridge term skips `b`
+    /// ([`Problem::unpenalized`] is `p·K..(p+1)·K`). `F` is invariant under `b ← b + t·1`, so
+    /// only `b − mean(b)` is determined; block Hessians containing all K intercepts are singular
+    /// along that direction (the Newton/matrix updates' Cholesky ridge handles it, and the
+    /// gradient is orthogonal to it).
+    ///
+    /// ```
+    /// use ferrokern::bcd::{Problem, Softmax};
+    /// let (x, labels) = ([1.0f64, -1.0], [0, 1]);
+    /// let mut z = [0.0; 4];
+    /// let sm = Softmax::new(&x, &labels, 2, 1, 2, 0.1, &mut z).unwrap().with_intercept();
+    /// assert_eq!(sm.dim(), 4);
+    /// assert_eq!(sm.unpenalized(), 2..4);
+    /// // ∂f/∂b_0 at 0 = (1/n) Σ_i (½ − [y_i = 0]) = 0
+    /// assert_eq!(sm.partial(&[0.0; 4], 2), 0.0);
+    /// ```
+    #[must_use]
+    pub fn with_intercept(mut self) -> Self {
+        self.intercept = true;
+        self
+    }
+
+    /// Features including the intercept's column of ones.
+    fn features(&self) -> usize {
+        self.p + usize::from(self.intercept)
+    }
+
+    /// Feature `f` of row `x` (`1` for the intercept feature).
+    fn feat(&self, x: &[T], f: usize) -> T {
+        if self.intercept && f == self.p {
+            T::ONE
+        } else {
+            x.get(f).copied().unwrap_or(T::ZERO)
+        }
+    }
+
+    /// The ridge weight of variable `j` (0 for an intercept).
+    fn ridge(&self, j: usize) -> T {
+        if j < self.p * self.k {
+            self.l2
+        } else {
+            T::ZERO
+        }
+    }
+
+    /// `(1/n) Σ_i x_{i,fa} x_{i,fb}` including the intercept feature.
+    fn gram(&self, fa: usize, fb: usize) -> T {
+        self.x.chunks_exact(self.p).fold(T::ZERO, |s, x| s + self.feat(x, fa) * self.feat(x, fb))
+            * self.inv_n()
     }
 
     fn inv_n(&self) -> T {
@@ -88,14 +143,19 @@ impl<'a, T: Real> Softmax<'a, T> {
 
 impl<T: Real> Problem<T> for Softmax<'_, T> {
     fn dim(&self) -> usize {
-        self.p * self.k
+        self.features() * self.k
     }
     fn penalty(&self) -> Penalty<T> {
         Penalty::None
     }
+    fn unpenalized(&self) -> core::ops::Range<usize> {
+        let start = self.p * self.k;
+        start..self.dim()
+    }
     fn reset(&mut self, w: &[T]) -> Result<()> {
-        check_len("w", self.p * self.k, w.len())?;
+        check_len("w", self.dim(), w.len())?;
         check_finite("w", w)?;
+        let (wf, b) = w.split_at(self.p * self.k);
         // Z = X W
         T::gemm(
             crate::real::Trans::No,
@@ -106,19 +166,25 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
             T::ONE,
             self.x,
             self.p,
-            w,
+            wf,
             self.k,
             T::ZERO,
             self.z,
             self.k,
         );
+        if self.intercept {
+            for z in self.z.chunks_exact_mut(self.k) {
+                T::axpy(T::ONE, b, z);
+            }
+        }
         Ok(())
     }
     fn smooth_value(&self, w: &[T]) -> T {
         let loss = self
             .rows()
             .fold(T::ZERO, |a, (_, z, y)| a + T::log_sum_exp(z) - z.get(y).copied().unwrap_or(T::ZERO));
-        loss * self.inv_n() + T::HALF * self.l2 * T::dot(w, w)
+        let wf = w.get(..self.p * self.k).unwrap_or(w);
+        loss * self.inv_n() + T::HALF * self.l2 * T::dot(wf, wf)
     }
     fn objective_at_zero(&self) -> T {
         T::from_usize(self.k).ln()
@@ -131,7 +197,7 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
     }
     fn block_gradient(&self, w: &[T], block: &[usize], out: &mut [T]) {
         for (o, &j) in out.iter_mut().zip(block) {
-            *o = self.l2 * w.get(j).copied().unwrap_or(T::ZERO);
+            *o = self.ridge(j) * w.get(j).copied().unwrap_or(T::ZERO);
         }
         let inv_n = self.inv_n();
         for (x, z, y) in self.rows() {
@@ -144,13 +210,14 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
                     let ind = if c == y { T::ONE } else { T::ZERO };
                     cached = (c, (pc - ind) * inv_n);
                 }
-                *o += cached.1 * x.get(f).copied().unwrap_or(T::ZERO);
+                *o += cached.1 * self.feat(x, f);
             }
         }
     }
     fn full_gradient(&self, w: &[T], g: &mut [T]) {
         g.fill(T::ZERO);
-        T::axpy(self.l2, w, g);
+        let pk = self.p * self.k;
+        T::axpy(self.l2, w.get(..pk).unwrap_or(w), g.get_mut(..pk).unwrap_or(&mut []));
         let inv_n = self.inv_n();
         for (x, z, y) in self.rows() {
             let lse = T::log_sum_exp(z);
@@ -160,11 +227,17 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
                 for (gf, &xf) in g.get_mut(c..).unwrap_or(&mut []).iter_mut().step_by(self.k).zip(x) {
                     *gf += coef * xf;
                 }
+                if let Some(gb) = g.get_mut(pk + c).filter(|_| self.intercept) {
+                    *gb += coef;
+                }
             }
         }
     }
     fn coord_lipschitz(&self, j: usize) -> T {
         let f = j / self.k;
+        if self.intercept && f == self.p {
+            return T::from_f64(0.25);
+        }
         T::from_f64(0.25) * col(self.x, self.p, f).fold(T::ZERO, |a, &v| a + v * v) * self.inv_n() + self.l2
     }
     /// Böhning bound (spec §4): `s·(XᵀX)_{f1 f2}/n + λδ` with `s = ½(1 − 1/k')` within a class
@@ -180,17 +253,13 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
         let kp = T::from_usize(self.k.min(distinct + 1));
         let same = T::HALF * (T::ONE - T::ONE / kp);
         let cross = -T::HALF / kp;
-        let inv_n = self.inv_n();
         for (a, &ja) in block.iter().enumerate() {
             for (b, &jb) in block.iter().enumerate().take(a + 1) {
                 let (fa, fb) = (ja / self.k, jb / self.k);
-                let gram = col(self.x, self.p, fa)
-                    .zip(col(self.x, self.p, fb))
-                    .fold(T::ZERO, |s, (&u, &v)| s + u * v);
                 let s = if ja % self.k == jb % self.k { same } else { cross };
-                let mut v = s * gram * inv_n;
+                let mut v = s * self.gram(fa, fb);
                 if a == b {
-                    v += self.l2;
+                    v += self.ridge(ja);
                 }
                 set_sym(out, ld, a, b, v);
             }
@@ -230,7 +299,7 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
                 {
                     let (f, c) = split(a, 0);
                     *pa = probs.get(c).copied().unwrap_or(T::ZERO);
-                    *va = x.get(f).copied().unwrap_or(T::ZERO);
+                    *va = self.feat(x, f);
                     *ua = *pa * *va;
                 }
                 let per_entry = u.iter().zip(&v).zip(&pc).zip(&cls);
@@ -250,12 +319,12 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
             for (a, &ja) in block.iter().enumerate() {
                 let (f1, c1) = split(a, ja);
                 let pa = prob(c1);
-                let xa = x.get(f1).copied().unwrap_or(T::ZERO) * inv_n;
+                let xa = self.feat(x, f1) * inv_n;
                 for (b, &jb) in block.iter().enumerate().take(a + 1) {
                     let (f2, c2) = split(b, jb);
                     let curv = if c1 == c2 { pa - pa * pa } else { -pa * prob(c2) };
                     if let Some(o) = out.get_mut(a * ld + b) {
-                        *o += curv * xa * x.get(f2).copied().unwrap_or(T::ZERO);
+                        *o += curv * xa * self.feat(x, f2);
                     }
                 }
             }
@@ -264,7 +333,7 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
             for b in 0..=a {
                 let mut v = out.get(a * ld + b).copied().unwrap_or(T::ZERO);
                 if a == b {
-                    v += self.l2;
+                    v += self.ridge(block.get(a).copied().unwrap_or(0));
                 }
                 set_sym(out, ld, a, b, v);
             }
@@ -274,8 +343,10 @@ impl<T: Real> Problem<T> for Softmax<'_, T> {
         if let Some(wj) = w.get_mut(j) {
             *wj += delta;
             let (f, c) = (j / self.k, j % self.k);
+            let ones = self.intercept && f == self.p;
             for (x, z) in self.x.chunks_exact(self.p).zip(self.z.chunks_exact_mut(self.k)) {
-                if let (Some(xf), Some(zc)) = (x.get(f), z.get_mut(c)) {
+                let xf = if ones { Some(&T::ONE) } else { x.get(f) };
+                if let (Some(xf), Some(zc)) = (xf, z.get_mut(c)) {
                     *zc += delta * *xf;
                 }
             }

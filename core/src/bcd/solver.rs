@@ -3,7 +3,7 @@
 
 use super::dense;
 use super::partition::{block_count, build_order, Partition};
-use super::problem::{Penalty, Problem};
+use super::problem::{CoordPenalty, Penalty, Problem};
 use super::rules::{coord_scores, sample_weighted, Norm, Rule};
 use super::update::{self, Update};
 use crate::rng::Pcg32;
@@ -257,8 +257,8 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
     if !super::ge(config.tol, T::ZERO) || !config.tol.is_finite() {
         return Err(Error::InvalidParameter { name: "tol", reason: "must be finite and >= 0" });
     }
-    let penalty = problem.penalty();
-    if matches!(penalty, Penalty::NonNegL1(_)) && w.iter().any(|&v| v < T::ZERO) {
+    let penalty = CoordPenalty::of(problem);
+    if matches!(penalty.penalty, Penalty::NonNegL1(_)) && w.iter().any(|&v| v < T::ZERO) {
         return Err(Error::InvalidParameter { name: "w", reason: "must be >= 0 for a non-negative penalty" });
     }
     let fixed = config.partition.is_fixed();
@@ -340,7 +340,8 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
     let mut grad_live = false;
     let mut since_full = 0usize;
     while it < config.max_iter {
-        if use_active {
+        // 1. the stopping test and the next block: active-set cycling or the rule
+        let (k, known_live) = if use_active {
             if act.check_now {
                 if !grad_live || since_full >= epoch.saturating_mul(GREEDY_REFRESH_EPOCHS) {
                     problem.full_gradient(w, grad);
@@ -361,101 +362,63 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
             for &j in order.chunks(tau).nth(k).unwrap_or(&[]) {
                 let _ = ws.block.push(j);
             }
-            it += 1;
-            let lb = block_lip.get(k).copied();
-            let before = fx;
-            let known = if grad_live { Some(&*grad) } else { None };
-            let outcome = update::block_step(problem, w, config.update, ws, (fx, lb), known)?;
-            fx = outcome.objective;
-            for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()) {
-                if (x0 == T::ZERO) != (w.get(j).copied().unwrap_or(T::ZERO) == T::ZERO) {
-                    support_changed_at = it;
+            (Some(k), grad_live)
+        } else {
+            // scikit-learn's rule (spec §9): after a sweep, the gap only once max|Δw|/max|w| < tol
+            let sweep_gate = match config.stop {
+                Stop::Gap => true,
+                Stop::SklearnLasso => {
+                    let end = it > 0 && it.is_multiple_of(epoch);
+                    let wmax = w.iter().fold(T::ZERO, |a, &v| a.max(v.abs()));
+                    let pass = end && (wmax == T::ZERO || max_dw < config.tol * wmax);
+                    if end {
+                        max_dw = T::ZERO;
+                    }
+                    pass
+                }
+            };
+            // stopping test (greedy: gradient is fresh every iteration; otherwise once per epoch)
+            let due = if greedy { it.is_multiple_of(GREEDY_CHECK_EVERY) } else { it.is_multiple_of(epoch) };
+            if config.tol > T::ZERO && sweep_gate && due {
+                if !greedy {
+                    problem.full_gradient(w, grad);
+                }
+                crit = criterion(problem, w, grad, lip, penalty);
+                if crit <= config.tol * scale(fx) {
+                    status = Status::Converged;
+                    break;
                 }
             }
-            let (block, delta) = block_delta(ws, w);
+            let k = if vb_gsq {
+                iht_select(problem, grad, lip, tau, mu, rest, ws);
+                None
+            } else {
+                select(config, ws, grad, lip, block_lip, order, w, penalty, it, &mut rng, rest)
+            };
+            // greedy rules keep the full gradient current: the block's partials are read from it
+            (k, greedy)
+        };
+        // 2. the update (one code path for both)
+        it += 1;
+        let lb = k.and_then(|k| block_lip.get(k).copied());
+        let known = if known_live { Some(&*grad) } else { None };
+        let outcome = update::block_step(problem, w, config.update, ws, (fx, lb), known)?;
+        restore_if_not_finite(problem, w, ws, outcome.objective)?;
+        let before = fx;
+        fx = outcome.objective;
+        if support_changed(ws, w, &mut max_dw) {
+            support_changed_at = it;
+        }
+        // 3. keep the gradient: incremental where the problem supports it (least squares with a
+        // Gram matrix); greedy rules refresh it in full every GREEDY_REFRESH_EPOCHS epochs against
+        // drift, active-set cycling at its next check after as many updates
+        let (block, delta) = block_delta(ws, w);
+        if use_active {
             if delta.iter().any(|&d| d != T::ZERO) {
                 since_full += 1;
                 grad_live = grad_live && problem.gradient_update(w, block, delta, grad);
             }
-            let step = Step {
-                iteration: it,
-                block: ws.block.as_slice(),
-                objective_before: before,
-                objective: fx,
-                predicted_decrease: outcome.predicted_decrease,
-                w,
-            };
-            if !observer(&step) {
-                status = Status::Stopped;
-                break;
-            }
-            continue;
-        }
-        // scikit-learn's rule (spec §9): after a sweep, the gap only once max|Δw|/max|w| < tol
-        let sweep_gate = match config.stop {
-            Stop::Gap => true,
-            Stop::SklearnLasso => {
-                let end = it > 0 && it.is_multiple_of(epoch);
-                let wmax = w.iter().fold(T::ZERO, |a, &v| a.max(v.abs()));
-                let pass = end && (wmax == T::ZERO || max_dw < config.tol * wmax);
-                if end {
-                    max_dw = T::ZERO;
-                }
-                pass
-            }
-        };
-        // stopping test (greedy: gradient is fresh every iteration; otherwise once per epoch)
-        let due = if greedy { it.is_multiple_of(GREEDY_CHECK_EVERY) } else { it.is_multiple_of(epoch) };
-        if config.tol > T::ZERO && sweep_gate && due {
-            if !greedy {
-                problem.full_gradient(w, grad);
-            }
-            crit = criterion(problem, w, grad, lip, penalty);
-            if crit <= config.tol * scale(fx) {
-                status = Status::Converged;
-                break;
-            }
-        }
-        let k = if vb_gsq {
-            iht_select(problem, grad, lip, tau, mu, rest, ws);
-            None
-        } else {
-            select(config, ws, grad, lip, block_lip, order, w, penalty, it, &mut rng, rest)
-        };
-        it += 1;
-        let m = ws.block.len();
-        let lb = k.and_then(|k| block_lip.get(k).copied());
-        // greedy rules keep the full gradient current: the block's partials are read from it
-        let known = if greedy { Some(&*grad) } else { None };
-        let outcome = update::block_step(problem, w, config.update, ws, (fx, lb), known)?;
-        // Data near the top of T's range can overflow a step: restore the block from `xb`,
-        // rebuild the problem state, and fail with the last valid iterate in `w`.
-        let block_finite = ws.block.iter().all(|&j| w.get(j).is_some_and(|v| v.is_finite()));
-        if !(block_finite && outcome.objective.is_finite()) {
-            for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()).take(m) {
-                if let Some(v) = w.get_mut(j) {
-                    *v = x0;
-                }
-            }
-            problem.reset(w)?;
-            return Err(Error::NumericalFailure {
-                what: "block step not finite (data too large); iterate restored",
-            });
-        }
-        let before = fx;
-        fx = outcome.objective;
-        // support bookkeeping
-        for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()).take(m) {
-            let now = w.get(j).copied().unwrap_or(T::ZERO);
-            if (x0 == T::ZERO) != (now == T::ZERO) {
-                support_changed_at = it;
-            }
-            max_dw = max_dw.max((now - x0).abs());
-        }
-        if greedy {
-            // incremental where the problem supports it (least squares with a Gram matrix), with a
-            // full refresh every GREEDY_REFRESH_EPOCHS epochs against drift
-            let (block, delta) = block_delta(ws, w);
+        } else if greedy {
             let refresh = it.is_multiple_of(epoch.saturating_mul(GREEDY_REFRESH_EPOCHS));
             if refresh || !problem.gradient_update(w, block, delta, grad) {
                 problem.full_gradient(w, grad);
@@ -488,6 +451,40 @@ pub fn solve_with<T: Real, P: Problem<T>, const B: usize>(
         crit = criterion(problem, w, grad, lip, penalty);
     }
     Ok(Solution { objective: fx, iterations: it, gap: crit, status, support_changed_at })
+}
+
+/// Data near the top of T's range can overflow a block step: if the block or `F` is not finite,
+/// restore the block from `ws.xb`, rebuild the problem state and fail with the last valid iterate
+/// in `w` (both the main loop and active-set cycling go through here).
+fn restore_if_not_finite<T: Real, P: Problem<T>, const B: usize>(
+    problem: &mut P,
+    w: &mut [T],
+    ws: &BlockBuffers<T, B>,
+    objective: T,
+) -> Result<()> {
+    let block_finite = ws.block.iter().all(|&j| w.get(j).is_some_and(|v| v.is_finite()));
+    if block_finite && objective.is_finite() {
+        return Ok(());
+    }
+    for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()) {
+        if let Some(v) = w.get_mut(j) {
+            *v = x0;
+        }
+    }
+    problem.reset(w)?;
+    Err(Error::NumericalFailure { what: "block step not finite (data too large); iterate restored" })
+}
+
+/// Support bookkeeping after a block update: true if a coordinate of the block changed between
+/// zero and non-zero; `max_dw` takes the largest `|Δw_j|` (scikit-learn's sweep test).
+fn support_changed<T: Real, const B: usize>(ws: &BlockBuffers<T, B>, w: &[T], max_dw: &mut T) -> bool {
+    let mut changed = false;
+    for (&j, &x0) in ws.block.iter().zip(ws.xb.iter()) {
+        let now = w.get(j).copied().unwrap_or(T::ZERO);
+        changed |= (x0 == T::ZERO) != (now == T::ZERO);
+        *max_dw = max_dw.max((now - x0).abs());
+    }
+    changed
 }
 
 /// Greedy rules evaluate the stopping criterion every this many iterations (a duality gap costs
@@ -552,7 +549,7 @@ impl<T: Real> ActiveCycle<T> {
     /// working set: the support plus at most `max(2·|supp|, 32)` zero coordinates, those with the
     /// largest proximal progress `q_i` at the checked gradient (the growth rule of working-set
     /// solvers such as Celer; a violator left out enters at a later check).
-    fn restart(&mut self, fx: T, crit: T, w: &[T], grad: &[T], lip: &[T], penalty: Penalty<T>) {
+    fn restart(&mut self, fx: T, crit: T, w: &[T], grad: &[T], lip: &[T], penalty: CoordPenalty<T>) {
         let fresh = (crit / T::from_f64(1e4)).max(self.target / T::from_f64(10.0));
         self.eps = if self.checks > 0 && !super::gt(self.last_crit, crit + crit) {
             fresh.min(self.eps / T::from_f64(10.0))
@@ -568,7 +565,7 @@ impl<T: Real> ActiveCycle<T> {
         let q = |j: usize| {
             let (x, g, l) = (w.get(j).copied(), grad.get(j).copied(), lip.get(j).copied());
             match (x, g, l) {
-                (Some(x), Some(g), Some(l)) if x == T::ZERO => coord_scores(penalty, x, g, l).1,
+                (Some(x), Some(g), Some(l)) if x == T::ZERO => coord_scores(penalty.at(j), x, g, l).1,
                 _ => T::ZERO,
             }
         };
@@ -602,7 +599,7 @@ impl<T: Real> ActiveCycle<T> {
         w: &[T],
         grad: &[T],
         lip: &[T],
-        penalty: Penalty<T>,
+        penalty: CoordPenalty<T>,
         fx: T,
     ) -> Option<usize> {
         let nb = block_count(order.len(), tau);
@@ -614,7 +611,7 @@ impl<T: Real> ActiveCycle<T> {
                 x != T::ZERO || {
                     let (g, l) =
                         (grad.get(j).copied().unwrap_or(T::ZERO), lip.get(j).copied().unwrap_or(T::ZERO));
-                    super::gt(coord_scores(penalty, x, g, l).1, self.threshold)
+                    super::gt(coord_scores(penalty.at(j), x, g, l).1, self.threshold)
                 }
             })
         };
@@ -647,11 +644,21 @@ impl<T: Real> ActiveCycle<T> {
 }
 
 /// Duality gap if available, else `Σ_i q_i` (summed coordinate progress).
-fn criterion<T: Real, P: Problem<T>>(problem: &P, w: &[T], grad: &[T], lip: &[T], penalty: Penalty<T>) -> T {
+fn criterion<T: Real, P: Problem<T>>(
+    problem: &P,
+    w: &[T],
+    grad: &[T],
+    lip: &[T],
+    penalty: CoordPenalty<T>,
+) -> T {
     if let Some(g) = problem.duality_gap(w, grad) {
         return g;
     }
-    w.iter().zip(grad).zip(lip).fold(T::ZERO, |a, ((&x, &g), &l)| a + coord_scores(penalty, x, g, l).1)
+    w.iter()
+        .zip(grad)
+        .zip(lip)
+        .enumerate()
+        .fold(T::ZERO, |a, (j, ((&x, &g), &l))| a + coord_scores(penalty.at(j), x, g, l).1)
 }
 
 /// Fills `ws.block` with the next block.
@@ -664,7 +671,7 @@ fn select<T: Real, const B: usize>(
     block_lip: &[T],
     order: &mut [usize],
     w: &[T],
-    penalty: Penalty<T>,
+    penalty: CoordPenalty<T>,
     it: usize,
     rng: &mut Pcg32,
     gsq_cache: &[T],
@@ -674,7 +681,7 @@ fn select<T: Real, const B: usize>(
     ws.block.clear();
     let scores = |j: usize| {
         coord_scores(
-            penalty,
+            penalty.at(j),
             w.get(j).copied().unwrap_or(T::ZERO),
             grad.get(j).copied().unwrap_or(T::ZERO),
             lip.get(j).copied().unwrap_or(T::ZERO),
@@ -859,7 +866,7 @@ fn fixed_score<T: Real>(
     k: usize,
     grad: &[T],
     tmp: &mut [T],
-    penalty: Penalty<T>,
+    penalty: CoordPenalty<T>,
 ) -> T {
     let l1 = config.score_norm == Norm::L1;
     let (mut se, mut se2, mut sq, mut sqrt_q) = (T::ZERO, T::ZERO, T::ZERO, T::ZERO);
@@ -887,7 +894,7 @@ fn fixed_score<T: Real>(
                 se2 / lb
             }
         }
-        Rule::GSQ if !penalty.is_some() => {
+        Rule::GSQ if !penalty.penalty.is_some() => {
             let tau = config.block_size;
             let m = chunk.len();
             for (t, &j) in tmp.iter_mut().zip(chunk) {

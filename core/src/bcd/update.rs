@@ -3,7 +3,7 @@
 //! version when the problem has an L1 penalty (spec §6).
 
 use super::dense;
-use super::problem::Problem;
+use super::problem::{CoordPenalty, Problem};
 use super::solver::BlockBuffers;
 use crate::{Error, Real, Result};
 
@@ -42,7 +42,8 @@ pub(super) fn block_step<T: Real, P: Problem<T>, const B: usize>(
 ) -> Result<Outcome<T>> {
     let m = ws.block.len();
     let block = ws.block.as_slice();
-    let penalty = problem.penalty();
+    let pen = CoordPenalty::of(problem);
+    let penalty = pen.penalty;
     for (x, &j) in ws.xb.iter_mut().zip(block) {
         *x = w.get(j).copied().unwrap_or(T::ZERO);
     }
@@ -70,8 +71,8 @@ pub(super) fn block_step<T: Real, P: Problem<T>, const B: usize>(
                 }
             };
             if l > T::ZERO {
-                for ((di, &x), &g) in d.iter_mut().zip(xb).zip(gb) {
-                    *di = penalty.prox(x - g / l, T::ONE / l) - x;
+                for (((di, &x), &g), &j) in d.iter_mut().zip(xb).zip(gb).zip(block) {
+                    *di = pen.at(j).prox(x - g / l, T::ONE / l) - x;
                 }
             } else {
                 d.fill(T::ZERO);
@@ -85,7 +86,8 @@ pub(super) fn block_step<T: Real, P: Problem<T>, const B: usize>(
                 problem.hessian(w, block, h, B);
             }
             if penalty.is_some() {
-                if !dense::prox_block_qp(h, m, B, gb, xb, penalty, d) {
+                let at = |a: usize| pen.at(block.get(a).copied().unwrap_or(usize::MAX));
+                if !dense::prox_block_qp(h, m, B, gb, xb, at, d) {
                     return Err(Error::NumericalFailure {
                         what: "block Hessian has a non-positive diagonal",
                     });
@@ -103,8 +105,10 @@ pub(super) fn block_step<T: Real, P: Problem<T>, const B: usize>(
         }
     }
     // model decrease: −(gᵀd + ½dᵀHd + Δg)
-    let dpen =
-        xb.iter().zip(d.iter()).fold(T::ZERO, |a, (&x, &di)| a + penalty.coord(x + di) - penalty.coord(x));
+    let dpen = xb.iter().zip(d.iter()).zip(block).fold(T::ZERO, |a, ((&x, &di), &j)| {
+        let g = pen.at(j);
+        a + g.coord(x + di) - g.coord(x)
+    });
     let phi = T::dot(gb, d) + dpen;
     let predicted = -(phi + curv);
     for (&j, &di) in block.iter().zip(d.iter()) {

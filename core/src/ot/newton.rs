@@ -10,6 +10,7 @@ use super::cost::CostSource;
 use super::rows::{column_lse, log_kernel_row, plan_stats, row_lse};
 use super::{carve, validate_problem};
 use crate::error::{add_size, mul_size};
+use crate::linalg::{cholesky_in_place, cholesky_solve_in_place};
 use crate::real::{check_finite, check_positive};
 use crate::{Error, Real, Result};
 
@@ -420,50 +421,6 @@ fn conjugate_gradient<T: Real>(
     cfg.cg_max_iter
 }
 
-/// In-place Cholesky solve of the `dim × dim` SPD `mat` with right-hand side `rhs[..dim]`
-/// (solution written to `rhs`). Returns false if a pivot is not positive.
-// Index bounds: `mat.len() == dim²` and `rhs.len() ≥ dim` are checked on entry; all indices
-// are `< dim` (rows/columns) so `k*dim + j < dim²`.
-#[allow(clippy::indexing_slicing)]
-fn cholesky_solve<T: Real>(mat: &mut [T], dim: usize, rhs: &mut [T]) -> bool {
-    if mat.len() != dim * dim || rhs.len() < dim {
-        return false;
-    }
-    for j in 0..dim {
-        let mut d = mat[j * dim + j];
-        for k in 0..j {
-            d -= mat[j * dim + k] * mat[j * dim + k];
-        }
-        if d.partial_cmp(&T::ZERO) != Some(core::cmp::Ordering::Greater) {
-            return false;
-        }
-        let d = d.sqrt();
-        mat[j * dim + j] = d;
-        for i in j + 1..dim {
-            let mut s = mat[i * dim + j];
-            for k in 0..j {
-                s -= mat[i * dim + k] * mat[j * dim + k];
-            }
-            mat[i * dim + j] = s / d;
-        }
-    }
-    for i in 0..dim {
-        let mut s = rhs[i];
-        for k in 0..i {
-            s -= mat[i * dim + k] * rhs[k];
-        }
-        rhs[i] = s / mat[i * dim + i];
-    }
-    for i in (0..dim).rev() {
-        let mut s = rhs[i];
-        for k in i + 1..dim {
-            s -= mat[k * dim + i] * rhs[k];
-        }
-        rhs[i] = s / mat[i * dim + i];
-    }
-    true
-}
-
 /// Spec §2.5 Sinkhorn step: `f` from the row LSEs, then `g` from the column LSEs.
 fn sinkhorn_step<T: Real, C: CostSource<T>>(cost: &C, a: &[T], b: &[T], eps: T, w: &mut NewtonWs<'_, T>) {
     for (i, (fi, &ai)) in w.f.iter_mut().zip(a).enumerate() {
@@ -579,7 +536,10 @@ fn newton_core<T: Real, C: CostSource<T>>(
             Solver::Dense { mat } => {
                 let dim = n + m - 1;
                 w.dir.copy_from_slice(w.grad);
-                if !cholesky_solve(mat, dim, w.dir) {
+                if !(mat.len() == dim * dim
+                    && cholesky_in_place(mat, dim, dim)
+                    && cholesky_solve_in_place(mat, dim, dim, w.dir))
+                {
                     return Err(Error::NumericalFailure { what: "Newton Hessian not positive definite" });
                 }
                 if let Some(last) = w.dir.last_mut() {
