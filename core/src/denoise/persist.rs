@@ -133,6 +133,8 @@ pub fn flow_layers<'l>(
 /// more than [`MAX_FLOW_LAYERS`] layers. `params` is unspecified on error.
 ///
 /// ```
+/// # #[cfg(feature = "std")] // the writer half needs `std`
+/// # fn main() -> Result<(), ferrokern::Error> {
 /// use ferrokern::denoise::{flow_model_writer, load_flow_params, FlowModelKind, STUDENT_LAYOUT, STUDENT_NET};
 /// use ferrokern::model::{DType, Model};
 /// let n = ferrokern::nn::params_len(&STUDENT_NET);
@@ -145,7 +147,10 @@ pub fn flow_layers<'l>(
 /// assert_eq!(layout, STUDENT_LAYOUT);
 /// assert_eq!(back, params); // multiples of 0.25 are exact in f16
 /// assert!(load_flow_params(&model, FlowModelKind::Teacher, &STUDENT_NET, &mut back).is_err());
-/// # Ok::<(), ferrokern::Error>(())
+/// # Ok(())
+/// # }
+/// # #[cfg(not(feature = "std"))]
+/// # fn main() {}
 /// ```
 pub fn load_flow_params<T: Real>(
     model: &Model<'_>,
