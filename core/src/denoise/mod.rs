@@ -100,8 +100,9 @@ pub use guidance::{
     apg, cfg, cfg_negative, cosine, AdaptiveGuidance, ApgConfig, ApgMode, ApgStats, MomentumBuffer,
 };
 pub use metrics::{
-    clipped_fraction, frechet_distance, frechet_workspace_len, knn_radii, manifold_coverage, mean_covariance,
-    precision_recall, psd_sqrt, psd_sqrt_workspace_len, symmetric_eigen, PrecisionRecall, MAX_K,
+    clipped_fraction, clipped_fraction_beyond, frechet_distance, frechet_workspace_len, knn_radii,
+    manifold_coverage, mean_covariance, precision_recall, psd_sqrt, psd_sqrt_workspace_len, symmetric_eigen,
+    PrecisionRecall, HALF_GREY_LEVEL, MAX_K,
 };
 pub use nasa::{nasa_attention, workspace_len as nasa_workspace_len, AttentionShape};
 #[cfg(feature = "std")]
