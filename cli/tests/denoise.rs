@@ -114,6 +114,10 @@ fn sample_json_contract_and_evaluation_counts() {
         &["--class", "3", "--count", "3", "--steps", "8", "--guidance", "apg", "--scale", "6"],
     );
     assert!(v["clipped_fraction"].as_f64().is_some_and(|c| (0.0..=1.0).contains(&c)));
+    // Beyond half a grey level is a subset of beyond [−1, 1].
+    assert!(v["oversaturated_fraction"]
+        .as_f64()
+        .is_some_and(|o| o >= 0.0 && o <= v["clipped_fraction"].as_f64().unwrap()));
     // AG with γ̄ = −1: one unconditional call per sample, then conditional only.
     let v = sample(
         &teacher(),

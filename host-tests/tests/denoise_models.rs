@@ -8,9 +8,9 @@ mod denoise_common;
 use denoise_common::{load_digits, pr, train_judge, Digits, Judge};
 
 use ferrokern::denoise::{
-    clipped_fraction, euler_buffer_len, euler_sample, load_flow_params, student_generate, AdaptiveGuidance,
-    ApgConfig, ApgMode, FlowModelKind, GuidanceKind, STUDENT_LAYOUT, STUDENT_NET, TEACHER_LAYOUT,
-    TEACHER_NET,
+    clipped_fraction, clipped_fraction_beyond, euler_buffer_len, euler_sample, load_flow_params,
+    student_generate, AdaptiveGuidance, ApgConfig, ApgMode, FlowModelKind, GuidanceKind, HALF_GREY_LEVEL,
+    STUDENT_LAYOUT, STUDENT_NET, TEACHER_LAYOUT, TEACHER_NET,
 };
 use ferrokern::model::Model;
 use ferrokern::nn::{params_len, LayerSpec, Mlp};
@@ -101,13 +101,12 @@ fn show(name: &str, s: &Stats) {
     );
 }
 
-/// Checks that fail on the committed models (measured; see `core/src/denoise/mod.rs`):
-/// accuracy is saturated (1.000, 1.000, 0.999, 0.998 for w = 1…4), so it cannot rise; the
-/// clipped fraction has a floor of ≈ 0.28 without guidance (w = 1: background pixels are
-/// exactly −1 in the data, about half of a generated background lands below), so APG (0.30 at
-/// w = 6) cannot reach half of CFG's 0.44.
-const KNOWN_FAILURES: [&str; 2] =
-    ["check 7: accuracy non-decreasing in w", "issue: APG clipped fraction <= half of CFG's at w = 6"];
+/// Checks that fail on the committed models (measured; see `core/src/denoise/mod.rs`): the raw
+/// clipped fraction (|x| > 1) has a floor of ≈ 0.28 without guidance (w = 1: background pixels
+/// are exactly −1 in the data, about half of a generated background lands a hair below), so
+/// APG (0.28 at w = 6) cannot reach half of CFG's 0.44. Beyond half a grey level (the
+/// oversaturation measure) it passes, see [`measure`].
+const KNOWN_FAILURES: [&str; 1] = ["issue: APG raw clipped fraction (|x| > 1) <= half of CFG's at w = 6"];
 
 #[test]
 fn checks_6_7_on_committed_models() {
@@ -118,11 +117,16 @@ fn checks_6_7_on_committed_models() {
 }
 
 #[test]
-#[ignore = "fails on the committed models: accuracy saturated at 1.0 (not monotone by 0.002), APG clipping floor"]
+#[ignore = "fails on the committed models: raw |x| > 1 clipping floor of 0.28 from the exact −1 background"]
 fn checks_6_7_known_failures() {
     let checks = measure();
     assert!(checks.iter().all(|c| c.1), "failed checks above");
 }
+
+/// APG norm threshold r for 8×8 images (see [`measure`]).
+const APG_R: f64 = 0.3125;
+/// Student samples per class in the w sweep of check 7.
+const SWEEP_PER_CLASS: usize = 500;
 
 /// Runs every measurement and returns (check, passed), printing the numbers.
 fn measure() -> Vec<(&'static str, bool)> {
@@ -143,29 +147,49 @@ fn measure() -> Vec<(&'static str, bool)> {
     let (_, ev_ag) = teacher(&tp, &GuidanceKind::Adaptive { threshold: 0.99 }, 2.0, &z, &labels);
     println!("AG γ̄=0.99: {ev_ag} evaluations vs CFG {ev2}");
 
-    // Saturation at w = 6: CFG vs APG (η = 0, r = 5, β = −0.5, paper mode), 500 samples.
+    // Saturation at w = 6: CFG vs APG (η = 0, β = −0.5, paper mode), 500 samples. r: the
+    // community setting r = 5 (spec §APG, sd.cpp) is for SD latents of 4×64×64 = 16384 values;
+    // ||Δ||₂ of the same per-pixel update scales with √d, so on 64 pixels it is
+    // r = 5·√(64/16384) = 0.3125 (r = 5 itself never binds here: same samples as r = ∞).
     let (z6, l6) = noise_and_labels(50, 100);
     let (c6, _) = teacher(&tp, &GuidanceKind::Cfg, 6.0, &z6, &l6);
-    let apg = ApgConfig { eta: 0.0, norm_threshold: 5.0, momentum: -0.5, mode: ApgMode::Paper, w: 6.0 };
+    let apg = ApgConfig { eta: 0.0, norm_threshold: APG_R, momentum: -0.5, mode: ApgMode::Paper, w: 6.0 };
     let (a6, _) = teacher(&tp, &GuidanceKind::Apg(apg), 6.0, &z6, &l6);
     let (cc, ca) = (clipped_fraction(&c6).unwrap(), clipped_fraction(&a6).unwrap());
+    let over = |x: &[f32]| clipped_fraction_beyond(x, HALF_GREY_LEVEL).unwrap();
+    let (oc, oa) = (over(&c6), over(&a6));
     println!(
-        "w=6 clipped fraction: CFG {cc:.4} (acc {:.3}), APG {ca:.4} (acc {:.3})",
+        "w=6 clipped |x| > 1: CFG {cc:.4}, APG {ca:.4} ({:.2}x); beyond half a grey level: CFG {oc:.4}, APG {oa:.4} \
+         ({:.2}x); accuracy CFG {:.3}, APG {:.3}",
+        ca / cc,
+        oa / oc,
         judge.accuracy(&clip(&c6), &l6),
         judge.accuracy(&clip(&a6), &l6)
     );
 
-    // Check 7: the student on the same (held-out: never a distillation pair) noise.
+    // Check 7: the student on the same (held-out: never a distillation pair) noise; endpoint
+    // MSE to the teacher at every w of the sweep (it must follow the teacher, not only at w = 2).
     let s2x = student(&sp, 2.0, &z, &labels);
-    let mse = s2x.iter().zip(&x2).map(|(a, b)| f64::from((a - b) * (a - b))).sum::<f64>() / s2x.len() as f64;
+    let mse = |a: &[f32], b: &[f32]| {
+        a.iter().zip(b).map(|(a, b)| f64::from((a - b) * (a - b))).sum::<f64>() / a.len() as f64
+    };
     let s2 = stats(&judge, &d, &s2x, &labels);
     show("student w=2", &s2);
-    println!("student endpoint MSE to the 64-step teacher (w = 2, same z): {mse:.4}");
+    let mut mses = vec![mse(&student(&sp, 1.0, &z, &labels), &x1), mse(&s2x, &x2)];
+    for w in [3.0, 4.0] {
+        let (xt, _) = teacher(&tp, &GuidanceKind::Cfg, w, &z, &labels);
+        show(&format!("teacher w={w}"), &stats(&judge, &d, &xt, &labels));
+        mses.push(mse(&student(&sp, w, &z, &labels), &xt));
+    }
+    println!("student endpoint MSE to the 64-step teacher (same z), w = 1..4: {mses:.4?}");
+    // The w sweep on 5000 samples (500 per class; one student evaluation each): the teacher's
+    // accuracy is 0.99 at w = 1 and 1.000 from w = 1.5 on, so differences are a few samples.
+    let (zs, ls) = noise_and_labels(SWEEP_PER_CLASS, 101);
     let sweep: Vec<Stats> = [1.0, 2.0, 3.0, 4.0]
         .iter()
         .map(|&w| {
-            let s = stats(&judge, &d, &student(&sp, w, &z, &labels), &labels);
-            show(&format!("student w={w}"), &s);
+            let s = stats(&judge, &d, &student(&sp, w, &zs, &ls), &ls);
+            show(&format!("student w={w} ({} samples)", ls.len()), &s);
             s
         })
         .collect();
@@ -177,11 +201,16 @@ fn measure() -> Vec<(&'static str, bool)> {
         ("check 6: accuracy at w = 1 below w = 2", t1.acc < t2.acc),
         ("check 7: student accuracy within 0.05 of the teacher", (s2.acc - t2.acc).abs() <= 0.05),
         ("check 7: student FD_feat <= 1.5x teacher", s2.fd <= 1.5 * t2.fd),
-        ("check 7: endpoint MSE <= 0.05", mse <= 0.05),
+        ("check 7: endpoint MSE <= 0.05 at w = 1, 2, 3, 4", mses.iter().all(|&m| m <= 0.05)),
         ("check 7: accuracy non-decreasing in w", sweep.windows(2).all(|p| p[1].acc >= p[0].acc)),
         ("check 7: recall non-increasing in w", sweep.windows(2).all(|p| p[1].recall <= p[0].recall)),
+        // Non-decreasing alone holds vacuously at 1.000 everywhere, as for the earlier student
+        // (16000 pairs, w ~ U[1, 4]: too prototypical at w = 1, recall 0.48 vs the teacher's
+        // 0.69 on the same 1000 noises); the teacher rises 0.990 → 1.000.
+        ("check 7: student accuracy rises from w = 1 to 4", sweep[0].acc < sweep[3].acc),
         ("issue: student accuracy >= 0.90 at w = 2", s2.acc >= 0.90),
-        ("issue: APG clipped fraction <= half of CFG's at w = 6", ca <= 0.5 * cc),
+        ("issue: APG fraction beyond half a grey level <= half of CFG's at w = 6", oa <= 0.5 * oc),
+        ("issue: APG raw clipped fraction (|x| > 1) <= half of CFG's at w = 6", ca <= 0.5 * cc),
         ("AG saves evaluations", ev_ag < ev2),
     ];
     for (name, ok) in &checks {

@@ -28,8 +28,8 @@ const MODELS: &[(&str, &str)] = &[
     ),
     (
         "denoise student: one-step generator G(z, y, w) distilled from the teacher (f16, fw-denoise)",
-        "denoise distill --teacher models/denoise/teacher.fkm --pairs 16000 --teacher-steps 64 --epochs 60 \
-         --seed 42 --weights f16 --out firmware-examples/denoise/model/student.fkm",
+        "denoise distill --teacher models/denoise/teacher.fkm --pairs 48000 --teacher-steps 64 --epochs 60 \
+         --w-min 0.5 --w-max 4.5 --seed 42 --weights f16 --out firmware-examples/denoise/model/student.fkm",
     ),
 ];
 

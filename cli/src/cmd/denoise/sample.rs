@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use ferrokern::denoise::{clipped_fraction, ApgConfig, ApgMode, GuidanceKind, CLASSES, PIXELS};
+use ferrokern::denoise::{
+    clipped_fraction, clipped_fraction_beyond, ApgConfig, ApgMode, GuidanceKind, CLASSES, HALF_GREY_LEVEL,
+    PIXELS,
+};
 use ferrokern::rng::Pcg32;
 use serde_json::json;
 
@@ -58,7 +61,8 @@ pub struct Args {
     /// APG: weight η of the parallel component.
     #[arg(long, default_value_t = 0.0)]
     apg_eta: f64,
-    /// APG: norm threshold r.
+    /// APG: norm threshold r on ||Δ||₂ over the 64 pixels. The default (the community setting
+    /// for SD latents) never binds on digits; 0.3125 = 5·√(64/16384) is the same per-pixel bound.
     #[arg(long, default_value_t = 5.0)]
     apg_r: f64,
     /// APG: momentum β.
@@ -167,6 +171,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     };
     // Fraction of pixels the sampler put outside [−1, 1] (saturation), before clipping.
     let clipped = clipped_fraction(&x).map_err(kernel)?;
+    // Beyond half a grey level: oversaturation, not a background a hair below −1.
+    let oversaturated = clipped_fraction_beyond(&x, HALF_GREY_LEVEL).map_err(kernel)?;
     clip(&mut x);
     if let Some(path) = &args.out {
         let imgs: Vec<Vec<f64>> =
@@ -181,7 +187,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         json!({
             "samples": samples, "classes": labels, "guidance": args.guidance.name(), "scale": args.scale,
             "evaluations": evaluations, "model": model_kind, "negative_class": args.negative_class,
-            "clipped_fraction": clipped,
+            "clipped_fraction": clipped, "oversaturated_fraction": oversaturated,
         }),
         || {
             let mut text = format!(

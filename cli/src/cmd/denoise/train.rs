@@ -236,7 +236,9 @@ pub struct DistillArgs {
     /// Euler steps of the teacher per pair (CFG).
     #[arg(long, default_value_t = 64)]
     teacher_steps: usize,
-    /// Smallest guidance scale drawn per pair (uniform in [w-min, w-max]).
+    /// Smallest guidance scale drawn per pair (uniform in [w-min, w-max]). Draw a little
+    /// beyond the scales you will sample at: the committed student uses [0.5, 4.5] for w = 1…4,
+    /// whose ends were the least faithful with [1, 4] (endpoint MSE 0.0106 vs 0.0080 at w = 1).
     #[arg(long, default_value_t = 1.0)]
     w_min: f64,
     /// Largest guidance scale drawn per pair.
