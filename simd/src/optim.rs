@@ -75,9 +75,9 @@ impl Storage<f64> for f64 {
     }
 }
 
-/// 16-bit storage with f32 compute: `$ty`'s own scalar conversions per element, and the active
+/// 16-bit storage with f32 compute: `$ty`'s own scalar conversions per element, the active
 /// level's vectorised slice conversions (`$widen`/`$narrow`: exact widening, rounding to nearest
-/// even as [`Storage::store`]) per block.
+/// even as [`Storage::store`]), and its fused pass with these moments (`Kernels::$adam`).
 macro_rules! half_storage {
     ($ty:ty, $widen:path, $narrow:path, $adam:ident) => {
         impl Storage<f32> for $ty {
