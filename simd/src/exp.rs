@@ -22,8 +22,10 @@ pub(crate) const EXP_LO: f32 = -104.0;
 pub(crate) const EXP_HI: f32 = 89.0;
 /// Clamp range of the vector `exp_normal_v`: `round(x·log2 e)` stays in `[−126, 127]`, so
 /// `2^n` is one normal f32 (e^−87 ≈ 1.6e−38; e^88 ≈ 1.7e38).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) const EXP_NORMAL_LO: f32 = -87.0;
 /// See [`EXP_NORMAL_LO`].
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) const EXP_NORMAL_HI: f32 = 88.0;
 
 /// `2^n` for `-126 ≤ n ≤ 127`, built from the exponent field.
