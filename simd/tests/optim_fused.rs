@@ -172,8 +172,8 @@ fn every_level_reports_an_overflowing_parameter() {
 
 /// Each level's bf16/f16 moment rounding against the element loop's (`half`'s
 /// `from_f32`): moments that land on rounding ties (β1 = 1, so m stays what it holds: values
-/// halfway between two bf16 numbers, both parities), a signalling-NaN payload that plain rounding
-/// would turn into infinity, and subnormals; the same bits on every level.
+/// halfway between two bf16 numbers, both parities), a NaN whose low payload plain rounding
+/// would turn into infinity, and subnormals; the same values on every level (NaN stays NaN).
 #[test]
 fn every_level_rounds_sixteen_bit_moments_like_half() {
     fn check<S: Storage<f32> + Copy + core::fmt::Debug>(name: &str) {
@@ -202,7 +202,11 @@ fn every_level_rounds_sixteen_bit_moments_like_half() {
             let g = vec![0.25f32; n];
             let _ = step(&Rule::Adam(c), &mut pa, &g, &mut ma, &mut va, &mut []);
             let _ = pass(&c, &mut pb, &g, &mut mb, &mut vb, &mut []);
-            assert_eq!(bits(&ma), bits(&mb), "{name} on {}", level.name());
+            // Values compared by their printed form: NaN is "NaN" whatever its payload (Rust
+            // leaves NaN payloads of arithmetic unspecified, and miri picks them at random);
+            // every other value prints the shortest digits that round-trip, so exactly.
+            let raw = |x: &[S]| x.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>();
+            assert_eq!(raw(&ma), raw(&mb), "{name} on {}", level.name());
             // And the direct rounding of f32 values (m = 0, β1 = 0: m_t = g).
             let c0 = AdamRule { beta1: 0.0, one_minus_beta1: 1.0, ..c };
             let (mut ma, mut mb) = (vec![S::store(0.0); n], vec![S::store(0.0); n]);
@@ -210,7 +214,6 @@ fn every_level_rounds_sixteen_bit_moments_like_half() {
             let (mut pa, mut pb) = (vec![0.5f32; n], vec![0.5f32; n]);
             let _ = step(&Rule::Adam(c0), &mut pa, &m0, &mut ma, &mut va, &mut []);
             let _ = pass(&c0, &mut pb, &m0, &mut mb, &mut vb, &mut []);
-            let raw = |x: &[S]| x.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>();
             assert_eq!(raw(&ma), raw(&mb), "{name} rounding of f32 on {}", level.name());
         }
     }
