@@ -290,8 +290,45 @@ fn step_insncount() -> Result<Done> {
 /// The publishable crates packaged and verified (the packaged sources build on their own, with
 /// ferrokern-simd taken from the just-packaged tarball). `--allow-dirty`: CI checks the tree
 /// it was given, committed or not.
+///
+/// Cargo treats a registry crate of a given version as immutable, so both the unpacked sources
+/// and the compiled ferrokern-simd of an earlier run would be reused against new sources: the
+/// verification gets a target directory of its own, emptied first, and old unpacked copies go.
 fn step_package() -> Result<Done> {
-    ok(util::run(&mut util::cargo(&["package", "-p", "ferrokern", "-p", "ferrokern-simd", "--allow-dirty"])))
+    remove_unpacked_copies()?;
+    let dir = util::target_dir().join("package-verify");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
+    }
+    let mut c = util::cargo(&["package", "-p", "ferrokern", "-p", "ferrokern-simd", "--allow-dirty"]);
+    ok(util::run(c.env("CARGO_TARGET_DIR", &dir)))
+}
+
+/// Verification builds ferrokern against ferrokern-simd unpacked from `cargo package`'s local
+/// overlay registry into `$CARGO_HOME/registry/src/<registry>/ferrokern-simd-<version>`, and
+/// cargo reuses that directory when it exists: a copy left by an earlier run from the same
+/// target directory (same registry, same version) would verify ferrokern against stale
+/// sources. Such copies of our own crates are removed first (cargo unpacks them again).
+fn remove_unpacked_copies() -> Result<()> {
+    let home = match std::env::var_os("CARGO_HOME") {
+        Some(h) if !h.is_empty() => std::path::PathBuf::from(h),
+        _ => match std::env::var_os("HOME") {
+            Some(h) => std::path::PathBuf::from(h).join(".cargo"),
+            None => return Ok(()),
+        },
+    };
+    let Ok(registries) = std::fs::read_dir(home.join("registry").join("src")) else { return Ok(()) };
+    let version = env!("CARGO_PKG_VERSION");
+    let ours = [format!("ferrokern-{version}"), format!("ferrokern-simd-{version}")];
+    for registry in registries.flatten() {
+        for name in &ours {
+            let dir = registry.path().join(name);
+            if dir.is_dir() {
+                std::fs::remove_dir_all(&dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The API docs of the publishable crates build without warnings (broken intra-doc links,
