@@ -46,7 +46,8 @@
 //! has accuracy 0.990, 1.000, 1.000, 1.000 and recall 0.691, 0.444, 0.336, 0.258 for
 //! w = 1…4; that student was too prototypical at w = 1 (recall 0.480, endpoint MSE 0.0200,
 //! and 0.0298 at w = 4). The committed student now is distilled from 48000 pairs with
-//! w ~ U[0.5, 4.5] (so 1 and 4 are inside the sampled range; 226 s CPU): endpoint MSE 0.0080,
+//! w ~ U[0.5, 4.5] (the `denoise distill` defaults; so 1 and 4 are inside the sampled range;
+//! 226 s CPU): endpoint MSE 0.0080,
 //! 0.0072, 0.0096, 0.0168 for w = 1…4, accuracy 0.992 at w = 1 (teacher 0.990), and on 5000
 //! samples accuracy 0.990, 1.000, 1.000, 1.000 and recall 0.593, 0.305, 0.182, 0.109.
 //! At w = 2 (1000 samples): accuracy 1.000, FD_feat 1.29 (≤ 1.5 × 1.24), precision 0.965.

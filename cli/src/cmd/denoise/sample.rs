@@ -61,9 +61,10 @@ pub struct Args {
     /// APG: weight η of the parallel component.
     #[arg(long, default_value_t = 0.0)]
     apg_eta: f64,
-    /// APG: norm threshold r on ||Δ||₂ over the 64 pixels. The default (the community setting
-    /// for SD latents) never binds on digits; 0.3125 = 5·√(64/16384) is the same per-pixel bound.
-    #[arg(long, default_value_t = 5.0)]
+    /// APG: norm threshold r on ||Δ||₂ over the 64 pixels: 0.3125 = 5·√(64/16384), the
+    /// community setting r = 5 for SD latents (16384 values) as the same per-pixel bound (r = 5
+    /// itself never binds on 64 pixels).
+    #[arg(long, default_value_t = 0.3125)]
     apg_r: f64,
     /// APG: momentum β.
     #[arg(long, allow_negative_numbers = true, default_value_t = -0.5)]

@@ -231,18 +231,19 @@ pub struct DistillArgs {
     #[command(flatten)]
     opt: OptArgs,
     /// Distillation pairs (z, y, w, teacher endpoint).
-    #[arg(long, default_value_t = 16000)]
+    #[arg(long, default_value_t = 48000)]
     pairs: usize,
     /// Euler steps of the teacher per pair (CFG).
     #[arg(long, default_value_t = 64)]
     teacher_steps: usize,
     /// Smallest guidance scale drawn per pair (uniform in [w-min, w-max]). Draw a little
-    /// beyond the scales you will sample at: the committed student uses [0.5, 4.5] for w = 1…4,
-    /// whose ends were the least faithful with [1, 4] (endpoint MSE 0.0106 vs 0.0080 at w = 1).
-    #[arg(long, default_value_t = 1.0)]
+    /// beyond the scales you will sample at: the defaults [0.5, 4.5] (the committed student)
+    /// serve w = 1…4, whose ends were the least faithful with [1, 4] (endpoint MSE 0.0106 vs
+    /// 0.0080 at w = 1).
+    #[arg(long, default_value_t = 0.5)]
     w_min: f64,
     /// Largest guidance scale drawn per pair.
-    #[arg(long, default_value_t = 4.0)]
+    #[arg(long, default_value_t = 4.5)]
     w_max: f64,
     /// Passes over the pairs.
     #[arg(long, default_value_t = 60)]
