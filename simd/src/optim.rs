@@ -30,18 +30,6 @@ pub trait Storage<T: Copy>: Copy {
     fn load(self) -> T;
     /// Rounds a compute value to storage (round to nearest even for bf16/f16).
     fn store(x: T) -> Self;
-    /// `dst[i] = src[i].load()` (the common prefix).
-    fn widen(src: &[Self], dst: &mut [T]) {
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d = s.load();
-        }
-    }
-    /// `dst[i] = store(src[i])` (the common prefix).
-    fn narrow(src: &[T], dst: &mut [Self]) {
-        for (d, &s) in dst.iter_mut().zip(src) {
-            *d = Self::store(s);
-        }
-    }
     /// The level's fused Adam-family pass over f32 params with moments stored as `Self`
     /// (f32, bf16, f16); `None` for other compute types.
     fn adam_kernel(k: &crate::Kernels) -> Option<AdamFn<Self>> {
@@ -75,11 +63,10 @@ impl Storage<f64> for f64 {
     }
 }
 
-/// 16-bit storage with f32 compute: `$ty`'s own scalar conversions per element, the active
-/// level's vectorised slice conversions (`$widen`/`$narrow`: exact widening, rounding to nearest
-/// even as [`Storage::store`]), and its fused pass with these moments (`Kernels::$adam`).
+/// 16-bit storage with f32 compute: `$ty`'s own scalar conversions per element, and the
+/// level's fused pass with these moments (`Kernels::$adam`, converting in registers).
 macro_rules! half_storage {
-    ($ty:ty, $widen:path, $narrow:path, $adam:ident) => {
+    ($ty:ty, $adam:ident) => {
         impl Storage<f32> for $ty {
             #[inline(always)]
             fn load(self) -> f32 {
@@ -89,14 +76,6 @@ macro_rules! half_storage {
             fn store(x: f32) -> Self {
                 <$ty>::from_f32(x)
             }
-            fn widen(src: &[Self], dst: &mut [f32]) {
-                let n = src.len().min(dst.len());
-                $widen(&src[..n], &mut dst[..n]);
-            }
-            fn narrow(src: &[f32], dst: &mut [Self]) {
-                let n = src.len().min(dst.len());
-                $narrow(&src[..n], &mut dst[..n]);
-            }
             fn adam_kernel(k: &crate::Kernels) -> Option<AdamFn<Self>> {
                 Some(k.$adam)
             }
@@ -104,8 +83,8 @@ macro_rules! half_storage {
     };
 }
 
-half_storage!(bf16, crate::bf16_to_f32, crate::f32_to_bf16, adam_bf16);
-half_storage!(f16, crate::f16_to_f32, crate::f32_to_f16, adam_f16);
+half_storage!(bf16, adam_bf16);
+half_storage!(f16, adam_f16);
 
 /// Moment storage the lane loop reads and writes in registers: f32 directly, bf16/f16 widened
 /// on load and rounded to nearest even on store (the bits of [`Storage::load`]/[`Storage::store`]).
