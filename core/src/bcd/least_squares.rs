@@ -29,6 +29,10 @@ pub struct LeastSquares<'a, T> {
     gram: Option<&'a [T]>,
     /// Column-major copy of `X` (`n·p`) and the `‖x_j‖²/n` (`p`), see `with_columns`.
     cols: Option<(&'a [T], &'a [T])>,
+    /// `Xᵀy/n` (`p`), summed during the column copy: the gradient at `w = 0` without a pass.
+    xty: Option<&'a [T]>,
+    /// `r = y` exactly (cold start, no non-zero step applied since): `full_gradient` is `−Xᵀy/n`.
+    at_zero: bool,
     /// `‖r‖²`, kept in step with `r` by `apply`.
     rr: T,
     /// `(j, x_jᵀr)` from the last `partial` if `r` has not changed since: lets `apply` update
@@ -49,25 +53,71 @@ impl<T: Real> core::fmt::Debug for LeastSquares<'_, T> {
     }
 }
 
-/// Length of the buffer [`LeastSquares::with_columns`] needs: `n·p` (column-major `X`) + `p`
-/// (column norms). `None` on overflow.
+/// Length of the buffer [`LeastSquares::column_major`] and [`LeastSquares::with_columns`] need:
+/// `n·p` (column-major `X`) + `2p` (column norms and `Xᵀy/n`). `None` on overflow.
 #[must_use]
 pub const fn columns_len(n: usize, p: usize) -> Option<usize> {
-    match n.checked_mul(p) {
-        Some(np) => np.checked_add(p),
-        None => None,
+    match (n.checked_mul(p), p.checked_mul(2)) {
+        (Some(np), Some(p2)) => np.checked_add(p2),
+        _ => None,
     }
 }
 
+/// Copies row-major `x` (`n × p`) column-major into `cols` (`n·p`) and sums `norms_j = ‖x_j‖²/n`
+/// and `xty_j = x_jᵀy/n` on the way: one pass over `x`, which is also its finiteness check (a
+/// NaN/inf makes its column's sum non-finite; only then is the row tile searched, so the error
+/// names the first bad row-major index as [`check_finite`] does; a sum that overflowed on finite
+/// data passes). Tiles of `TILE` rows: each column receives `TILE` contiguous values per tile
+/// while the tile's rows stay cached. `cols`, `norms`, `xty` are scratch on error.
+fn copy_columns<T: Real>(
+    (x, y, n, p): (&[T], &[T], usize, usize),
+    cols: &mut [T],
+    norms: &mut [T],
+    xty: &mut [T],
+) -> Result<()> {
+    const TILE: usize = 16;
+    norms.fill(T::ZERO);
+    xty.fill(T::ZERO);
+    for (t, (rows, ys)) in x.chunks(TILE * p).zip(y.chunks(TILE)).enumerate() {
+        let i0 = t * TILE;
+        let mut finite = true;
+        let sums = norms.iter_mut().zip(xty.iter_mut());
+        for ((j, c), (nj, gj)) in cols.chunks_exact_mut(n).enumerate().zip(sums) {
+            let dst = c.get_mut(i0..).unwrap_or(&mut []);
+            let (mut ss, mut sy) = (T::ZERO, T::ZERO);
+            for ((d, &xij), &yi) in dst.iter_mut().zip(rows.get(j..).unwrap_or(&[]).iter().step_by(p)).zip(ys)
+            {
+                *d = xij;
+                ss += xij * xij;
+                sy += xij * yi;
+            }
+            finite &= ss.is_finite();
+            *nj += ss;
+            *gj += sy;
+        }
+        if !finite {
+            check_finite("x", rows).map_err(|e| match e {
+                Error::NonFinite { what, index } => Error::NonFinite { what, index: index + i0 * p },
+                e => e,
+            })?;
+        }
+    }
+    let inv_n = T::ONE / T::from_usize(n);
+    for v in norms.iter_mut().chain(xty.iter_mut()) {
+        *v *= inv_n;
+    }
+    Ok(())
+}
+
 impl<'a, T: Real> LeastSquares<'a, T> {
+    /// Validates and builds; with `cols` the column-major copy is made in the same pass as the
+    /// finiteness check of `x` (see [`copy_columns`]), else `x` is checked on its own.
     fn build(
-        x: &'a [T],
-        y: &'a [T],
-        n: usize,
-        p: usize,
+        (x, y, n, p): (&'a [T], &'a [T], usize, usize),
         l2: T,
         penalty: Penalty<T>,
         residual: &'a mut [T],
+        cols: Option<&'a mut [T]>,
     ) -> Result<Self> {
         if n == 0 || p == 0 {
             return Err(Error::InvalidParameter { name: "n, p", reason: "must be > 0" });
@@ -75,8 +125,18 @@ impl<'a, T: Real> LeastSquares<'a, T> {
         check_len("x", mul_size(n, p)?, x.len())?;
         check_len("y", n, y.len())?;
         check_len("residual", n, residual.len())?;
-        check_finite("x", x)?;
         check_finite("y", y)?;
+        let (cols, xty) = match cols {
+            Some(buf) => {
+                let (cols, norms, xty) = split_columns(buf, n, p)?;
+                copy_columns((x, y, n, p), cols, norms, xty)?;
+                (Some((&*cols, &*norms)), Some(&*xty))
+            }
+            None => {
+                check_finite("x", x)?;
+                (None, None)
+            }
+        };
         residual.copy_from_slice(y);
         let rr = T::dot(y, y);
         Ok(Self {
@@ -88,10 +148,49 @@ impl<'a, T: Real> LeastSquares<'a, T> {
             penalty,
             r: residual,
             gram: None,
-            cols: None,
+            cols,
+            xty,
+            at_zero: true,
             rr,
             last_dot: Cell::new(None),
         })
+    }
+
+    /// Least squares `(1/(2n))‖y − Xw‖²` plus `penalty` with the column-major copy of `X` made
+    /// during validation: [`LeastSquares::lasso`] (or [`LeastSquares::nonneg_l1`], or plain least
+    /// squares with [`Penalty::None`]) followed by [`LeastSquares::with_columns`], but with one pass
+    /// over `X` instead of two (the finiteness check is the copy's), and `Xᵀy/n` summed on the way
+    /// so the first full gradient (at `w = 0`) costs O(p). O(n·p) once; memory `buf`
+    /// (≥ [`columns_len`]).
+    ///
+    /// Errors: as [`LeastSquares::lasso`] (λ of the penalty negative or non-finite, shapes,
+    /// [`Error::NonFinite`] naming the first bad row-major index of `x`), `buf` too small. On
+    /// error `residual` is untouched; `buf` is scratch (its contents are unspecified).
+    ///
+    /// ```
+    /// use ferrokern::bcd::{columns_len, LeastSquares, Penalty, Problem};
+    /// let x = [1.0, 2.0, 3.0, 4.0]; // 2 × 2 row-major
+    /// let y = [1.0, 1.0];
+    /// let mut r = [0.0; 2];
+    /// let mut buf = [0.0; 8];
+    /// assert_eq!(columns_len(2, 2), Some(8));
+    /// let lasso = LeastSquares::column_major(&x, &y, 2, 2, Penalty::L1(0.5), &mut r, &mut buf)?;
+    /// assert_eq!(lasso.partial(&[0.0, 0.0], 1), -3.0); // −x_1ᵀy / n = −(2 + 4) / 2
+    /// # Ok::<(), ferrokern::Error>(())
+    /// ```
+    pub fn column_major(
+        x: &'a [T],
+        y: &'a [T],
+        n: usize,
+        p: usize,
+        penalty: Penalty<T>,
+        residual: &'a mut [T],
+        buf: &'a mut [T],
+    ) -> Result<Self> {
+        if let Penalty::L1(l) | Penalty::NonNegL1(l) = penalty {
+            check_lambda(l)?;
+        }
+        Self::build((x, y, n, p), T::ZERO, penalty, residual, Some(buf))
     }
 
     /// Ridge least squares `(1/(2n))‖y − Xw‖² + (λ/2)‖w‖²` (λ = 0: plain least squares).
@@ -116,7 +215,7 @@ impl<'a, T: Real> LeastSquares<'a, T> {
         residual: &'a mut [T],
     ) -> Result<Self> {
         check_lambda(lambda)?;
-        Self::build(x, y, n, p, lambda, Penalty::None, residual)
+        Self::build((x, y, n, p), lambda, Penalty::None, residual, None)
     }
 
     /// Lasso `(1/(2n))‖y − Xw‖² + λ‖w‖₁` (scikit-learn's `Lasso(alpha=λ, fit_intercept=False)`).
@@ -139,7 +238,7 @@ impl<'a, T: Real> LeastSquares<'a, T> {
         residual: &'a mut [T],
     ) -> Result<Self> {
         check_lambda(lambda)?;
-        Self::build(x, y, n, p, T::ZERO, Penalty::L1(lambda), residual)
+        Self::build((x, y, n, p), T::ZERO, Penalty::L1(lambda), residual, None)
     }
 
     /// Non-negative L1 least squares `(1/(2n))‖y − Xw‖² + λΣw`, `w ≥ 0` (spec §6 `lsl1nn`, up to
@@ -161,7 +260,7 @@ impl<'a, T: Real> LeastSquares<'a, T> {
         residual: &'a mut [T],
     ) -> Result<Self> {
         check_lambda(lambda)?;
-        Self::build(x, y, n, p, T::ZERO, Penalty::NonNegL1(lambda), residual)
+        Self::build((x, y, n, p), T::ZERO, Penalty::NonNegL1(lambda), residual, None)
     }
 
     /// Attaches the scaled Gram matrix `XᵀX/n` (`p × p` row-major, see [`gram`]) so greedy rules
@@ -176,50 +275,28 @@ impl<'a, T: Real> LeastSquares<'a, T> {
     }
 
     /// Copies `X` column-major into `buf` (length ≥ [`columns_len`]) together with the scaled
-    /// column norms `‖x_j‖²/n`, so a coordinate's partial derivative and residual update are
-    /// contiguous `dot`/`axpy` (vectorised) instead of stride-`p` walks. O(n·p) once; memory
-    /// `n·p + p` elements. Results are identical up to rounding order (`dot` sums in a different
-    /// order than the strided walk). Errors: `buf` too small.
+    /// column norms `‖x_j‖²/n` and `Xᵀy/n`, so a coordinate's partial derivative and residual
+    /// update are contiguous `dot`/`axpy` (vectorised) instead of stride-`p` walks. O(n·p) once;
+    /// memory `n·p + 2p` elements. Results are identical up to rounding order (`dot` sums in a
+    /// different order than the strided walk). [`LeastSquares::column_major`] does the same during
+    /// construction, saving the separate finiteness pass over `X`. Errors: `buf` too small.
     ///
     /// ```
     /// use ferrokern::bcd::{columns_len, LeastSquares, Problem};
     /// let x = [1.0, 2.0, 3.0, 4.0]; // 2 × 2 row-major
     /// let y = [1.0, 1.0];
     /// let mut r = [0.0; 2];
-    /// let mut buf = [0.0; 6];
-    /// assert_eq!(columns_len(2, 2), Some(6));
+    /// let mut buf = [0.0; 8];
+    /// assert_eq!(columns_len(2, 2), Some(8));
     /// let ls = LeastSquares::ridge(&x, &y, 2, 2, 0.0, &mut r).unwrap().with_columns(&mut buf).unwrap();
     /// assert_eq!(ls.partial(&[0.0, 0.0], 1), -3.0); // −x_1ᵀy / n = −(2 + 4) / 2
     /// ```
     pub fn with_columns(mut self, buf: &'a mut [T]) -> Result<Self> {
-        let need = columns_len(self.n, self.p).ok_or(Error::SizeOverflow)?;
-        if buf.len() < need {
-            return Err(Error::WorkspaceTooSmall { needed: need, given: buf.len() });
-        }
-        let (cols, rest) = buf.split_at_mut(self.n * self.p);
-        let norms = rest.get_mut(..self.p).ok_or(Error::SizeOverflow)?;
-        let inv_n = self.inv_n();
-        // tiles of TILE rows: each column receives TILE contiguous values per tile (one or two
-        // cache lines, one page) instead of one value per row, while the tile's rows stay cached
-        // The column norms are summed during the copy (no second pass over the 8·n·p bytes).
-        const TILE: usize = 16;
-        norms.fill(T::ZERO);
-        for (t, rows) in self.x.chunks(TILE * self.p).enumerate() {
-            let i0 = t * TILE;
-            for ((j, c), nj) in cols.chunks_exact_mut(self.n).enumerate().zip(norms.iter_mut()) {
-                let dst = c.get_mut(i0..).unwrap_or(&mut []);
-                let mut ss = T::ZERO;
-                for (d, &xij) in dst.iter_mut().zip(rows.get(j..).unwrap_or(&[]).iter().step_by(self.p)) {
-                    *d = xij;
-                    ss += xij * xij;
-                }
-                *nj += ss;
-            }
-        }
-        for nj in norms.iter_mut() {
-            *nj *= inv_n;
-        }
+        let (cols, norms, xty) = split_columns(buf, self.n, self.p)?;
+        // `x` was checked at construction: the copy's finiteness test cannot fail
+        copy_columns((self.x, self.y, self.n, self.p), cols, norms, xty)?;
         self.cols = Some((cols, norms));
+        self.xty = Some(xty);
         Ok(self)
     }
 
@@ -269,6 +346,18 @@ impl<'a, T: Real> LeastSquares<'a, T> {
             None => col(self.x, self.p, j).zip(v).fold(T::ZERO, |a, (&xi, &vi)| a + xi * vi),
         }
     }
+}
+
+/// `buf` (≥ [`columns_len`]) split into the column-major copy (`n·p`), norms (`p`), `Xᵀy/n` (`p`).
+#[allow(clippy::type_complexity)] // three named slices of one buffer
+fn split_columns<T>(buf: &mut [T], n: usize, p: usize) -> Result<(&mut [T], &mut [T], &mut [T])> {
+    let need = columns_len(n, p).ok_or(Error::SizeOverflow)?;
+    if buf.len() < need {
+        return Err(Error::WorkspaceTooSmall { needed: need, given: buf.len() });
+    }
+    let (cols, rest) = buf.split_at_mut(n * p);
+    let (norms, rest) = rest.split_at_mut(p);
+    Ok((cols, norms, rest.get_mut(..p).ok_or(Error::SizeOverflow)?))
 }
 
 /// Writes the scaled Gram matrix `XᵀX/n` (`p × p`, row-major) into `out`: n·p²/2 multiply-adds
@@ -356,6 +445,7 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
         }
         self.rr = T::dot(self.r, self.r);
         self.last_dot.set(None);
+        self.at_zero = w.iter().all(|&v| v == T::ZERO);
         Ok(())
     }
     fn smooth_value(&self, w: &[T]) -> T {
@@ -373,14 +463,20 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
         -c * self.inv_n() + self.l2 * wj
     }
     fn full_gradient(&self, w: &[T], g: &mut [T]) {
-        match self.cols {
+        match (self.xty.filter(|_| self.at_zero), self.cols) {
+            // r = y: the gradient −Xᵀy/n summed during the column copy (O(p), no pass over X)
+            (Some(xty), _) => {
+                for (gj, &c) in g.iter_mut().zip(xty) {
+                    *gj = -c;
+                }
+            }
             // p contiguous dots: one streaming pass over the column-major copy
-            Some((cols, _)) => {
+            (None, Some((cols, _))) => {
                 for (gj, c) in g.iter_mut().zip(cols.chunks_exact(self.n)) {
                     *gj = -T::dot(c, self.r) * self.inv_n();
                 }
             }
-            None => T::gemv_t(self.n, self.p, -self.inv_n(), self.x, self.p, self.r, T::ZERO, g),
+            (None, None) => T::gemv_t(self.n, self.p, -self.inv_n(), self.x, self.p, self.r, T::ZERO, g),
         }
         if self.l2 > T::ZERO {
             T::axpy(self.l2, w, g);
@@ -449,6 +545,7 @@ impl<T: Real> Problem<T> for LeastSquares<'_, T> {
             if delta == T::ZERO {
                 return; // r −= 0·x_j changes no bit
             }
+            self.at_zero = false;
             let cols = self.cols.map(|(c, _)| c);
             match cols.and_then(|c| c.get(j * self.n..(j + 1) * self.n)) {
                 Some(c) => T::axpy(-delta, c, self.r),

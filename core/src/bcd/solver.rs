@@ -37,10 +37,11 @@ pub struct SolverConfig<T> {
     /// Active-set cycling (glmnet's strategy, spec §9), for [`Rule::Cyclic`] on fixed blocks with
     /// [`Stop::Gap`]: after each full check (one full gradient), sweep only over the blocks that
     /// hold a non-zero `w_i` or a coordinate whose proximal step at the checked gradient moves
-    /// (a KKT violator; at most `max(2·|supp|, 32)` of them, the strongest), until a sweep
-    /// decreases `F` by less than `ε` (1/100 of the last criterion); then check again. Cuts the
-    /// passes over the data from one per epoch to a few per solve when the solution is sparse.
-    /// Ignored for other rules/partitions.
+    /// (a KKT violator; at most `max(2·|supp|, 64)` of them, the strongest): sweeps over the
+    /// support until one decreases `F` by less than `ε` (1/10⁴ of the last criterion), then one
+    /// sweep over this whole working set, and so on until a working-set sweep gains less than
+    /// `ε`; then check again. Cuts the passes over the data from one per epoch to a few per solve
+    /// when the solution is sparse. Ignored for other rules/partitions.
     pub active_set: bool,
 }
 
@@ -507,6 +508,13 @@ fn block_delta<'b, T: Real, const B: usize>(
 /// every this many epochs against rounding drift.
 const GREEDY_REFRESH_EPOCHS: usize = 8;
 
+/// Least number of zero coordinates admitted to the working set of active-set cycling (when that
+/// many violate the optimality conditions). With the support-first inner loop a zero member costs
+/// one partial derivative per working-set sweep, so a generous set is cheap, while each coordinate
+/// it misses costs another full check; on the 5000 × 500 bench problem (benches/README-bcd.md)
+/// 32 needed three full gradients after the one at `w = 0`, 64 and 128 two.
+const WORKING_SET_MIN: usize = 64;
+
 /// State of active-set cycling ([`SolverConfig::active_set`]).
 struct ActiveCycle<T> {
     /// Evaluate the full criterion before the next update.
@@ -527,6 +535,9 @@ struct ActiveCycle<T> {
     last_crit: T,
     /// A zero coordinate joins the working set when its `q_i` at the checked gradient exceeds this.
     threshold: T,
+    /// The current sweep covers the whole working set; otherwise only the support (glmnet's inner
+    /// loop: the zero members are revisited once the support has converged).
+    full: bool,
 }
 
 impl<T: Real> ActiveCycle<T> {
@@ -541,12 +552,14 @@ impl<T: Real> ActiveCycle<T> {
             checks: 0,
             last_crit: T::INFINITY,
             threshold: T::ZERO,
+            full: true,
         }
     }
 
-    /// After a failed check with criterion `crit`: new sweep, new threshold `ε = max(crit,
-    /// target)/100`, ten times tighter than the last one if `crit` did not at least halve; and the
-    /// working set: the support plus at most `max(2·|supp|, 32)` zero coordinates, those with the
+    /// After a failed check with criterion `crit`: a new working-set sweep, new threshold
+    /// `ε = max(crit/10⁴, target/10)`, ten times tighter than the last one if `crit` did not at
+    /// least halve; and the working set: the support plus at most `max(2·|supp|, 64)` zero
+    /// coordinates ([`WORKING_SET_MIN`]), those with the
     /// largest proximal progress `q_i` at the checked gradient (the growth rule of working-set
     /// solvers such as Celer; a violator left out enters at a later check).
     fn restart(&mut self, fx: T, crit: T, w: &[T], grad: &[T], lip: &[T], penalty: CoordPenalty<T>) {
@@ -561,6 +574,7 @@ impl<T: Real> ActiveCycle<T> {
         self.cursor = 0;
         self.sweep_start = fx;
         self.updated = 0;
+        self.full = true;
         self.checks += 1;
         let q = |j: usize| {
             let (x, g, l) = (w.get(j).copied(), grad.get(j).copied(), lip.get(j).copied());
@@ -571,7 +585,7 @@ impl<T: Real> ActiveCycle<T> {
         };
         let count = |thr: T| (0..w.len()).filter(|&j| super::gt(q(j), thr)).count();
         let support = w.iter().filter(|&&v| v != T::ZERO).count();
-        let cap = support.saturating_mul(2).max(32);
+        let cap = support.saturating_mul(2).max(WORKING_SET_MIN);
         self.threshold = T::ZERO;
         if count(T::ZERO) > cap {
             // bisection on the threshold: O(p) per step, 48 steps
@@ -588,9 +602,9 @@ impl<T: Real> ActiveCycle<T> {
         }
     }
 
-    /// The next active block, or `None` when a sweep ended with a decrease `≤ eps` (then
-    /// `check_now` is set). A sweep that found no active block updates block 0, so each check is
-    /// followed by at least one update (and `max_iter` bounds the run).
+    /// The next active block, or `None` when a working-set sweep ended with a decrease `≤ eps`
+    /// (then `check_now` is set). A working-set sweep that found no active block updates block 0,
+    /// so each check is followed by at least one update (and `max_iter` bounds the run).
     #[allow(clippy::too_many_arguments)]
     fn next_block(
         &mut self,
@@ -605,24 +619,30 @@ impl<T: Real> ActiveCycle<T> {
         let nb = block_count(order.len(), tau);
         // `grad` is the gradient of the last check: a zero coordinate is active iff its proximal
         // step moved it then
-        let active = |k: usize| {
+        let threshold = self.threshold;
+        let active = |k: usize, full: bool| {
             order.chunks(tau).nth(k).unwrap_or(&[]).iter().any(|&j| {
                 let x = w.get(j).copied().unwrap_or(T::ZERO);
-                x != T::ZERO || {
-                    let (g, l) =
-                        (grad.get(j).copied().unwrap_or(T::ZERO), lip.get(j).copied().unwrap_or(T::ZERO));
-                    super::gt(coord_scores(penalty.at(j), x, g, l).1, self.threshold)
-                }
+                x != T::ZERO
+                    || full && {
+                        let (g, l) =
+                            (grad.get(j).copied().unwrap_or(T::ZERO), lip.get(j).copied().unwrap_or(T::ZERO));
+                        super::gt(coord_scores(penalty.at(j), x, g, l).1, threshold)
+                    }
             })
         };
         loop {
             if self.cursor >= nb {
                 let little = !super::gt(self.sweep_start - fx, self.eps);
-                if self.updated > 0 && little {
+                if self.updated > 0 && little && self.full {
                     self.check_now = true;
                     return None;
                 }
-                let all = self.updated == 0;
+                // support sweeps until one gains little (or the support is empty), then a sweep
+                // over the whole working set; back to the support after a working-set sweep
+                // that gained more
+                let all = self.updated == 0 && self.full;
+                self.full = little || self.updated == 0;
                 self.cursor = 0;
                 self.sweep_start = fx;
                 self.updated = 0;
@@ -635,7 +655,7 @@ impl<T: Real> ActiveCycle<T> {
             }
             let k = self.cursor;
             self.cursor += 1;
-            if active(k) {
+            if active(k, self.full) {
                 self.updated += 1;
                 return Some(k);
             }
