@@ -1,28 +1,18 @@
-//! The fast Lasso paths of ferrokern::bcd (column-major `LeastSquares::with_columns`, the
+//! The fast Lasso paths of ferrokern::bcd (column-major `LeastSquares::with_columns` and
+//! `LeastSquares::column_major`, the
 //! covariance form `GramLeastSquares`, active-set cycling, the AVX2 f64 dot/axpy they run on)
 //! against scikit-learn's optima (benches/peers/bcd/make_reference.py →
 //! host-tests/data/reference/bcd/reference.json): objective within 1e-9 relative, same support.
 
 use ferrokern::bcd::{
-    columns_len, gram_problem_len, solve, workspace_len, GramLeastSquares, LeastSquares, Partition, Problem,
-    Rule, SolverConfig, Update, Workspace,
+    columns_len, gram_problem_len, solve, workspace_len, GramLeastSquares, LeastSquares, Partition, Penalty,
+    Problem, Rule, SolverConfig, Update, Workspace,
 };
+use ferrokern::Error;
 use serde_json::Value;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/");
-
-fn load(name: &str) -> (Vec<f64>, Vec<f64>, usize, usize) {
-    let text = std::fs::read_to_string(format!("{DATA}{name}.csv")).unwrap();
-    let (mut x, mut y, mut p) = (Vec::new(), Vec::new(), 0);
-    for line in text.lines().skip(1) {
-        let v: Vec<f64> = line.split(',').map(|s| s.parse().unwrap()).collect();
-        p = v.len() - 1;
-        x.extend_from_slice(&v[..p]);
-        y.push(v[p]);
-    }
-    let n = y.len();
-    (x, y, n, p)
-}
+mod bcd_common;
+use bcd_common::{load, DATA};
 
 /// Lasso objective from the weights alone (independent of any solver state).
 fn lasso_objective(x: &[f64], y: &[f64], n: usize, p: usize, lam: f64, w: &[f64]) -> f64 {
@@ -37,7 +27,10 @@ fn lasso_objective(x: &[f64], y: &[f64], n: usize, p: usize, lam: f64, w: &[f64]
 
 #[derive(Clone, Copy, Debug)]
 enum Form {
+    /// `LeastSquares::lasso(..).with_columns(..)`
     Columns,
+    /// `LeastSquares::column_major(..)` (copy fused with the finiteness check, `Xᵀy` kept)
+    ColumnMajor,
     Gram,
 }
 
@@ -72,6 +65,14 @@ fn solve_lasso(
             let _ = solve(&mut prob, &mut w, &config, &mut ws)
                 .unwrap_or_else(|e| panic!("{form:?} {rule:?} {active_set} λ={lam}: {e}"));
         }
+        Form::ColumnMajor => {
+            let mut r = vec![0.0; n];
+            let mut cols = vec![0.0; columns_len(n, p).unwrap()];
+            let mut prob =
+                LeastSquares::column_major(x, y, n, p, Penalty::L1(lam), &mut r, &mut cols).unwrap();
+            let _ = solve(&mut prob, &mut w, &config, &mut ws)
+                .unwrap_or_else(|e| panic!("{form:?} {rule:?} {active_set} λ={lam}: {e}"));
+        }
         Form::Gram => {
             let mut buf = vec![0.0; gram_problem_len(p).unwrap()];
             let mut prob = GramLeastSquares::lasso(x, y, n, p, lam, &mut buf).unwrap();
@@ -98,6 +99,9 @@ fn fast_lasso_paths_match_sklearn() {
             for (form, rule, active) in [
                 (Form::Columns, Rule::Cyclic, true),
                 (Form::Columns, Rule::Cyclic, false),
+                (Form::ColumnMajor, Rule::Cyclic, true),
+                (Form::ColumnMajor, Rule::Cyclic, false),
+                (Form::ColumnMajor, Rule::GSL, false),
                 (Form::Gram, Rule::Cyclic, true),
                 (Form::Gram, Rule::Cyclic, false),
                 (Form::Gram, Rule::GS, false),
@@ -111,6 +115,81 @@ fn fast_lasso_paths_match_sklearn() {
             }
         }
     }
+}
+
+/// `LeastSquares::column_major`: the gradient at `w = 0` (taken from the `Xᵀy/n` summed during the
+/// copy) equals `−Xᵀy/n` computed here from the row-major data, and after a step the residual-based
+/// gradient of `with_columns` is used again; a NaN/inf anywhere in `X` is reported at its first
+/// row-major index (as `LeastSquares::lasso` reports it) with the residual untouched, while huge
+/// finite entries whose squares overflow are accepted.
+#[test]
+fn column_major_gradient_at_zero_and_finiteness() {
+    let (x, y, n, p) = load("breast_cancer_std");
+    let lam = 0.05;
+    let mut r = vec![0.0; n];
+    let mut cols = vec![0.0; columns_len(n, p).unwrap()];
+    let mut a = LeastSquares::column_major(&x, &y, n, p, Penalty::L1(lam), &mut r, &mut cols).unwrap();
+    let w0 = vec![0.0; p];
+    let mut g = vec![0.0; p];
+    a.full_gradient(&w0, &mut g);
+    for j in 0..p {
+        let want = -(0..n).map(|i| x[i * p + j] * y[i]).sum::<f64>() / n as f64;
+        assert!((g[j] - want).abs() <= 1e-13 * (1.0 + want.abs()), "j={j}: {} vs {want}", g[j]);
+    }
+    // after a step: the same as the problem built the other way (gradient from the residual)
+    let mut r2 = vec![0.0; n];
+    let mut cols2 = vec![0.0; columns_len(n, p).unwrap()];
+    let mut b = LeastSquares::lasso(&x, &y, n, p, lam, &mut r2).unwrap().with_columns(&mut cols2).unwrap();
+    let (mut wa, mut wb) = (w0.clone(), w0.clone());
+    a.apply(&mut wa, 3, 0.25);
+    b.apply(&mut wb, 3, 0.25);
+    let (mut ga, mut gb) = (vec![0.0; p], vec![0.0; p]);
+    a.full_gradient(&wa, &mut ga);
+    b.full_gradient(&wb, &mut gb);
+    assert_eq!(ga, gb);
+    for j in 0..p {
+        let want = -(0..n).map(|i| x[i * p + j] * (y[i] - 0.25 * x[i * p + 3])).sum::<f64>() / n as f64;
+        assert!((ga[j] - want).abs() <= 1e-12 * (1.0 + want.abs()), "j={j}");
+    }
+    // a reset to w = 0 makes the kept Xᵀy valid again
+    a.reset(&w0).unwrap();
+    a.full_gradient(&w0, &mut ga);
+    assert_eq!(ga, g);
+
+    // first bad index in row-major order, whichever tile/column it is in; residual untouched
+    for (bad, want) in [
+        (vec![(0, f64::NAN)], 0),
+        (vec![(17 * p + 5, f64::INFINITY)], 17 * p + 5),
+        (vec![(40 * p + 29, f64::NAN), (40 * p + 2, f64::NEG_INFINITY)], 40 * p + 2),
+        (vec![(300 * p + 1, f64::NAN), (301 * p, f64::NAN)], 300 * p + 1),
+        (vec![(n * p - 1, f64::NAN)], n * p - 1),
+    ] {
+        let mut xb = x.clone();
+        for &(i, v) in &bad {
+            xb[i] = v;
+        }
+        let mut r = vec![7.0; n];
+        let mut cols = vec![0.0; columns_len(n, p).unwrap()];
+        let e = LeastSquares::column_major(&xb, &y, n, p, Penalty::L1(lam), &mut r, &mut cols).unwrap_err();
+        assert_eq!(e, Error::NonFinite { what: "x", index: want }, "{bad:?}");
+        let mut r_ref = vec![0.0; n];
+        assert_eq!(LeastSquares::lasso(&xb, &y, n, p, lam, &mut r_ref).unwrap_err(), e);
+        assert!(r.iter().all(|&v| v == 7.0));
+    }
+    let mut big = x.clone();
+    big[5 * p + 4] = 1e200; // its square overflows: finite data, accepted
+    let mut r = vec![0.0; n];
+    let mut cols = vec![0.0; columns_len(n, p).unwrap()];
+    assert!(LeastSquares::column_major(&big, &y, n, p, Penalty::L1(lam), &mut r, &mut cols).is_ok());
+    let mut y_bad = y.clone();
+    y_bad[3] = f64::NAN;
+    let e = LeastSquares::column_major(&x, &y_bad, n, p, Penalty::L1(lam), &mut r, &mut cols).unwrap_err();
+    assert_eq!(e, Error::NonFinite { what: "y", index: 3 });
+    let small = &mut cols[..columns_len(n, p).unwrap() - 1];
+    let e = LeastSquares::column_major(&x, &y, n, p, Penalty::L1(lam), &mut r, small).unwrap_err();
+    assert!(matches!(e, Error::WorkspaceTooSmall { .. }), "{e:?}");
+    let e = LeastSquares::column_major(&x, &y, n, p, Penalty::L1(-1.0), &mut r, &mut cols).unwrap_err();
+    assert!(matches!(e, Error::InvalidParameter { name: "lambda", .. }), "{e:?}");
 }
 
 /// The covariance form's objective, gradient and gap equal the residual form's at a random

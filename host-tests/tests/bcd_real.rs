@@ -8,22 +8,8 @@ use ferrokern::bcd::{
 use ferrokern::{Error, Real};
 use serde_json::Value;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/");
-
-fn load(name: &str) -> (Vec<f64>, Vec<f64>, usize, usize) {
-    let text = std::fs::read_to_string(format!("{DATA}{name}.csv")).unwrap();
-    let mut x = Vec::new();
-    let mut y = Vec::new();
-    let mut p = 0;
-    for line in text.lines().skip(1) {
-        let v: Vec<f64> = line.split(',').map(|s| s.parse().unwrap()).collect();
-        p = v.len() - 1;
-        x.extend_from_slice(&v[..p]);
-        y.push(v[p]);
-    }
-    let n = y.len();
-    (x, y, n, p)
-}
+mod bcd_common;
+use bcd_common::{load, DATA};
 
 fn reference() -> Value {
     serde_json::from_str(&std::fs::read_to_string(format!("{DATA}reference/bcd/reference.json")).unwrap())

@@ -125,7 +125,6 @@ impl<'a, T: Real> LeastSquares<'a, T> {
         check_len("x", mul_size(n, p)?, x.len())?;
         check_len("y", n, y.len())?;
         check_len("residual", n, residual.len())?;
-        check_finite("y", y)?;
         let (cols, xty) = match cols {
             Some(buf) => {
                 let (cols, norms, xty) = split_columns(buf, n, p)?;
@@ -137,6 +136,7 @@ impl<'a, T: Real> LeastSquares<'a, T> {
                 (None, None)
             }
         };
+        check_finite("y", y)?;
         residual.copy_from_slice(y);
         let rr = T::dot(y, y);
         Ok(Self {
