@@ -5,7 +5,8 @@
 //! * L2 logistic (λ = 1/n) on breast_cancer_std to relative suboptimality ≤ 1e-8 against the
 //!   committed optimum.
 //!
-//! Iteration counts and objectives are printed once per case before timing. Peer numbers:
+//! Iteration counts and objectives are printed once per case before timing; `BCD_MEDIAN=1` also
+//! prints the median of single solves (the peer script's statistic). Peer numbers:
 //! `python benches/peers/bcd/bench_sklearn.py`; results in benches/README-bcd.md.
 
 use std::hint::black_box;
@@ -128,6 +129,27 @@ fn lasso_run(
     (sol.objective, sol.iterations)
 }
 
+/// Median wall time of single calls of `f` over ≥ 1 s and ≥ 5 calls, in ms: the statistic of
+/// benches/peers/bcd/bench_sklearn.py's `timeit`, for like-for-like rounds (`BCD_MEDIAN=1`);
+/// criterion's estimate is a mean per iteration, which keeps the preemptions of a loaded machine
+/// that a median of single calls drops.
+fn median_ms(mut f: impl FnMut()) -> f64 {
+    let start = std::time::Instant::now();
+    let mut times = Vec::new();
+    while times.len() < 5 || start.elapsed() < Duration::from_secs(1) {
+        let t0 = std::time::Instant::now();
+        f();
+        times.push(t0.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    let m = times.len() / 2;
+    if times.len() % 2 == 0 {
+        0.5 * (times[m - 1] + times[m])
+    } else {
+        times[m]
+    }
+}
+
 const RULES: [((Rule, bool), &str); 7] = [
     ((Rule::Cyclic, true), "cyclic-active"),
     ((Rule::Cyclic, false), "cyclic"),
@@ -164,6 +186,12 @@ fn lasso_benches(c: &mut Criterion) {
                 "lasso {name} {rname}: {it} coordinate updates ({:.1} epochs), objective {f:.12e}",
                 it as f64 / d.p as f64
             );
+            if std::env::var("BCD_MEDIAN").is_ok() {
+                let t = median_ms(|| {
+                    black_box(lasso_run(d, lambda, rule, 1e-6, &mut cols));
+                });
+                println!("lasso {name} {rname}: median of single solves {t:.4} ms");
+            }
             group.bench_function(format!("{name}/{rname}"), |b| {
                 b.iter(|| black_box(lasso_run(d, lambda, rule, 1e-6, &mut cols)))
             });

@@ -1,7 +1,7 @@
-"""scikit-learn Lasso timings for breast_cancer_std and the synthetic 5000 × 500 problem only
+"""scikit-learn Lasso timings for diabetes_std, breast_cancer_std and the synthetic 5000 × 500 problem only
 (same data, λ, tolerance and timer as bench_sklearn.py, ≥ 1 s of repeats), for interleaving with
-`BCD_RULES=cyclic-active,gsl cargo bench -p ferrokern-benches --bench bcd -- 'bcd_lasso.*(breast|synthetic)'`
-(benches/README-bcd.md, measurement A).
+`BCD_RULES=cyclic-active cargo bench -p ferrokern-benches --bench bcd -- bcd_lasso`
+(benches/README-bcd.md, interleaved rounds).
 
 Run: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /work/venv-bcd/bin/python benches/peers/bcd/lasso_sklearn_only.py
 """
@@ -17,7 +17,8 @@ spec.loader.exec_module(bench)
 import numpy as np  # noqa: E402
 from sklearn.linear_model import Lasso  # noqa: E402
 
-for name, (x, y) in [("breast_cancer", bench.load("breast_cancer_std")), ("synthetic", bench.synthetic())]:
+for name, (x, y) in [("diabetes", bench.load("diabetes_std")), ("breast_cancer", bench.load("breast_cancer_std")),
+                     ("synthetic", bench.synthetic())]:
     n = len(y)
     lam = 0.1 * np.abs(x.T @ y).max() / n
     t = bench.timeit(lambda: Lasso(alpha=lam, fit_intercept=False, tol=5e-7, max_iter=100000).fit(x, y),
