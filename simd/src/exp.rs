@@ -20,13 +20,10 @@ pub(crate) const EXP_C: [f32; 5] = [0.999_999_7, 0.499_991_5, 0.166_676_37, 0.04
 pub(crate) const EXP_LO: f32 = -104.0;
 /// Above this the result overflows to +inf; the slow path clamps here (`e^89 > f32::MAX`).
 pub(crate) const EXP_HI: f32 = 89.0;
-/// Clamp range of the vector `exp_normal_v`: `round(x·log2 e)` stays in `[−126, 127]`, so
-/// `2^n` is one normal f32 (e^−87 ≈ 1.6e−38; e^88 ≈ 1.7e38).
+/// Clamp of the vector `one_plus_exp_neg_v` (`e^x` for `x ≥` this): `round(x·log2 e) ≥ −126`,
+/// so `2^n` is one normal f32 (e^−87 ≈ 1.6e−38).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) const EXP_NORMAL_LO: f32 = -87.0;
-/// See [`EXP_NORMAL_LO`].
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-pub(crate) const EXP_NORMAL_HI: f32 = 88.0;
 
 /// `2^n` for `-126 ≤ n ≤ 127`, built from the exponent field.
 #[inline(always)]
