@@ -24,6 +24,11 @@ pub(crate) trait Lanes {
     unsafe fn splat(x: f32) -> Self::V;
     unsafe fn load(p: *const f32) -> Self::V;
     unsafe fn store(p: *mut f32, v: Self::V);
+    /// Hint to bring the cache line holding `p` into L1; no effect on any result. `p` may be
+    /// any address (never dereferenced; x86's prefetch does not fault). Default: nothing.
+    unsafe fn prefetch(p: *const f32) {
+        let _ = p;
+    }
     unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
     unsafe fn sub(a: Self::V, b: Self::V) -> Self::V;
     unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;

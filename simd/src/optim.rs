@@ -286,6 +286,16 @@ pub(crate) unsafe fn adam_lanes<L: Lanes, S: LaneIo>(
     }
 }
 
+/// From this many parameters on (1 MB per f32 array, beyond L2) the lane loop prefetches.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+const PREFETCH_FROM: usize = 1 << 18;
+/// How far ahead, in elements: 1 KB of each f32 stream. Measured at 1e7 parameters (Zen 3,
+/// interleaved rounds): diffGrad's pass 1.01–1.29 → 0.92–0.95 ns/param, Adam's 0.70–0.75 →
+/// 0.64–0.67; 4 KB ahead was slower than none. The hardware prefetchers keep 5 read and 4
+/// write streams fed less well on their own.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+const PREFETCH_AHEAD: usize = 256;
+
 /// [`adam_lanes`] with `PLAIN` = (grad_scale, weight_decay, decay) known to be (1, 0, 1).
 ///
 /// # Safety
@@ -317,9 +327,22 @@ unsafe fn adam_lanes_by<L: Lanes, S: LaneIo, const PLAIN: bool>(
         let (b1, ob1, b2, ob2) = (k(c.beta1), k(c.one_minus_beta1), k(c.beta2), k(c.one_minus_beta2));
         let (pp, gp, mp, vp, qp) =
             (params.as_mut_ptr(), grads.as_ptr(), m.as_mut_ptr(), v.as_mut_ptr(), prev.as_mut_ptr());
-        // 0·θ is 0 for finite θ and NaN for ±inf/NaN: the sum stays 0 exactly when all are finite.
+        // θ − θ is 0 for finite θ and NaN for ±inf/NaN: the sum stays 0 exactly when all are finite.
         let mut bad = zero;
+        let prefetch = full >= PREFETCH_FROM;
         for i in (0..full).step_by(L::N) {
+            if prefetch && i % 16 == 0 {
+                // One hint per 64-byte line of each f32 stream (moments in 16 bits: every
+                // other one is a repeat); addresses past the end are harmless (no dereference).
+                let at = i + PREFETCH_AHEAD;
+                L::prefetch(pp.wrapping_add(at));
+                L::prefetch(gp.wrapping_add(at));
+                L::prefetch(mp.wrapping_add(at).cast());
+                L::prefetch(vp.wrapping_add(at).cast());
+                if diffgrad {
+                    L::prefetch(qp.wrapping_add(at).cast());
+                }
+            }
             let theta = L::load(pp.add(i));
             let g = if PLAIN {
                 L::load(gp.add(i))
