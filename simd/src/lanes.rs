@@ -8,7 +8,7 @@
 //! elementwise kernels go through a padded stack buffer so they get the vector arithmetic too.
 
 use crate::compose::Prims;
-use crate::exp::{EXP_C, EXP_HI, EXP_LO, EXP_NORMAL_LO, LN2_HI, LN2_LO, LOG2E, ROUND_MAGIC};
+use crate::exp::{EXP_C, EXP_HI, EXP_LO, EXP_NORMAL_LO, LN2_HI, LN2_LO, LOG2E, POW2N_MAGIC, ROUND_MAGIC};
 use core::marker::PhantomData;
 
 /// Widest vector in f32 lanes (AVX-512); sizes the stack buffers for tails.
@@ -38,6 +38,8 @@ pub(crate) trait Lanes {
     unsafe fn div(a: Self::V, b: Self::V) -> Self::V;
     /// `a·b + c`, fused where the ISA has FMA.
     unsafe fn fmadd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// Lanewise minimum of non-NaN values (a NaN operand gives either operand).
+    unsafe fn min(a: Self::V, b: Self::V) -> Self::V;
     /// Lanewise maximum; NaN in either operand gives NaN.
     unsafe fn max_nan(a: Self::V, b: Self::V) -> Self::V;
     /// Correctly rounded IEEE square root per lane (same bits as scalar `sqrt`).
@@ -49,7 +51,8 @@ pub(crate) trait Lanes {
     /// For `t = x·log2e + ROUND_MAGIC` (so the low bits of `t` hold `n = round(x·log2e)`,
     /// `-150 ≤ n ≤ 128`): two normal f32 factors `2^(n>>1)` and `2^(n - (n>>1))`.
     unsafe fn exp_scales(t: Self::V) -> (Self::V, Self::V);
-    /// For `t` as in [`Lanes::exp_scales`] with `-126 ≤ n ≤ 127`: `2^n` (one normal factor).
+    /// For `t = y + POW2N_MAGIC` (so `n = round(y)`) with `-126 ≤ n ≤ 127`: `2^n` (one normal
+    /// factor: `t`'s bits shifted left by 23).
     unsafe fn pow2n(t: Self::V) -> Self::V;
     /// Loads `N` IEEE binary16 values (bit patterns) widened to f32.
     unsafe fn load_f16(p: *const u16) -> Self::V;
@@ -112,8 +115,8 @@ pub(crate) unsafe fn exp_v<L: Lanes>(x: L::V) -> L::V {
 /// `1 + e^(−a)` for `a ≥ 0`: the denominator of diffGrad's friction ξ = 1/(1 + e^(−|Δg|))
 /// (spec §1), with the shortest dependency chain we found, for a loop whose speed is set by
 /// how many iterations the CPU keeps in flight (the fused optimizer pass). Against
-/// [`exp_v`]: `a` is clamped to `[0, −EXP_NORMAL_LO]` (beyond it `1 + e^(−a)` rounds to 1
-/// anyway), so `2^n` is one normal factor; the reduction `s = a + n·ln 2 = −r` takes `a`
+/// [`exp_v`]: `a` is capped at `−EXP_NORMAL_LO` (beyond it `1 + e^(−a)` rounds to 1 anyway),
+/// so `2^n` is one normal factor, built by one shift ([`Lanes::pow2n`]); the reduction `s = a + n·ln 2 = −r` takes `a`
 /// itself (no negation) and a one-part `ln 2` (its error, `|n|·1.9e−9` relative in
 /// `e^(−a) ≤ 2^n`, is below 1e−9 absolute); `e^r = e^(−s)` is the same polynomial with the odd
 /// coefficients negated, by Estrin's scheme; `p·2^n + 1` is one fused operation. Error: within
@@ -123,8 +126,8 @@ pub(crate) unsafe fn exp_v<L: Lanes>(x: L::V) -> L::V {
 pub(crate) unsafe fn one_plus_exp_neg_v<L: Lanes>(a: L::V) -> L::V {
     // SAFETY: (whole body) the caller guarantees the CPU supports `L`.
     unsafe {
-        let a = L::clamp(a, L::splat(0.0), L::splat(-EXP_NORMAL_LO));
-        let magic = L::splat(ROUND_MAGIC);
+        let a = L::min(a, L::splat(-EXP_NORMAL_LO));
+        let magic = L::splat(POW2N_MAGIC);
         let t = L::fmadd(a, L::splat(-LOG2E), magic);
         let s = L::fmadd(L::sub(t, magic), L::splat(core::f32::consts::LN_2), a);
         let [c1, c2, c3, c4, c5] = EXP_C;

@@ -327,8 +327,9 @@ unsafe fn adam_lanes_by<L: Lanes, S: LaneIo, const PLAIN: bool>(
         let (b1, ob1, b2, ob2) = (k(c.beta1), k(c.one_minus_beta1), k(c.beta2), k(c.one_minus_beta2));
         let (pp, gp, mp, vp, qp) =
             (params.as_mut_ptr(), grads.as_ptr(), m.as_mut_ptr(), v.as_mut_ptr(), prev.as_mut_ptr());
-        // θ − θ is 0 for finite θ and NaN for ±inf/NaN: the sum stays 0 exactly when all are finite.
-        let mut bad = zero;
+        // Σθ is finite when every θ is (NaN and ±inf propagate); a sum of huge finite θ can
+        // overflow, so a non-finite sum is confirmed by reading the params (rare).
+        let mut sum = zero;
         let prefetch = full >= PREFETCH_FROM;
         for i in (0..full).step_by(L::N) {
             if prefetch && i % 16 == 0 {
@@ -372,9 +373,9 @@ unsafe fn adam_lanes_by<L: Lanes, S: LaneIo, const PLAIN: bool>(
             let decayed = if PLAIN { theta } else { L::mul(decay, theta) };
             let new = L::sub(decayed, upd);
             L::store(pp.add(i), new);
-            bad = L::add(bad, L::sub(new, new));
+            sum = L::add(sum, new);
         }
-        L::hsum(bad) == 0.0
+        L::hsum(sum).is_finite() || params.get(..full).unwrap_or_default().iter().all(|x| x.is_finite())
     };
     let rule = if diffgrad { Rule::DiffGrad(*c) } else { Rule::Adam(*c) };
     let qt = if diffgrad { tail(prev, full, n) } else { &mut [] };

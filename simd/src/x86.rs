@@ -68,6 +68,11 @@ impl Lanes for Sse2 {
         unsafe { _mm_add_ps(_mm_mul_ps(a, b), c) }
     }
     #[inline(always)]
+    unsafe fn min(a: __m128, b: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { _mm_min_ps(a, b) }
+    }
+    #[inline(always)]
     unsafe fn max_nan(a: __m128, b: __m128) -> __m128 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
@@ -111,10 +116,7 @@ impl Lanes for Sse2 {
     #[inline(always)]
     unsafe fn pow2n(t: __m128) -> __m128 {
         // SAFETY: `Lanes` contract: the CPU has the ISA.
-        unsafe {
-            let k = _mm_set1_epi32(127i32.wrapping_sub(ROUND_MAGIC.to_bits() as i32));
-            _mm_castsi128_ps(_mm_slli_epi32::<23>(_mm_add_epi32(_mm_castps_si128(t), k)))
-        }
+        unsafe { _mm_castsi128_ps(_mm_slli_epi32::<23>(_mm_castps_si128(t))) }
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> __m128 {
@@ -224,6 +226,11 @@ impl Lanes for Avx2 {
         unsafe { _mm256_fmadd_ps(a, b, c) }
     }
     #[inline(always)]
+    unsafe fn min(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { _mm256_min_ps(a, b) }
+    }
+    #[inline(always)]
     unsafe fn max_nan(a: __m256, b: __m256) -> __m256 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
@@ -262,10 +269,7 @@ impl Lanes for Avx2 {
     #[inline(always)]
     unsafe fn pow2n(t: __m256) -> __m256 {
         // SAFETY: `Lanes` contract: the CPU has the ISA.
-        unsafe {
-            let k = _mm256_set1_epi32(127i32.wrapping_sub(ROUND_MAGIC.to_bits() as i32));
-            _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_add_epi32(_mm256_castps_si256(t), k)))
-        }
+        unsafe { _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_castps_si256(t))) }
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> __m256 {
@@ -386,6 +390,11 @@ impl Lanes for Avx512 {
         unsafe { _mm512_fmadd_ps(a, b, c) }
     }
     #[inline(always)]
+    unsafe fn min(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { _mm512_min_ps(a, b) }
+    }
+    #[inline(always)]
     unsafe fn max_nan(a: __m512, b: __m512) -> __m512 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe {
@@ -429,10 +438,7 @@ impl Lanes for Avx512 {
     #[inline(always)]
     unsafe fn pow2n(t: __m512) -> __m512 {
         // SAFETY: `Lanes` contract: the CPU has the ISA.
-        unsafe {
-            let k = _mm512_set1_epi32(127i32.wrapping_sub(ROUND_MAGIC.to_bits() as i32));
-            _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_add_epi32(_mm512_castps_si512(t), k)))
-        }
+        unsafe { _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_castps_si512(t))) }
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> __m512 {

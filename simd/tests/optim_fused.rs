@@ -181,6 +181,27 @@ fn every_level_reports_an_overflowing_parameter() {
     }
 }
 
+/// The other side of the flag: parameters near ±f32::MAX that stay finite. Their sum
+/// overflows (the lane loop's quick test), and the flag must still say finite on every level.
+#[test]
+fn every_level_reports_huge_finite_parameters_as_finite() {
+    for level in available_levels() {
+        let k = Kernels::for_level(level).unwrap();
+        for c in rules() {
+            for diffgrad in [false, true] {
+                let n = 40;
+                let mut p: Vec<f32> = (0..n).map(|i| if i % 3 == 0 { -3e38 } else { 3e38 }).collect();
+                let g = fill(n, 5, 1.0);
+                let (mut m, mut v) = (vec![0.0f32; n], vec![0.0f32; n]);
+                let mut q = vec![0.0f32; if diffgrad { n } else { 0 }];
+                let finite = (k.adam_f32)(&c, &mut p, &g, &mut m, &mut v, &mut q);
+                assert!(p.iter().all(|x| x.is_finite()), "{}: a parameter overflowed", level.name());
+                assert!(finite, "{}: diffGrad {diffgrad}: finite parameters reported as not", level.name());
+            }
+        }
+    }
+}
+
 /// Each level's bf16/f16 moment rounding against the element loop's (`half`'s
 /// `from_f32`): moments that land on rounding ties (β1 = 1, so m stays what it holds: values
 /// halfway between two bf16 numbers, both parities), a NaN whose low payload plain rounding
