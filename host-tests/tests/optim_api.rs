@@ -103,6 +103,21 @@ fn clipping_by_global_norm_closed_form() {
 }
 
 #[test]
+fn clipping_norm_of_f32_squares_whose_sum_overflows_f32() {
+    // Four f32 gradients of 1e19: each square (1e38) is finite, their sum (4e38) is not. The
+    // clipping norm is then taken in f64: 2e19, so each clipped gradient is 1e19/(2e19 + 1e-6)
+    // = 0.5 (to f32 precision) and plain SGD with lr 0.1 moves each parameter by −0.05.
+    let control = StepControl { max_grad_norm: Some(1.0), ..StepControl::default() };
+    let mut opt =
+        SgdMomentum::new(SgdConfig { lr: 0.1, momentum: 0.0, ..SgdConfig::default() }).with_control(control);
+    let mut p = [1.0f32; 4];
+    opt.step(&mut p, &[1e19; 4], &mut [0.0; 4]).unwrap();
+    for x in p {
+        assert!((x - 0.95).abs() < 1e-6, "{x}");
+    }
+}
+
+#[test]
 fn schedules_closed_form() {
     let lr0 = 0.1;
     let step = StepControl { schedule: LrSchedule::Step { every: 10, gamma: 0.5 }, ..StepControl::default() };

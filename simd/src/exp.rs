@@ -13,6 +13,11 @@ pub(crate) const LN2_LO: f32 = -2.121_944_4e-4;
 /// `1.5 · 2^23`: adding it rounds a float of magnitude < 2^22 to an integer (ties to even) and
 /// leaves that integer in the low mantissa bits.
 pub(crate) const ROUND_MAGIC: f32 = 12_582_912.0;
+/// `ROUND_MAGIC + 127`: `y + POW2N_MAGIC` rounds `y` to an integer `n` as `ROUND_MAGIC` does,
+/// and the low 9 bits of the sum are `n + 127`, the biased exponent of `2^n` — so the sum's
+/// bits shifted left by 23 are `2^n` (`Lanes::pow2n`, one shift).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) const POW2N_MAGIC: f32 = 12_583_039.0;
 /// Degree-5 polynomial `p(r) ≈ e^r` on `|r| ≤ ln2/2` (relative error ≤ 9.2e-8, a
 /// Lawson-weighted least-squares minimax fit; constant term exactly 1).
 pub(crate) const EXP_C: [f32; 5] = [0.999_999_7, 0.499_991_5, 0.166_676_37, 0.041_897_975, 0.008_290_306];
@@ -20,13 +25,10 @@ pub(crate) const EXP_C: [f32; 5] = [0.999_999_7, 0.499_991_5, 0.166_676_37, 0.04
 pub(crate) const EXP_LO: f32 = -104.0;
 /// Above this the result overflows to +inf; the slow path clamps here (`e^89 > f32::MAX`).
 pub(crate) const EXP_HI: f32 = 89.0;
-/// Clamp range of the vector `exp_normal_v`: `round(x·log2 e)` stays in `[−126, 127]`, so
-/// `2^n` is one normal f32 (e^−87 ≈ 1.6e−38; e^88 ≈ 1.7e38).
+/// Clamp of the vector `one_plus_exp_neg_v` (`e^x` for `x ≥` this): `round(x·log2 e) ≥ −126`,
+/// so `2^n` is one normal f32 (e^−87 ≈ 1.6e−38).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) const EXP_NORMAL_LO: f32 = -87.0;
-/// See [`EXP_NORMAL_LO`].
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-pub(crate) const EXP_NORMAL_HI: f32 = 88.0;
 
 /// `2^n` for `-126 ≤ n ≤ 127`, built from the exponent field.
 #[inline(always)]

@@ -60,6 +60,11 @@ impl Lanes for Neon {
         unsafe { vfmaq_f32(c, a, b) }
     }
     #[inline(always)]
+    unsafe fn min(a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { vminq_f32(a, b) }
+    }
+    #[inline(always)]
     unsafe fn max_nan(a: float32x4_t, b: float32x4_t) -> float32x4_t {
         // FMAX propagates NaN.
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
@@ -106,10 +111,7 @@ impl Lanes for Neon {
     #[inline(always)]
     unsafe fn pow2n(t: float32x4_t) -> float32x4_t {
         // SAFETY: `Lanes` contract: the CPU has the ISA.
-        unsafe {
-            let k = vdupq_n_s32(127i32.wrapping_sub(ROUND_MAGIC.to_bits() as i32));
-            vreinterpretq_f32_s32(vshlq_n_s32::<23>(vaddq_s32(vreinterpretq_s32_f32(t), k)))
-        }
+        unsafe { vreinterpretq_f32_s32(vshlq_n_s32::<23>(vreinterpretq_s32_f32(t))) }
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> float32x4_t {

@@ -50,7 +50,7 @@ macro_rules! simd_table {
                     lanes::zip_map::<L>(a, b, out, |x, y| L::mul(x, y));
                 fn sum(x: &[f32]) -> f32 = lanes::sum::<L>(x);
                 fn max(x: &[f32]) -> f32 = lanes::max::<L>(x);
-                fn norm2(x: &[f32]) -> f32 = crate::scalar::Float::sqrt(lanes::dot::<L>(x, x));
+                fn norm2(x: &[f32]) -> f32 = crate::scalar::Float::sqrt(lanes::sum_sq::<L>(x));
                 fn gemv(m: usize, n: usize, alpha: f32, a: &[f32], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
                     compose::gemv::<f32, P>(m, n, alpha, a, lda, x, beta, y);
                 fn gemv_t(m: usize, n: usize, alpha: f32, a: &[f32], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =

@@ -35,6 +35,11 @@ impl Lanes for Sse2 {
         unsafe { _mm_storeu_ps(p, v) }
     }
     #[inline(always)]
+    unsafe fn prefetch(p: *const f32) {
+        // SAFETY: a hint; prefetches never fault, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
+    }
+    #[inline(always)]
     unsafe fn add(a: __m128, b: __m128) -> __m128 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_add_ps(a, b) }
@@ -61,6 +66,11 @@ impl Lanes for Sse2 {
     unsafe fn fmadd(a: __m128, b: __m128, c: __m128) -> __m128 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_add_ps(_mm_mul_ps(a, b), c) }
+    }
+    #[inline(always)]
+    unsafe fn min(a: __m128, b: __m128) -> __m128 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { _mm_min_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn max_nan(a: __m128, b: __m128) -> __m128 {
@@ -106,10 +116,7 @@ impl Lanes for Sse2 {
     #[inline(always)]
     unsafe fn pow2n(t: __m128) -> __m128 {
         // SAFETY: `Lanes` contract: the CPU has the ISA.
-        unsafe {
-            let k = _mm_set1_epi32(127i32.wrapping_sub(ROUND_MAGIC.to_bits() as i32));
-            _mm_castsi128_ps(_mm_slli_epi32::<23>(_mm_add_epi32(_mm_castps_si128(t), k)))
-        }
+        unsafe { _mm_castsi128_ps(_mm_slli_epi32::<23>(_mm_castps_si128(t))) }
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> __m128 {
@@ -186,6 +193,11 @@ impl Lanes for Avx2 {
         unsafe { _mm256_storeu_ps(p, v) }
     }
     #[inline(always)]
+    unsafe fn prefetch(p: *const f32) {
+        // SAFETY: a hint; prefetches never fault, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
+    }
+    #[inline(always)]
     unsafe fn add(a: __m256, b: __m256) -> __m256 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_add_ps(a, b) }
@@ -212,6 +224,11 @@ impl Lanes for Avx2 {
     unsafe fn fmadd(a: __m256, b: __m256, c: __m256) -> __m256 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    unsafe fn min(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { _mm256_min_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn max_nan(a: __m256, b: __m256) -> __m256 {
@@ -252,10 +269,7 @@ impl Lanes for Avx2 {
     #[inline(always)]
     unsafe fn pow2n(t: __m256) -> __m256 {
         // SAFETY: `Lanes` contract: the CPU has the ISA.
-        unsafe {
-            let k = _mm256_set1_epi32(127i32.wrapping_sub(ROUND_MAGIC.to_bits() as i32));
-            _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_add_epi32(_mm256_castps_si256(t), k)))
-        }
+        unsafe { _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_castps_si256(t))) }
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> __m256 {
@@ -343,6 +357,11 @@ impl Lanes for Avx512 {
         unsafe { _mm512_storeu_ps(p, v) }
     }
     #[inline(always)]
+    unsafe fn prefetch(p: *const f32) {
+        // SAFETY: a hint; prefetches never fault, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
+    }
+    #[inline(always)]
     unsafe fn add(a: __m512, b: __m512) -> __m512 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_add_ps(a, b) }
@@ -369,6 +388,11 @@ impl Lanes for Avx512 {
     unsafe fn fmadd(a: __m512, b: __m512, c: __m512) -> __m512 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    unsafe fn min(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: `Lanes` contract: the CPU has the ISA.
+        unsafe { _mm512_min_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn max_nan(a: __m512, b: __m512) -> __m512 {
@@ -414,10 +438,7 @@ impl Lanes for Avx512 {
     #[inline(always)]
     unsafe fn pow2n(t: __m512) -> __m512 {
         // SAFETY: `Lanes` contract: the CPU has the ISA.
-        unsafe {
-            let k = _mm512_set1_epi32(127i32.wrapping_sub(ROUND_MAGIC.to_bits() as i32));
-            _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_add_epi32(_mm512_castps_si512(t), k)))
-        }
+        unsafe { _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_castps_si512(t))) }
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const u16) -> __m512 {

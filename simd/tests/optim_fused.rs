@@ -73,7 +73,12 @@ fn max_diff<S: Storage<f32> + Copy>(x: &[S], y: &[S]) -> f32 {
 /// Lengths around the lane widths (4, 8, 16) and the widening block (128); under miri (which
 /// interprets every operation) the short ones only.
 const LENGTHS: &[usize] =
-    if cfg!(miri) { &[0, 1, 7, 17, 130] } else { &[0, 1, 7, 15, 17, 63, 64, 127, 128, 129, 1000] };
+    // 262 149: above the lane loop's prefetch threshold (2^18), with a tail.
+    if cfg!(miri) {
+        &[0, 1, 7, 17, 130]
+    } else {
+        &[0, 1, 7, 15, 17, 63, 64, 127, 128, 129, 1000, 262_149]
+    };
 
 /// Each level's exp is within a few ulp of the scalar one, so ξ ∈ [0.5, 1) differs by a few
 /// ulp and each update `lr·ξ·m/(√v+ε)` (|update| ≤ ~lr) by a few ulp of itself (the vector pass
@@ -111,10 +116,17 @@ fn every_level_tracks_the_element_loop() {
 }
 
 /// `step_f32` with bf16/f16 moments (widened per block around the active level's f32 pass)
-/// against `step` with the same storage: Adam bit-identical. diffGrad: the f32 differences
-/// above can move a stored moment across a 16-bit rounding boundary (one storage ulp, 2⁻⁸
-/// relative for bf16, 2⁻¹¹ for f16), which changes that step's update by the same relative
-/// amount: parameters within 5 steps × lr × ulp, state within one storage ulp.
+/// against `step` with the same storage: Adam bit-identical; diffGrad's `prev` (the gradient,
+/// stored) bit-identical. diffGrad's moments: the f32 differences above can move a stored
+/// moment across a 16-bit rounding boundary, one storage ulp (at most `ulp` = 2⁻⁷ of the value
+/// for bf16's 8 significant bits, 2⁻¹⁰ for f16's 11). A moment that differs carries the
+/// difference (times β < 1) into the next step, where it can cross another boundary, so after
+/// step t, |Δm| ≤ Σ_k ulp·|m_k| ≤ t·ulp·max|g| — an absolute bound: when β·m and (1−β)·g
+/// nearly cancel, the difference is large relative to the new m (seen: 7 % of an m of 0.0015
+/// in the 262 149-element case). Here |g| < 2, so after 5 steps |Δm| ≤ 10·ulp, |Δv| ≤ 20·ulp.
+/// Parameters: each update `lr·ξ·m̂/(√v̂+ε)` moves by at most lr, and differs by the relative
+/// moment differences: bounded by (1+…+5)·lr·ulp = 15·lr·ulp when m does not cancel (the
+/// measured worst stays inside it).
 #[test]
 fn sixteen_bit_moments_track_the_element_loop() {
     fn check<S: Storage<f32> + Copy>(name: &str, ulp: f32) {
@@ -127,17 +139,16 @@ fn sixteen_bit_moments_track_the_element_loop() {
             );
             let [a, b] = run::<S>(c, n, 5, true, |r, p, g, m, v, q| step_f32(r, p, g, m, v, q));
             let worst = max_diff(&a.0, &b.0);
-            assert!(worst <= 5.0 * 1e-2 * ulp + 1e-7, "{name} diffGrad n = {n}: params max diff {worst:e}");
-            for (x, y) in [(&a.1, &b.1), (&a.2, &b.2), (&a.3, &b.3)] {
-                for (p, q) in x.iter().zip(y.iter()) {
-                    let (p, q) = (p.load(), q.load());
-                    assert!((p - q).abs() <= ulp * p.abs().max(q.abs()) + 1e-7, "{name} n = {n}: {p} vs {q}");
-                }
+            assert!(worst <= 15.0 * 1e-2 * ulp + 1e-7, "{name} diffGrad n = {n}: params max diff {worst:e}");
+            for (x, y, bound, what) in [(&a.1, &b.1, 10.0 * ulp, "m"), (&a.2, &b.2, 20.0 * ulp, "v")] {
+                let worst = max_diff(x, y);
+                assert!(worst <= bound, "{name} diffGrad n = {n}: {what} max diff {worst:e}");
             }
+            assert_eq!(bits(&a.3), bits(&b.3), "{name} diffGrad n = {n}: prev");
         }
     }
-    check::<bf16>("bf16", 1.0 / 256.0);
-    check::<f16>("f16", 1.0 / 2048.0);
+    check::<bf16>("bf16", 1.0 / 128.0);
+    check::<f16>("f16", 1.0 / 1024.0);
 }
 
 /// The finiteness flag of every level: a step of finite inputs that overflows one parameter
@@ -165,6 +176,27 @@ fn every_level_reports_an_overflowing_parameter() {
                     assert!(!p2[at].is_finite() && !p[at].is_finite(), "{}: n = {n} at {at}", level.name());
                     assert!(!by_loop && !by_level, "{}: n = {n} at {at} diffGrad {diffgrad}", level.name());
                 }
+            }
+        }
+    }
+}
+
+/// The other side of the flag: parameters near ±f32::MAX that stay finite. Their sum
+/// overflows (the lane loop's quick test), and the flag must still say finite on every level.
+#[test]
+fn every_level_reports_huge_finite_parameters_as_finite() {
+    for level in available_levels() {
+        let k = Kernels::for_level(level).unwrap();
+        for c in rules() {
+            for diffgrad in [false, true] {
+                let n = 40;
+                let mut p: Vec<f32> = (0..n).map(|i| if i % 3 == 0 { -3e38 } else { 3e38 }).collect();
+                let g = fill(n, 5, 1.0);
+                let (mut m, mut v) = (vec![0.0f32; n], vec![0.0f32; n]);
+                let mut q = vec![0.0f32; if diffgrad { n } else { 0 }];
+                let finite = (k.adam_f32)(&c, &mut p, &g, &mut m, &mut v, &mut q);
+                assert!(p.iter().all(|x| x.is_finite()), "{}: a parameter overflowed", level.name());
+                assert!(finite, "{}: diffGrad {diffgrad}: finite parameters reported as not", level.name());
             }
         }
     }

@@ -120,7 +120,8 @@ pub trait Optimizer {
     /// - [`Error::NonFinite`] `{ what: "grads", index }`: first NaN/inf gradient, `index`
     ///   counted over the groups' gradients concatenated; `what: "grads squared"` for a finite
     ///   gradient whose square overflows `T` (|g| > 1.8e19 in f32).
-    /// - [`Error::NumericalFailure`]: the global gradient norm overflows (clipping only).
+    /// - [`Error::NumericalFailure`]: the global gradient norm overflows f64 (clipping only; a
+    ///   sum of squares that overflows `T` is redone in f64).
     /// - [`Error::InvalidParameter`] `{ name: "weight_decay" }`: coupled decay `wd·|θ|` large
     ///   enough to overflow the second moment.
     /// - [`Error::NumericalFailure`] `{ what: "step overflowed: …" }`: finite inputs whose
@@ -165,18 +166,15 @@ pub trait Optimizer {
             )?;
             // A finite gradient whose square overflows would put `inf` into Adam's `v` (and
             // NaN into the next step) while reporting success: rejected with the NaN/inf ones.
-            if let Some(i) = first_bad_square(g.grads) {
+            let norm = scan_squares(g.grads).map_err(|i| {
                 let what =
                     if g.grads.get(i).is_some_and(|x| x.is_finite()) { "grads squared" } else { "grads" };
-                return Err(Error::NonFinite { what, index: offset.saturating_add(i) });
-            }
-            if control.max_grad_norm.is_some() {
-                let norm = T::norm2(g.grads).to_f64();
-                sum_sq += norm * norm;
-            }
+                Error::NonFinite { what, index: offset.saturating_add(i) }
+            })?;
+            sum_sq += norm * norm;
             offset = offset.saturating_add(n);
         }
-        if !sum_sq.is_finite() {
+        if control.max_grad_norm.is_some() && !sum_sq.is_finite() {
             return Err(Error::NumericalFailure { what: "gradient norm overflows" });
         }
         let scale = control.clip_scale(libm::sqrt(sum_sq));
@@ -264,17 +262,24 @@ impl<O: Optimizer, T: Real + Moment<T>, const N: usize, const S: usize> Owned<O,
     }
 }
 
-/// Index of the first element whose square is not finite (NaN, ±inf, or |x| > √MAX). The
-/// common case costs one read: `Σx²` by the SIMD `dot` is finite only if every square is
-/// (a NaN or inf square makes the sum NaN or inf). Only when it is not (a bad element, or
-/// finite squares whose sum overflows) are the chunks searched.
-fn first_bad_square<T: Real>(x: &[T]) -> Option<usize> {
+/// The gradient scan: `‖x‖₂` (in f64, for the clipping norm), or the index of the first
+/// element whose square is not finite (NaN, ±inf, or |x| > √MAX). The common case costs one
+/// read: `T::norm2` (unscaled `√Σx²`, by SIMD on f32) is finite only if every square is (a NaN
+/// or inf square makes the sum NaN or inf). Only when it is not (a bad element, or finite
+/// squares whose sum overflows `T`) are the chunks searched; an overflowing sum of finite
+/// squares gives its f64 norm.
+fn scan_squares<T: Real>(x: &[T]) -> core::result::Result<f64, usize> {
     const CHUNK: usize = 256;
-    if T::dot(x, x).is_finite() {
-        return None;
+    let norm = T::norm2(x);
+    if norm.is_finite() {
+        return Ok(norm.to_f64());
     }
     let ok = |v: &T| (*v * *v).is_finite();
-    let (k, chunk) = x.chunks(CHUNK).enumerate().find(|(_, c)| !c.iter().fold(true, |all, v| all & ok(v)))?;
-    let i = chunk.iter().position(|v| !ok(v))?;
-    Some(k.saturating_mul(CHUNK).saturating_add(i))
+    let Some((k, chunk)) =
+        x.chunks(CHUNK).enumerate().find(|(_, c)| !c.iter().fold(true, |all, v| all & ok(v)))
+    else {
+        return Ok(libm::sqrt(x.iter().map(|v| v.to_f64() * v.to_f64()).sum()));
+    };
+    let i = chunk.iter().position(|v| !ok(v)).unwrap_or(0);
+    Err(k.saturating_mul(CHUNK).saturating_add(i))
 }
