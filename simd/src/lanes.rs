@@ -377,6 +377,10 @@ pub(crate) unsafe fn axpy_rows_by<L: Lanes, E, const K: usize>(
             L::store(y.as_mut_ptr().add(j), acc);
             j += L::N;
         }
+        if full == n {
+            // No tail: skip building the padded buffers (measurable per call on short rows).
+            return;
+        }
         let tails = rows.map(|r| {
             let mut b = [0.0; MAX_LANES];
             for (d, e) in b.iter_mut().zip(&r[full..]) {
