@@ -9,10 +9,13 @@
 //! - `kmatvec_bf16`: `gemv_bf16` + `gemv_t_bf16` (rows widened in registers) — what
 //!   `KernelStore::Bf16` does per iteration; `kmatvec_bf16_widen_rows`: the former path (each
 //!   row widened into a buffer, then `axpy`);
+//! - `kread2_3000`, `kmatvec_f32_3000`, `kmatvec_bf16_3000`: the same at n = m = 3000 (f32 K
+//!   36 MB, beyond the 32 MB L3; bf16 K 18 MB), built only when one of them is selected;
 //! - `iter_{dense,bf16,log,stream}/k`: whole solver runs of k = 10 and 110 iterations (2 and
-//!   12 for log and stream; log at ε = 0.01, `iter_log_eps0.05` at ε = 0.05; tol 0, one check
-//!   at iteration 0); (t(110) − t(10))/100 is the per-iteration time of the solver
-//!   loop, with the kernel build and final report cancelled over 100 iterations;
+//!   12 for log and stream; ε = 0.05, log at ε = 0.01, `iter_log_eps0.05` at ε = 0.05,
+//!   `iter_{dense,bf16}_eps0.01` at ε = 0.01; tol 0, one check at iteration 0);
+//!   (t(110) − t(10))/100 is the per-iteration time of the solver loop, with the kernel build
+//!   and final report cancelled over 100 iterations;
 //! - `sns_vs_log`: f64, ε = 1e-3, n = m = 200 clouds, time to ‖∇F‖₁ ≤ 1e-9 for
 //!   Sinkhorn-Newton-Sparse and for log-domain Sinkhorn (L1 column rule, the row marginal being
 //!   exact after each iteration); the number of O(nm) passes each needed is counted through a
@@ -69,15 +72,21 @@ impl<T: Real, C: CostSource<T>> CostSource<T> for Counted<C> {
     }
 }
 
-fn kernel_products(c: &mut Criterion) {
-    let (x, y) = clouds::<f32>(N, 7);
+/// The `n × n` kernel `exp(−C/0.05)` of the seed-7 clouds in f32 and in bf16.
+fn kernels(n: usize) -> (Vec<f32>, Vec<bf16>) {
+    let (x, y) = clouds::<f32>(n, 7);
     let cost =
         PointCloudCost::new(&x, &y, 2, Metric::SqEuclidean).and_then(|c| c.normalised_by_max()).unwrap();
-    let mut buf = vec![0.0f32; N];
-    let k: Vec<f32> = (0..N)
+    let mut buf = vec![0.0f32; n];
+    let k: Vec<f32> = (0..n)
         .flat_map(|i| cost.row(i, &mut buf).iter().map(|&c| (-c / 0.05).exp()).collect::<Vec<_>>())
         .collect();
-    let kb: Vec<bf16> = k.iter().map(|&v| bf16::from_f32(v)).collect();
+    let kb = k.iter().map(|&v| bf16::from_f32(v)).collect();
+    (k, kb)
+}
+
+fn kernel_products(c: &mut Criterion) {
+    let (k, kb) = kernels(N);
     let u = vec![1.0f32 / N as f32; N];
     let (mut kv, mut ktu, mut row) = (vec![0.0f32; N], vec![0.0f32; N], vec![0.0f32; N]);
     let mut group = c.benchmark_group("ot");
@@ -126,6 +135,31 @@ fn kernel_products(c: &mut Criterion) {
             black_box(e[0])
         })
     });
+    // n = 3000: criterion runs a closure only when its id is selected, so the 54 MB of
+    // kernels are built on first use.
+    const M: usize = 3000;
+    let big = std::cell::OnceCell::new();
+    let (u3, mut y3, mut z3) = (vec![1.0f32 / M as f32; M], vec![0.0f32; M], vec![0.0f32; M]);
+    group.bench_function("kread2_3000", |bch| {
+        let (k, _) = big.get_or_init(|| kernels(M));
+        bch.iter(|| black_box(f32::sum(k)) + black_box(f32::sum(k)))
+    });
+    group.bench_function("kmatvec_f32_3000", |bch| {
+        let (k, _) = big.get_or_init(|| kernels(M));
+        bch.iter(|| {
+            ferrokern_simd::gemv_t(M, M, 1.0, k, M, &u3, 0.0, &mut y3);
+            ferrokern_simd::gemv(M, M, 1.0, k, M, &y3, 0.0, &mut z3);
+            black_box(z3[0])
+        })
+    });
+    group.bench_function("kmatvec_bf16_3000", |bch| {
+        let (_, kb) = big.get_or_init(|| kernels(M));
+        bch.iter(|| {
+            ferrokern_simd::gemv_t_bf16(M, M, 1.0, kb, M, &u3, 0.0, &mut y3);
+            ferrokern_simd::gemv_bf16(M, M, 1.0, kb, M, &y3, 0.0, &mut z3);
+            black_box(z3[0])
+        })
+    });
     group.finish();
 }
 
@@ -140,20 +174,48 @@ fn solver_iterations(c: &mut Criterion) {
     let mut kb = vec![bf16::from_f32(0.0); N * N];
     let mut group = c.benchmark_group("ot");
     group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
-    for iters in [10usize, 110] {
-        let cfg = fixed_iters(0.05, iters);
-        group.bench_with_input(BenchmarkId::new("iter_dense", iters), &cfg, |bch, cfg| {
-            bch.iter(|| {
-                sinkhorn_scaling(&cost, &a, &a, cfg, KernelStore::Dense(&mut k), &mut f, &mut g, &mut work)
-                    .unwrap()
-            })
-        });
-        group.bench_with_input(BenchmarkId::new("iter_bf16", iters), &cfg, |bch, cfg| {
-            bch.iter(|| {
-                sinkhorn_scaling(&cost, &a, &a, cfg, KernelStore::Bf16(&mut kb), &mut f, &mut g, &mut work)
-                    .unwrap()
-            })
-        });
+    for (eps, suffix) in [(0.05, ""), (0.01, "_eps0.01")] {
+        for iters in [10usize, 110] {
+            let cfg = fixed_iters(eps, iters);
+            group.bench_with_input(
+                BenchmarkId::new(format!("iter_dense{suffix}"), iters),
+                &cfg,
+                |bch, cfg| {
+                    bch.iter(|| {
+                        sinkhorn_scaling(
+                            &cost,
+                            &a,
+                            &a,
+                            cfg,
+                            KernelStore::Dense(&mut k),
+                            &mut f,
+                            &mut g,
+                            &mut work,
+                        )
+                        .unwrap()
+                    })
+                },
+            );
+            group.bench_with_input(
+                BenchmarkId::new(format!("iter_bf16{suffix}"), iters),
+                &cfg,
+                |bch, cfg| {
+                    bch.iter(|| {
+                        sinkhorn_scaling(
+                            &cost,
+                            &a,
+                            &a,
+                            cfg,
+                            KernelStore::Bf16(&mut kb),
+                            &mut f,
+                            &mut g,
+                            &mut work,
+                        )
+                        .unwrap()
+                    })
+                },
+            );
+        }
     }
     for iters in [2usize, 12] {
         let cfg = fixed_iters(0.01, iters);
