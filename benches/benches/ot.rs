@@ -21,7 +21,12 @@
 //!   exact after each iteration); the number of O(nm) passes each needed is counted through a
 //!   cost wrapper (rows evaluated / n) and printed once;
 //! - `solve_stream_10k` (only with `OT_BENCH_10K=1`): one timed n = m = 10 000 streaming solve
-//!   (`KernelStore::OnTheFly`), ε = 0.05, f32, tol 1e-6 (L2 column), printed.
+//!   (`KernelStore::OnTheFly`), ε = 0.05, f32, tol 1e-6 (L2 column), printed;
+//! - `interleaved` (only with `OT_BENCH_INTERLEAVED=1`): the read bound, the f32 and the bf16
+//!   products (n = 1000 and 3000) and the dense f32 / bf16 solver loops (n = 1000, ε = 0.05
+//!   and 0.01) timed in alternation, round after round, medians printed: on a shared machine
+//!   the load changes between criterion's consecutive 2-second windows, so its ratios move by
+//!   ±30 %; alternating the kernels within each round exposes them to the same load.
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -317,5 +322,89 @@ fn stream_10k(_c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, kernel_products, solver_iterations, sns_vs_log, stream_10k);
+/// Median of `samples` (sorted in place).
+fn median(samples: &mut [f64]) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// Runs `run(0)`, …, `run(kinds − 1)` in turn, `rounds` times (each `reps + 1` times in a
+/// row, the first call untimed so that the cached data is that run's own, as in criterion's
+/// loop); returns the median seconds per call of each.
+fn alternate(rounds: usize, reps: usize, kinds: usize, mut run: impl FnMut(usize)) -> Vec<f64> {
+    let mut t = vec![Vec::with_capacity(rounds * reps); kinds];
+    for _ in 0..rounds {
+        for (kind, tk) in t.iter_mut().enumerate() {
+            run(kind);
+            for _ in 0..reps {
+                let t0 = std::time::Instant::now();
+                run(kind);
+                tk.push(t0.elapsed().as_secs_f64());
+            }
+        }
+    }
+    t.iter_mut().map(|tk| median(tk)).collect()
+}
+
+/// Same-load ratios (printed, not criterion figures); see the file header.
+fn interleaved(_c: &mut Criterion) {
+    if std::env::var("OT_BENCH_INTERLEAVED").as_deref() != Ok("1") {
+        return;
+    }
+    for (n, rounds) in [(N, 200), (3000, 20)] {
+        let (k, kb) = kernels(n);
+        let u = vec![1.0f32 / n as f32; n];
+        let (mut y, mut z) = (vec![0.0f32; n], vec![0.0f32; n]);
+        let us = alternate(rounds, 3, 3, |kind| match kind {
+            0 => {
+                black_box(f32::sum(black_box(&k)) + f32::sum(black_box(&k)));
+            }
+            1 => {
+                ferrokern_simd::gemv_t(n, n, 1.0, &k, n, &u, 0.0, &mut y);
+                ferrokern_simd::gemv(n, n, 1.0, &k, n, &y, 0.0, &mut z);
+                black_box(z[0]);
+            }
+            _ => {
+                ferrokern_simd::gemv_t_bf16(n, n, 1.0, &kb, n, &u, 0.0, &mut y);
+                ferrokern_simd::gemv_bf16(n, n, 1.0, &kb, n, &y, 0.0, &mut z);
+                black_box(z[0]);
+            }
+        });
+        let us: Vec<f64> = us.iter().map(|s| s * 1e6).collect();
+        println!(
+            "interleaved n = {n}: kread2 {:.1} µs, kmatvec_f32 {:.1} µs ({:.3}× kread2), kmatvec_bf16 {:.1} µs; \
+             bf16 {:.3}× faster than f32 ({rounds} rounds × 3, medians)",
+            us[0],
+            us[1],
+            us[1] / us[0],
+            us[2],
+            us[1] / us[2]
+        );
+    }
+    let (x, y) = clouds::<f32>(N, 7);
+    let cost =
+        PointCloudCost::new(&x, &y, 2, Metric::SqEuclidean).and_then(|c| c.normalised_by_max()).unwrap();
+    let a = vec![1.0 / N as f32; N];
+    let (mut f, mut g) = (vec![0.0f32; N], vec![0.0f32; N]);
+    let mut work = vec![0.0f32; workspace_len(N, N)];
+    let mut k = vec![0.0f32; N * N];
+    let mut kb = vec![bf16::from_f32(0.0); N * N];
+    for eps in [0.05f32, 0.01] {
+        let cfgs = [fixed_iters(eps, 10), fixed_iters(eps, 110)];
+        // kinds: dense 10, dense 110, bf16 10, bf16 110 iterations.
+        let t = alternate(40, 1, 4, |kind| {
+            let store = if kind < 2 { KernelStore::Dense(&mut k) } else { KernelStore::Bf16(&mut kb) };
+            let rep = sinkhorn_scaling(&cost, &a, &a, &cfgs[kind % 2], store, &mut f, &mut g, &mut work);
+            black_box(rep.unwrap().iterations);
+        });
+        let (dense, bf) = ((t[1] - t[0]) * 1e4, (t[3] - t[2]) * 1e4);
+        println!(
+            "interleaved solver loops n = {N}, eps = {eps}: dense f32 {dense:.1} µs/iteration, bf16 {bf:.1} µs/iteration, \
+             bf16 {:.3}× faster ((t(110) − t(10))/100 of medians, 40 rounds)",
+            dense / bf
+        );
+    }
+}
+
+criterion_group!(benches, kernel_products, solver_iterations, sns_vs_log, stream_10k, interleaved);
 criterion_main!(benches);
