@@ -391,16 +391,24 @@ fn interleaved(_c: &mut Criterion) {
     let mut kb = vec![bf16::from_f32(0.0); N * N];
     for eps in [0.05f32, 0.01] {
         let cfgs = [fixed_iters(eps, 10), fixed_iters(eps, 110)];
-        // kinds: dense 10, dense 110, bf16 10, bf16 110 iterations.
-        let t = alternate(40, 1, 4, |kind| {
+        // kinds: dense 10, dense 110, bf16 10, bf16 110 iterations, and the read bound (two
+        // `sum` passes over the solver's own f32 K, 10 calls to a timing).
+        let t = alternate(40, 1, 5, |kind| {
+            if kind == 4 {
+                for _ in 0..10 {
+                    black_box(f32::sum(black_box(&k)) + f32::sum(black_box(&k)));
+                }
+                return;
+            }
             let store = if kind < 2 { KernelStore::Dense(&mut k) } else { KernelStore::Bf16(&mut kb) };
             let rep = sinkhorn_scaling(&cost, &a, &a, &cfgs[kind % 2], store, &mut f, &mut g, &mut work);
             black_box(rep.unwrap().iterations);
         });
-        let (dense, bf) = ((t[1] - t[0]) * 1e4, (t[3] - t[2]) * 1e4);
+        let (dense, bf, read2) = ((t[1] - t[0]) * 1e4, (t[3] - t[2]) * 1e4, t[4] * 1e5);
         println!(
-            "interleaved solver loops n = {N}, eps = {eps}: dense f32 {dense:.1} µs/iteration, bf16 {bf:.1} µs/iteration, \
-             bf16 {:.3}× faster ((t(110) − t(10))/100 of medians, 40 rounds)",
+            "interleaved solver loops n = {N}, eps = {eps}: dense f32 {dense:.1} µs/iteration ({:.3}× kread2 {read2:.1} µs), \
+             bf16 {bf:.1} µs/iteration, bf16 {:.3}× faster ((t(110) − t(10))/100 of medians, 40 rounds)",
+            dense / read2,
             dense / bf
         );
     }
