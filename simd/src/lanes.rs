@@ -70,6 +70,13 @@ pub(crate) trait Lanes {
     /// [`Lanes::load_deinterleaved`]: each 32-bit word holds an even element in its low half
     /// (shifted up 16 bits) and an odd one in its high half (masked), so no shuffle is needed.
     unsafe fn load_bf16_split(p: *const u16) -> (Self::V, Self::V);
+    /// Asks for the cache line holding `p` (a hint: nothing is read in the language's sense and
+    /// a prefetch never faults, so `p` may point anywhere; build it with `wrapping_add`).
+    /// Default: nothing (NEON: not implemented).
+    #[inline(always)]
+    unsafe fn prefetch(p: *const u16) {
+        let _ = p;
+    }
 }
 
 /// Range reduction of the vector exps: `t = x·log2e + ROUND_MAGIC` (the low bits of `t` hold
