@@ -308,7 +308,7 @@ mod vector {
             split_steps::<L>(
                 full,
                 #[inline(always)]
-                |j| rows.iter().for_each(|r| L::prefetch(r.as_ptr().wrapping_add(j + ahead))),
+                |j| rows.iter().for_each(|r| L::prefetch(r.as_ptr().wrapping_add(j.wrapping_add(ahead)))),
                 #[inline(always)]
                 |j| {
                     let (xe, xo) = load_x(j);
@@ -515,7 +515,7 @@ mod vector {
             split_steps::<L>(
                 full,
                 #[inline(always)]
-                |j| rows.iter().for_each(|r| L::prefetch(r.as_ptr().wrapping_add(j + ahead))),
+                |j| rows.iter().for_each(|r| L::prefetch(r.as_ptr().wrapping_add(j.wrapping_add(ahead)))),
                 #[inline(always)]
                 |j| {
                     let h = j / 2;
