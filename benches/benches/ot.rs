@@ -9,16 +9,24 @@
 //! - `kmatvec_bf16`: `gemv_bf16` + `gemv_t_bf16` (rows widened in registers) — what
 //!   `KernelStore::Bf16` does per iteration; `kmatvec_bf16_widen_rows`: the former path (each
 //!   row widened into a buffer, then `axpy`);
+//! - `kread2_3000`, `kmatvec_f32_3000`, `kmatvec_bf16_3000`: the same at n = m = 3000 (f32 K
+//!   36 MB, beyond the 32 MB L3; bf16 K 18 MB), built only when one of them is selected;
 //! - `iter_{dense,bf16,log,stream}/k`: whole solver runs of k = 10 and 110 iterations (2 and
-//!   12 for log and stream; log at ε = 0.01, `iter_log_eps0.05` at ε = 0.05; tol 0, one check
-//!   at iteration 0); (t(110) − t(10))/100 is the per-iteration time of the solver
-//!   loop, with the kernel build and final report cancelled over 100 iterations;
+//!   12 for log and stream; ε = 0.05, log at ε = 0.01, `iter_log_eps0.05` at ε = 0.05,
+//!   `iter_{dense,bf16}_eps0.01` at ε = 0.01; tol 0, one check at iteration 0);
+//!   (t(110) − t(10))/100 is the per-iteration time of the solver loop, with the kernel build
+//!   and final report cancelled over 100 iterations;
 //! - `sns_vs_log`: f64, ε = 1e-3, n = m = 200 clouds, time to ‖∇F‖₁ ≤ 1e-9 for
 //!   Sinkhorn-Newton-Sparse and for log-domain Sinkhorn (L1 column rule, the row marginal being
 //!   exact after each iteration); the number of O(nm) passes each needed is counted through a
 //!   cost wrapper (rows evaluated / n) and printed once;
 //! - `solve_stream_10k` (only with `OT_BENCH_10K=1`): one timed n = m = 10 000 streaming solve
-//!   (`KernelStore::OnTheFly`), ε = 0.05, f32, tol 1e-6 (L2 column), printed.
+//!   (`KernelStore::OnTheFly`), ε = 0.05, f32, tol 1e-6 (L2 column), printed;
+//! - `interleaved` (only with `OT_BENCH_INTERLEAVED=1`): the read bound, the f32 and the bf16
+//!   products (n = 1000 and 3000) and the dense f32 / bf16 solver loops (n = 1000, ε = 0.05
+//!   and 0.01) timed in alternation, round after round, medians printed: on a shared machine
+//!   the load changes between criterion's consecutive 2-second windows, so its ratios move by
+//!   ±30 %; alternating the kernels within each round exposes them to the same load.
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -69,15 +77,21 @@ impl<T: Real, C: CostSource<T>> CostSource<T> for Counted<C> {
     }
 }
 
-fn kernel_products(c: &mut Criterion) {
-    let (x, y) = clouds::<f32>(N, 7);
+/// The `n × n` kernel `exp(−C/0.05)` of the seed-7 clouds in f32 and in bf16.
+fn kernels(n: usize) -> (Vec<f32>, Vec<bf16>) {
+    let (x, y) = clouds::<f32>(n, 7);
     let cost =
         PointCloudCost::new(&x, &y, 2, Metric::SqEuclidean).and_then(|c| c.normalised_by_max()).unwrap();
-    let mut buf = vec![0.0f32; N];
-    let k: Vec<f32> = (0..N)
+    let mut buf = vec![0.0f32; n];
+    let k: Vec<f32> = (0..n)
         .flat_map(|i| cost.row(i, &mut buf).iter().map(|&c| (-c / 0.05).exp()).collect::<Vec<_>>())
         .collect();
-    let kb: Vec<bf16> = k.iter().map(|&v| bf16::from_f32(v)).collect();
+    let kb = k.iter().map(|&v| bf16::from_f32(v)).collect();
+    (k, kb)
+}
+
+fn kernel_products(c: &mut Criterion) {
+    let (k, kb) = kernels(N);
     let u = vec![1.0f32 / N as f32; N];
     let (mut kv, mut ktu, mut row) = (vec![0.0f32; N], vec![0.0f32; N], vec![0.0f32; N]);
     let mut group = c.benchmark_group("ot");
@@ -126,6 +140,31 @@ fn kernel_products(c: &mut Criterion) {
             black_box(e[0])
         })
     });
+    // n = 3000: criterion runs a closure only when its id is selected, so the 54 MB of
+    // kernels are built on first use.
+    const M: usize = 3000;
+    let big = std::cell::OnceCell::new();
+    let (u3, mut y3, mut z3) = (vec![1.0f32 / M as f32; M], vec![0.0f32; M], vec![0.0f32; M]);
+    group.bench_function("kread2_3000", |bch| {
+        let (k, _) = big.get_or_init(|| kernels(M));
+        bch.iter(|| black_box(f32::sum(k)) + black_box(f32::sum(k)))
+    });
+    group.bench_function("kmatvec_f32_3000", |bch| {
+        let (k, _) = big.get_or_init(|| kernels(M));
+        bch.iter(|| {
+            ferrokern_simd::gemv_t(M, M, 1.0, k, M, &u3, 0.0, &mut y3);
+            ferrokern_simd::gemv(M, M, 1.0, k, M, &y3, 0.0, &mut z3);
+            black_box(z3[0])
+        })
+    });
+    group.bench_function("kmatvec_bf16_3000", |bch| {
+        let (_, kb) = big.get_or_init(|| kernels(M));
+        bch.iter(|| {
+            ferrokern_simd::gemv_t_bf16(M, M, 1.0, kb, M, &u3, 0.0, &mut y3);
+            ferrokern_simd::gemv_bf16(M, M, 1.0, kb, M, &y3, 0.0, &mut z3);
+            black_box(z3[0])
+        })
+    });
     group.finish();
 }
 
@@ -140,20 +179,48 @@ fn solver_iterations(c: &mut Criterion) {
     let mut kb = vec![bf16::from_f32(0.0); N * N];
     let mut group = c.benchmark_group("ot");
     group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
-    for iters in [10usize, 110] {
-        let cfg = fixed_iters(0.05, iters);
-        group.bench_with_input(BenchmarkId::new("iter_dense", iters), &cfg, |bch, cfg| {
-            bch.iter(|| {
-                sinkhorn_scaling(&cost, &a, &a, cfg, KernelStore::Dense(&mut k), &mut f, &mut g, &mut work)
-                    .unwrap()
-            })
-        });
-        group.bench_with_input(BenchmarkId::new("iter_bf16", iters), &cfg, |bch, cfg| {
-            bch.iter(|| {
-                sinkhorn_scaling(&cost, &a, &a, cfg, KernelStore::Bf16(&mut kb), &mut f, &mut g, &mut work)
-                    .unwrap()
-            })
-        });
+    for (eps, suffix) in [(0.05, ""), (0.01, "_eps0.01")] {
+        for iters in [10usize, 110] {
+            let cfg = fixed_iters(eps, iters);
+            group.bench_with_input(
+                BenchmarkId::new(format!("iter_dense{suffix}"), iters),
+                &cfg,
+                |bch, cfg| {
+                    bch.iter(|| {
+                        sinkhorn_scaling(
+                            &cost,
+                            &a,
+                            &a,
+                            cfg,
+                            KernelStore::Dense(&mut k),
+                            &mut f,
+                            &mut g,
+                            &mut work,
+                        )
+                        .unwrap()
+                    })
+                },
+            );
+            group.bench_with_input(
+                BenchmarkId::new(format!("iter_bf16{suffix}"), iters),
+                &cfg,
+                |bch, cfg| {
+                    bch.iter(|| {
+                        sinkhorn_scaling(
+                            &cost,
+                            &a,
+                            &a,
+                            cfg,
+                            KernelStore::Bf16(&mut kb),
+                            &mut f,
+                            &mut g,
+                            &mut work,
+                        )
+                        .unwrap()
+                    })
+                },
+            );
+        }
     }
     for iters in [2usize, 12] {
         let cfg = fixed_iters(0.01, iters);
@@ -255,5 +322,97 @@ fn stream_10k(_c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, kernel_products, solver_iterations, sns_vs_log, stream_10k);
+/// Median of `samples` (sorted in place).
+fn median(samples: &mut [f64]) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// Runs `run(0)`, …, `run(kinds − 1)` in turn, `rounds` times (each `reps + 1` times in a
+/// row, the first call untimed so that the cached data is that run's own, as in criterion's
+/// loop); returns the median seconds per call of each.
+fn alternate(rounds: usize, reps: usize, kinds: usize, mut run: impl FnMut(usize)) -> Vec<f64> {
+    let mut t = vec![Vec::with_capacity(rounds * reps); kinds];
+    for _ in 0..rounds {
+        for (kind, tk) in t.iter_mut().enumerate() {
+            run(kind);
+            for _ in 0..reps {
+                let t0 = std::time::Instant::now();
+                run(kind);
+                tk.push(t0.elapsed().as_secs_f64());
+            }
+        }
+    }
+    t.iter_mut().map(|tk| median(tk)).collect()
+}
+
+/// Same-load ratios (printed, not criterion figures); see the file header.
+fn interleaved(_c: &mut Criterion) {
+    if std::env::var("OT_BENCH_INTERLEAVED").as_deref() != Ok("1") {
+        return;
+    }
+    for (n, rounds) in [(N, 200), (3000, 20)] {
+        let (k, kb) = kernels(n);
+        let u = vec![1.0f32 / n as f32; n];
+        let (mut y, mut z) = (vec![0.0f32; n], vec![0.0f32; n]);
+        let us = alternate(rounds, 3, 3, |kind| match kind {
+            0 => {
+                black_box(f32::sum(black_box(&k)) + f32::sum(black_box(&k)));
+            }
+            1 => {
+                ferrokern_simd::gemv_t(n, n, 1.0, &k, n, &u, 0.0, &mut y);
+                ferrokern_simd::gemv(n, n, 1.0, &k, n, &y, 0.0, &mut z);
+                black_box(z[0]);
+            }
+            _ => {
+                ferrokern_simd::gemv_t_bf16(n, n, 1.0, &kb, n, &u, 0.0, &mut y);
+                ferrokern_simd::gemv_bf16(n, n, 1.0, &kb, n, &y, 0.0, &mut z);
+                black_box(z[0]);
+            }
+        });
+        let us: Vec<f64> = us.iter().map(|s| s * 1e6).collect();
+        println!(
+            "interleaved n = {n}: kread2 {:.1} µs, kmatvec_f32 {:.1} µs ({:.3}× kread2), kmatvec_bf16 {:.1} µs; \
+             bf16 {:.3}× faster than f32 ({rounds} rounds × 3, medians)",
+            us[0],
+            us[1],
+            us[1] / us[0],
+            us[2],
+            us[1] / us[2]
+        );
+    }
+    let (x, y) = clouds::<f32>(N, 7);
+    let cost =
+        PointCloudCost::new(&x, &y, 2, Metric::SqEuclidean).and_then(|c| c.normalised_by_max()).unwrap();
+    let a = vec![1.0 / N as f32; N];
+    let (mut f, mut g) = (vec![0.0f32; N], vec![0.0f32; N]);
+    let mut work = vec![0.0f32; workspace_len(N, N)];
+    let mut k = vec![0.0f32; N * N];
+    let mut kb = vec![bf16::from_f32(0.0); N * N];
+    for eps in [0.05f32, 0.01] {
+        let cfgs = [fixed_iters(eps, 10), fixed_iters(eps, 110)];
+        // kinds: dense 10, dense 110, bf16 10, bf16 110 iterations, and the read bound (two
+        // `sum` passes over the solver's own f32 K, 10 calls to a timing).
+        let t = alternate(40, 1, 5, |kind| {
+            if kind == 4 {
+                for _ in 0..10 {
+                    black_box(f32::sum(black_box(&k)) + f32::sum(black_box(&k)));
+                }
+                return;
+            }
+            let store = if kind < 2 { KernelStore::Dense(&mut k) } else { KernelStore::Bf16(&mut kb) };
+            let rep = sinkhorn_scaling(&cost, &a, &a, &cfgs[kind % 2], store, &mut f, &mut g, &mut work);
+            black_box(rep.unwrap().iterations);
+        });
+        let (dense, bf, read2) = ((t[1] - t[0]) * 1e4, (t[3] - t[2]) * 1e4, t[4] * 1e5);
+        println!(
+            "interleaved solver loops n = {N}, eps = {eps}: dense f32 {dense:.1} µs/iteration ({:.3}× kread2 {read2:.1} µs), \
+             bf16 {bf:.1} µs/iteration, bf16 {:.3}× faster ((t(110) − t(10))/100 of medians, 40 rounds)",
+            dense / read2,
+            dense / bf
+        );
+    }
+}
+
+criterion_group!(benches, kernel_products, solver_iterations, sns_vs_log, stream_10k, interleaved);
 criterion_main!(benches);

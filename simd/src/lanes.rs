@@ -78,6 +78,13 @@ pub(crate) trait Lanes {
     /// [`Lanes::load_deinterleaved`]: each 32-bit word holds an even element in its low half
     /// (shifted up 16 bits) and an odd one in its high half (masked), so no shuffle is needed.
     unsafe fn load_bf16_split(p: *const u16) -> (Self::V, Self::V);
+    /// Asks for the cache line holding `p` (a hint: nothing is read in the language's sense and
+    /// a prefetch never faults, so `p` may point anywhere; build it with `wrapping_add`).
+    /// Default: nothing (NEON: not implemented).
+    #[inline(always)]
+    unsafe fn prefetch(p: *const u16) {
+        let _ = p;
+    }
 }
 
 /// Range reduction of the vector exps: `t = x·log2e + ROUND_MAGIC` (the low bits of `t` hold
@@ -422,6 +429,10 @@ pub(crate) unsafe fn axpy_rows_by<L: Lanes, E, const K: usize>(
             }
             L::store(y.as_mut_ptr().add(j), acc);
             j += L::N;
+        }
+        if full == n {
+            // No tail: skip building the padded buffers (measurable per call on short rows).
+            return;
         }
         let tails = rows.map(|r| {
             let mut b = [0.0; MAX_LANES];
