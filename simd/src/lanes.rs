@@ -24,11 +24,6 @@ pub(crate) trait Lanes {
     unsafe fn splat(x: f32) -> Self::V;
     unsafe fn load(p: *const f32) -> Self::V;
     unsafe fn store(p: *mut f32, v: Self::V);
-    /// Hint to bring the cache line holding `p` into L1; no effect on any result. `p` may be
-    /// any address (never dereferenced; x86's prefetch does not fault). Default: nothing.
-    unsafe fn prefetch(p: *const f32) {
-        let _ = p;
-    }
     unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
     unsafe fn sub(a: Self::V, b: Self::V) -> Self::V;
     unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
@@ -82,7 +77,7 @@ pub(crate) trait Lanes {
     /// a prefetch never faults, so `p` may point anywhere; build it with `wrapping_add`).
     /// Default: nothing (NEON: not implemented).
     #[inline(always)]
-    unsafe fn prefetch(p: *const u16) {
+    unsafe fn prefetch<E>(p: *const E) {
         let _ = p;
     }
 }

@@ -338,10 +338,10 @@ unsafe fn adam_lanes_by<L: Lanes, S: LaneIo, const PLAIN: bool>(
                 let at = i + PREFETCH_AHEAD;
                 L::prefetch(pp.wrapping_add(at));
                 L::prefetch(gp.wrapping_add(at));
-                L::prefetch(mp.wrapping_add(at).cast());
-                L::prefetch(vp.wrapping_add(at).cast());
+                L::prefetch(mp.wrapping_add(at));
+                L::prefetch(vp.wrapping_add(at));
                 if diffgrad {
-                    L::prefetch(qp.wrapping_add(at).cast());
+                    L::prefetch(qp.wrapping_add(at));
                 }
             }
             let theta = L::load(pp.add(i));

@@ -35,11 +35,6 @@ impl Lanes for Sse2 {
         unsafe { _mm_storeu_ps(p, v) }
     }
     #[inline(always)]
-    unsafe fn prefetch(p: *const f32) {
-        // SAFETY: a hint; prefetches never fault, whatever the address.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
-    }
-    #[inline(always)]
     unsafe fn add(a: __m128, b: __m128) -> __m128 {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm_add_ps(a, b) }
@@ -170,7 +165,7 @@ impl Lanes for Sse2 {
         }
     }
     #[inline(always)]
-    unsafe fn prefetch(p: *const u16) {
+    unsafe fn prefetch<E>(p: *const E) {
         // SAFETY: a prefetch is a hint that never faults, whatever the address (`Lanes` doc).
         unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
     }
@@ -196,11 +191,6 @@ impl Lanes for Avx2 {
     unsafe fn store(p: *mut f32, v: __m256) {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm256_storeu_ps(p, v) }
-    }
-    #[inline(always)]
-    unsafe fn prefetch(p: *const f32) {
-        // SAFETY: a hint; prefetches never fault, whatever the address.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
     }
     #[inline(always)]
     unsafe fn add(a: __m256, b: __m256) -> __m256 {
@@ -339,7 +329,7 @@ impl Lanes for Avx2 {
         }
     }
     #[inline(always)]
-    unsafe fn prefetch(p: *const u16) {
+    unsafe fn prefetch<E>(p: *const E) {
         // SAFETY: a prefetch is a hint that never faults, whatever the address (`Lanes` doc).
         unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
     }
@@ -365,11 +355,6 @@ impl Lanes for Avx512 {
     unsafe fn store(p: *mut f32, v: __m512) {
         // SAFETY: `Lanes` contract: the CPU has the ISA and each pointer has N valid elements.
         unsafe { _mm512_storeu_ps(p, v) }
-    }
-    #[inline(always)]
-    unsafe fn prefetch(p: *const f32) {
-        // SAFETY: a hint; prefetches never fault, whatever the address.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
     }
     #[inline(always)]
     unsafe fn add(a: __m512, b: __m512) -> __m512 {
@@ -494,7 +479,7 @@ impl Lanes for Avx512 {
         }
     }
     #[inline(always)]
-    unsafe fn prefetch(p: *const u16) {
+    unsafe fn prefetch<E>(p: *const E) {
         // SAFETY: a prefetch is a hint that never faults, whatever the address (`Lanes` doc).
         unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
     }
