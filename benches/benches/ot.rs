@@ -182,44 +182,19 @@ fn solver_iterations(c: &mut Criterion) {
     for (eps, suffix) in [(0.05, ""), (0.01, "_eps0.01")] {
         for iters in [10usize, 110] {
             let cfg = fixed_iters(eps, iters);
-            group.bench_with_input(
-                BenchmarkId::new(format!("iter_dense{suffix}"), iters),
-                &cfg,
-                |bch, cfg| {
-                    bch.iter(|| {
-                        sinkhorn_scaling(
-                            &cost,
-                            &a,
-                            &a,
-                            cfg,
-                            KernelStore::Dense(&mut k),
-                            &mut f,
-                            &mut g,
-                            &mut work,
-                        )
-                        .unwrap()
-                    })
-                },
-            );
-            group.bench_with_input(
-                BenchmarkId::new(format!("iter_bf16{suffix}"), iters),
-                &cfg,
-                |bch, cfg| {
-                    bch.iter(|| {
-                        sinkhorn_scaling(
-                            &cost,
-                            &a,
-                            &a,
-                            cfg,
-                            KernelStore::Bf16(&mut kb),
-                            &mut f,
-                            &mut g,
-                            &mut work,
-                        )
-                        .unwrap()
-                    })
-                },
-            );
+            for (name, bf16_k) in [("iter_dense", false), ("iter_bf16", true)] {
+                group.bench_with_input(
+                    BenchmarkId::new(format!("{name}{suffix}"), iters),
+                    &cfg,
+                    |bch, cfg| {
+                        bch.iter(|| {
+                            let store =
+                                if bf16_k { KernelStore::Bf16(&mut kb) } else { KernelStore::Dense(&mut k) };
+                            sinkhorn_scaling(&cost, &a, &a, cfg, store, &mut f, &mut g, &mut work).unwrap()
+                        })
+                    },
+                );
+            }
         }
     }
     for iters in [2usize, 12] {

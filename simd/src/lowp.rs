@@ -308,7 +308,7 @@ mod vector {
             split_steps::<L>(
                 full,
                 #[inline(always)]
-                |j| rows.iter().for_each(|r| L::prefetch(r.as_ptr().wrapping_add(j.wrapping_add(ahead)))),
+                |j| prefetch_rows::<L>(&rows, j.wrapping_add(ahead)),
                 #[inline(always)]
                 |j| {
                     let (xe, xo) = load_x(j);
@@ -515,7 +515,7 @@ mod vector {
             split_steps::<L>(
                 full,
                 #[inline(always)]
-                |j| rows.iter().for_each(|r| L::prefetch(r.as_ptr().wrapping_add(j.wrapping_add(ahead)))),
+                |j| prefetch_rows::<L>(&rows, j.wrapping_add(ahead)),
                 #[inline(always)]
                 |j| {
                     let h = j / 2;
@@ -530,6 +530,17 @@ mod vector {
                 },
             );
         }
+    }
+
+    /// The prefetch hint for column `j` of every row (`j` may be past the end: a hint).
+    ///
+    /// # Safety
+    /// The CPU must support `L`.
+    #[inline(always)]
+    unsafe fn prefetch_rows<L: Lanes>(rows: &[&[u16]], j: usize) {
+        // SAFETY: CPU support from the caller; a prefetch never faults and reads nothing
+        // (`Lanes::prefetch`), and the address is built with `wrapping_add`.
+        rows.iter().for_each(|r| unsafe { L::prefetch(r.as_ptr().wrapping_add(j)) });
     }
 
     /// The column loop of the split kernels: `step(j)` for `j = 0, 2N, 4N, … < full` (`full` a
