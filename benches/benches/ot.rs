@@ -168,15 +168,33 @@ fn kernel_products(c: &mut Criterion) {
     group.finish();
 }
 
+/// The dense solver loops' buffers at n = m = N: uniform marginal, potentials, workspace, and
+/// the kernel matrix in f32 and in bf16.
+struct DenseBufs {
+    a: Vec<f32>,
+    f: Vec<f32>,
+    g: Vec<f32>,
+    work: Vec<f32>,
+    k: Vec<f32>,
+    kb: Vec<bf16>,
+}
+
+fn dense_bufs() -> DenseBufs {
+    DenseBufs {
+        a: vec![1.0 / N as f32; N],
+        f: vec![0.0; N],
+        g: vec![0.0; N],
+        work: vec![0.0; workspace_len(N, N)],
+        k: vec![0.0; N * N],
+        kb: vec![bf16::from_f32(0.0); N * N],
+    }
+}
+
 fn solver_iterations(c: &mut Criterion) {
     let (x, y) = clouds::<f32>(N, 7);
     let cost =
         PointCloudCost::new(&x, &y, 2, Metric::SqEuclidean).and_then(|c| c.normalised_by_max()).unwrap();
-    let a = vec![1.0 / N as f32; N];
-    let (mut f, mut g) = (vec![0.0f32; N], vec![0.0f32; N]);
-    let mut work = vec![0.0f32; workspace_len(N, N)];
-    let mut k = vec![0.0f32; N * N];
-    let mut kb = vec![bf16::from_f32(0.0); N * N];
+    let DenseBufs { a, mut f, mut g, mut work, mut k, mut kb } = dense_bufs();
     let mut group = c.benchmark_group("ot");
     group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
     for (eps, suffix) in [(0.05, ""), (0.01, "_eps0.01")] {
@@ -359,11 +377,7 @@ fn interleaved(_c: &mut Criterion) {
     let (x, y) = clouds::<f32>(N, 7);
     let cost =
         PointCloudCost::new(&x, &y, 2, Metric::SqEuclidean).and_then(|c| c.normalised_by_max()).unwrap();
-    let a = vec![1.0 / N as f32; N];
-    let (mut f, mut g) = (vec![0.0f32; N], vec![0.0f32; N]);
-    let mut work = vec![0.0f32; workspace_len(N, N)];
-    let mut k = vec![0.0f32; N * N];
-    let mut kb = vec![bf16::from_f32(0.0); N * N];
+    let DenseBufs { a, mut f, mut g, mut work, mut k, mut kb } = dense_bufs();
     for eps in [0.05f32, 0.01] {
         let cfgs = [fixed_iters(eps, 10), fixed_iters(eps, 110)];
         // kinds: dense 10, dense 110, bf16 10, bf16 110 iterations, and the read bound (two
