@@ -90,20 +90,33 @@ fn kernels(n: usize) -> (Vec<f32>, Vec<bf16>) {
     (k, kb)
 }
 
+/// The read bound: two `sum` passes over `k` (reading K twice, as one scaling iteration does).
+fn kread2(k: &[f32]) -> f32 {
+    black_box(f32::sum(black_box(k))) + black_box(f32::sum(black_box(k)))
+}
+
+/// One scaling iteration's products with f32 `k` (n × n): `y = Kᵀu`, then `z = K y`.
+fn kmatvec_f32(n: usize, k: &[f32], u: &[f32], y: &mut [f32], z: &mut [f32]) -> f32 {
+    ferrokern_simd::gemv_t(n, n, 1.0, k, n, u, 0.0, y);
+    ferrokern_simd::gemv(n, n, 1.0, k, n, y, 0.0, z);
+    black_box(z[0])
+}
+
+/// [`kmatvec_f32`] with `k` stored in bf16.
+fn kmatvec_bf16(n: usize, k: &[bf16], u: &[f32], y: &mut [f32], z: &mut [f32]) -> f32 {
+    ferrokern_simd::gemv_t_bf16(n, n, 1.0, k, n, u, 0.0, y);
+    ferrokern_simd::gemv_bf16(n, n, 1.0, k, n, y, 0.0, z);
+    black_box(z[0])
+}
+
 fn kernel_products(c: &mut Criterion) {
     let (k, kb) = kernels(N);
     let u = vec![1.0f32 / N as f32; N];
     let (mut kv, mut ktu, mut row) = (vec![0.0f32; N], vec![0.0f32; N], vec![0.0f32; N]);
     let mut group = c.benchmark_group("ot");
     group.sample_size(20).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
-    group.bench_function("kread2", |bch| bch.iter(|| black_box(f32::sum(&k)) + black_box(f32::sum(&k))));
-    group.bench_function("kmatvec_f32", |bch| {
-        bch.iter(|| {
-            ferrokern_simd::gemv_t(N, N, 1.0, &k, N, &u, 0.0, &mut ktu);
-            ferrokern_simd::gemv(N, N, 1.0, &k, N, &ktu, 0.0, &mut kv);
-            black_box(kv[0])
-        })
-    });
+    group.bench_function("kread2", |bch| bch.iter(|| kread2(&k)));
+    group.bench_function("kmatvec_f32", |bch| bch.iter(|| kmatvec_f32(N, &k, &u, &mut ktu, &mut kv)));
     group.bench_function("kmatvec_f32_rowaxpy", |bch| {
         bch.iter(|| {
             ktu.fill(0.0);
@@ -114,13 +127,7 @@ fn kernel_products(c: &mut Criterion) {
             black_box(kv[0])
         })
     });
-    group.bench_function("kmatvec_bf16", |bch| {
-        bch.iter(|| {
-            ferrokern_simd::gemv_t_bf16(N, N, 1.0, &kb, N, &u, 0.0, &mut ktu);
-            ferrokern_simd::gemv_bf16(N, N, 1.0, &kb, N, &ktu, 0.0, &mut kv);
-            black_box(kv[0])
-        })
-    });
+    group.bench_function("kmatvec_bf16", |bch| bch.iter(|| kmatvec_bf16(N, &kb, &u, &mut ktu, &mut kv)));
     group.bench_function("kmatvec_bf16_widen_rows", |bch| {
         bch.iter(|| {
             ktu.fill(0.0);
@@ -147,23 +154,15 @@ fn kernel_products(c: &mut Criterion) {
     let (u3, mut y3, mut z3) = (vec![1.0f32 / M as f32; M], vec![0.0f32; M], vec![0.0f32; M]);
     group.bench_function("kread2_3000", |bch| {
         let (k, _) = big.get_or_init(|| kernels(M));
-        bch.iter(|| black_box(f32::sum(k)) + black_box(f32::sum(k)))
+        bch.iter(|| kread2(k))
     });
     group.bench_function("kmatvec_f32_3000", |bch| {
         let (k, _) = big.get_or_init(|| kernels(M));
-        bch.iter(|| {
-            ferrokern_simd::gemv_t(M, M, 1.0, k, M, &u3, 0.0, &mut y3);
-            ferrokern_simd::gemv(M, M, 1.0, k, M, &y3, 0.0, &mut z3);
-            black_box(z3[0])
-        })
+        bch.iter(|| kmatvec_f32(M, k, &u3, &mut y3, &mut z3))
     });
     group.bench_function("kmatvec_bf16_3000", |bch| {
         let (_, kb) = big.get_or_init(|| kernels(M));
-        bch.iter(|| {
-            ferrokern_simd::gemv_t_bf16(M, M, 1.0, kb, M, &u3, 0.0, &mut y3);
-            ferrokern_simd::gemv_bf16(M, M, 1.0, kb, M, &y3, 0.0, &mut z3);
-            black_box(z3[0])
-        })
+        bch.iter(|| kmatvec_bf16(M, kb, &u3, &mut y3, &mut z3))
     });
     group.finish();
 }
@@ -350,17 +349,13 @@ fn interleaved(_c: &mut Criterion) {
         let (mut y, mut z) = (vec![0.0f32; n], vec![0.0f32; n]);
         let us = alternate(rounds, 3, 3, |kind| match kind {
             0 => {
-                black_box(f32::sum(black_box(&k)) + f32::sum(black_box(&k)));
+                kread2(&k);
             }
             1 => {
-                ferrokern_simd::gemv_t(n, n, 1.0, &k, n, &u, 0.0, &mut y);
-                ferrokern_simd::gemv(n, n, 1.0, &k, n, &y, 0.0, &mut z);
-                black_box(z[0]);
+                kmatvec_f32(n, &k, &u, &mut y, &mut z);
             }
             _ => {
-                ferrokern_simd::gemv_t_bf16(n, n, 1.0, &kb, n, &u, 0.0, &mut y);
-                ferrokern_simd::gemv_bf16(n, n, 1.0, &kb, n, &y, 0.0, &mut z);
-                black_box(z[0]);
+                kmatvec_bf16(n, &kb, &u, &mut y, &mut z);
             }
         });
         let us: Vec<f64> = us.iter().map(|s| s * 1e6).collect();
@@ -385,7 +380,7 @@ fn interleaved(_c: &mut Criterion) {
         let t = alternate(40, 1, 5, |kind| {
             if kind == 4 {
                 for _ in 0..10 {
-                    black_box(f32::sum(black_box(&k)) + f32::sum(black_box(&k)));
+                    kread2(&k);
                 }
                 return;
             }

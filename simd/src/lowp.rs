@@ -307,8 +307,8 @@ mod vector {
             let mut acc = [(L::splat(0.0), L::splat(0.0)); 4];
             split_steps::<L>(
                 full,
-                #[inline(always)]
-                |j| prefetch_rows::<L>(&rows, j.wrapping_add(ahead)),
+                &rows,
+                ahead,
                 #[inline(always)]
                 |j| {
                     let (xe, xo) = load_x(j);
@@ -514,8 +514,8 @@ mod vector {
             let av = alphas.map(|a| L::splat(a));
             split_steps::<L>(
                 full,
-                #[inline(always)]
-                |j| prefetch_rows::<L>(&rows, j.wrapping_add(ahead)),
+                &rows,
+                ahead,
                 #[inline(always)]
                 |j| {
                     let h = j / 2;
@@ -532,28 +532,23 @@ mod vector {
         }
     }
 
-    /// The prefetch hint for column `j` of every row (`j` may be past the end: a hint).
+    /// The column loop of the split kernels: `step(j)` for `j = 0, 2N, 4N, … < full` (`full` a
+    /// multiple of `2N`), and once per [`PREFETCH_EVERY`] columns, before the steps that start
+    /// there, a prefetch of column `j + ahead` of every row (past the end is harmless: a hint
+    /// built with `wrapping_add`); the steps between two prefetches are a fixed count, which the
+    /// compiler unrolls (a per-step `j % 32` test was ≈ 10 % slower).
     ///
     /// # Safety
     /// The CPU must support `L`.
     #[inline(always)]
-    unsafe fn prefetch_rows<L: Lanes>(rows: &[&[u16]], j: usize) {
-        // SAFETY: CPU support from the caller; a prefetch never faults and reads nothing
-        // (`Lanes::prefetch`), and the address is built with `wrapping_add`.
-        rows.iter().for_each(|r| unsafe { L::prefetch(r.as_ptr().wrapping_add(j)) });
-    }
-
-    /// The column loop of the split kernels: `step(j)` for `j = 0, 2N, 4N, … < full` (`full` a
-    /// multiple of `2N`), and `prefetch(j)` once per [`PREFETCH_EVERY`] columns, before the
-    /// steps that start there; the steps between two prefetches are a fixed count, which the
-    /// compiler unrolls (a per-step `j % 32` test was ≈ 10 % slower).
-    #[inline(always)]
-    fn split_steps<L: Lanes>(full: usize, mut prefetch: impl FnMut(usize), mut step: impl FnMut(usize)) {
+    unsafe fn split_steps<L: Lanes>(full: usize, rows: &[&[u16]], ahead: usize, mut step: impl FnMut(usize)) {
         let width = 2 * L::N;
         let per = (PREFETCH_EVERY / width).max(1);
         let mut j = 0;
         while j + per * width <= full {
-            prefetch(j);
+            let at = j.wrapping_add(ahead);
+            // SAFETY: CPU support from the caller; a prefetch never faults and reads nothing.
+            rows.iter().for_each(|r| unsafe { L::prefetch(r.as_ptr().wrapping_add(at)) });
             for _ in 0..per {
                 step(j);
                 j += width;
