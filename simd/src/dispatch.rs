@@ -10,17 +10,17 @@
 
 use crate::{bf16, f16, lowp, scalar, Trans};
 
-/// Run-time (std) or compile-time x86 feature test.
+/// Run-time (std) or compile-time x86 test: are all of the given features present.
 #[cfg(target_arch = "x86_64")]
 macro_rules! x86_has {
-    ($f:tt) => {{
+    ($($f:tt),+) => {{
         #[cfg(feature = "std")]
         {
-            std::is_x86_feature_detected!($f)
+            $(std::is_x86_feature_detected!($f))&&+
         }
         #[cfg(not(feature = "std"))]
         {
-            cfg!(target_feature = $f)
+            cfg!(all($(target_feature = $f),+))
         }
     }};
 }
@@ -86,9 +86,9 @@ impl Level {
             #[cfg(target_arch = "x86_64")]
             Level::Sse2 => true,
             #[cfg(target_arch = "x86_64")]
-            Level::Avx2 => x86_has!("avx2") && x86_has!("fma") && x86_has!("f16c"),
+            Level::Avx2 => x86_has!("avx2", "fma", "f16c"),
             #[cfg(target_arch = "x86_64")]
-            Level::Avx512 => x86_has!("avx512f") && x86_has!("avx2") && x86_has!("fma") && x86_has!("f16c"),
+            Level::Avx512 => x86_has!("avx512f", "avx2", "fma", "f16c"),
             #[cfg(target_arch = "aarch64")]
             Level::Neon => arm_has!("neon"),
             #[allow(unreachable_patterns)]
