@@ -170,6 +170,10 @@ fn step_fmt() -> Result<Done> {
 
 fn step_clippy() -> Result<Done> {
     util::run(&mut util::cargo(&["clippy", "--all-targets", "--", "-D", "warnings"]))?;
+    // The core crate alone, as a no_std user builds it (with `ferrokern-simd` without `std`):
+    // in the workspace lint another member turns `std` on, which hides lints of the no_std code.
+    let alone = ["clippy", "-p", "ferrokern", "--all-targets", "--", "-D", "warnings"];
+    util::run(&mut util::cargo(&alone))?;
     // The firmware packages are not default members: lint them for their own target.
     let mut packages = vec!["clippy"];
     for d in crate::demos::DEMOS {
