@@ -344,9 +344,9 @@ fn alternate(rounds: usize, reps: usize, kinds: usize, mut run: impl FnMut(usize
 
 /// The core gauge: the bf16 products over an L1-resident 64 × 64 block, repeated to the
 /// element count of the n = 1000 products. It reads nothing from L2 or beyond, so it slows
-/// down only when the core's execution units are shared — the two vCPUs of this VM are
-/// hyperthreads of one host core (an FMA loop on the other vCPU makes it 1.6–1.8× slower;
-/// `benches/README-ot.md`). The bf16 products are core-bound, the f32 ones bandwidth-bound, so
+/// down only when the core's execution units are shared — on the VM of `benches/README-ot.md`
+/// the two vCPUs are at times hyperthreads of one host core (then an FMA loop on the other
+/// vCPU makes the gauge 1.6–1.8× slower). The bf16 products are core-bound, the f32 ones bandwidth-bound, so
 /// their ratio depends on that sharing.
 fn core_gauge(kb: &[bf16], u: &[f32], y: &mut [f32], z: &mut [f32]) {
     const B: usize = 64;
