@@ -28,8 +28,10 @@ pub enum ForestStrategy {
     /// can join without closing a cycle, the one it links to more of its neighbours (ties: the
     /// smaller forest, then the first); variables that fit neither are covered by further
     /// forests as in [`Self::TreePartition`]. Cyclic over the forests. On a lattice this gives
-    /// two balanced comb-like forests (spec §5 "Tree Partitions (2 forests)"); built once in
-    /// O(nnz·α) time, no extra scratch.
+    /// two balanced comb-like forests (spec §5 "Tree Partitions (2 forests)"): 326 iterations
+    /// against 424 for `TreePartition` on spec check 5's lattice; on a 10-NN graph (many forests)
+    /// it is no faster than `TreePartition` (within 1 %). Built once in O(nnz·α) time, no extra
+    /// scratch.
     BalancedTreePartition,
     /// Each iteration: sort nodes by `|g_i|` descending, add a node unless it closes a cycle.
     GreedyTree,
