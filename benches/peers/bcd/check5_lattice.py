@@ -415,8 +415,15 @@ def square_lp_bound():
     r = scipy.optimize.minimize(bound, z0, jac=True, method="L-BFGS-B", options={"maxiter": 3000})
     mu = float(bound(r.x)[0])
     rho = (1 - mu) ** 2
+    # x0 = 0: the initial error is x*, and A's lowest mode carries this share of f0 − f* = ½x*ᵀAx*;
+    # if the slowest block-GS mode is that smooth mode, ρ per iteration (2 forests) on it gives
+    # the estimate below (a heuristic, not a bound)
+    lam, vecs = np.linalg.eigh(A)
+    share = float(lam[0] * (vecs[:, 0] @ xs) ** 2 / (xs @ A @ xs))
     return {"squares": nsq, "edges": ne, "mu_min_upper_bound": mu, "rho_cycle_lower_bound": rho,
-            "predicted_iterations_asymptotic_lower_bound": predicted(rho, 2)}
+            "predicted_iterations_asymptotic_lower_bound": predicted(rho, 2),
+            "lowest_mode_share_of_initial_gap": share,
+            "estimated_iterations_at_bound_from_that_share": float(np.log(1e-10 / share) / np.log(rho))}
 
 
 results["any_2_forest_partition_bound"] = square_lp_bound()
