@@ -252,12 +252,18 @@ fn label_propagation_digits_matches_sparse_solve() {
         let m = prob.dim();
         let (tn, un) = ferrokern::bcd::forest_workspace_len(nodes).unwrap();
         let (mut ts, mut us) = (vec![0.0; tn], vec![0; un]);
-        let mut w = vec![0.0; m];
-        let config =
-            ForestConfig { strategy: ForestStrategy::GreedyTree, max_iter: 2000, tol: 1e-12, seed: 0 };
-        let sol = solve_forest(&mut prob, &mut w, &config, &mut ts, &mut us, |_, _| true).unwrap();
-        let e = rel(sol.objective, fstar);
-        println!("label propagation class {c}: rel {e:.2e} in {} greedy-tree iterations", sol.iterations);
-        assert!(e <= 1e-6, "class {c}: {e:e}");
+        // the balanced tree partition on a general graph (more than two forests: the leftover cover);
+        // measured 1631–2717 iterations, within 1 % of `TreePartition`'s (release, 30 Nov 2026)
+        for strategy in [ForestStrategy::GreedyTree, ForestStrategy::BalancedTreePartition] {
+            let mut w = vec![0.0; m];
+            let config = ForestConfig { strategy, max_iter: 10_000, tol: 1e-12, seed: 0 };
+            let sol = solve_forest(&mut prob, &mut w, &config, &mut ts, &mut us, |_, _| true).unwrap();
+            let e = rel(sol.objective, fstar);
+            println!(
+                "label propagation class {c}: rel {e:.2e} in {} {strategy:?} iterations",
+                sol.iterations
+            );
+            assert!(e <= 1e-6, "class {c} {strategy:?}: {e:e}");
+        }
     }
 }

@@ -383,7 +383,12 @@ fn check5_label_propagation_lattice() {
     let xs = dense_solve(&a, &b);
     let fstar = -0.5 * b.iter().zip(&xs).map(|(p, q)| p * q).sum::<f64>();
     let mut reach = Vec::new();
-    for strategy in [ForestStrategy::TreePartition, ForestStrategy::GreedyTree, ForestStrategy::RedBlack] {
+    for strategy in [
+        ForestStrategy::TreePartition,
+        ForestStrategy::GreedyTree,
+        ForestStrategy::RedBlack,
+        ForestStrategy::BalancedTreePartition,
+    ] {
         let mut values = vec![0.0; n];
         let mut vars = vec![0; n];
         let mut lp =
@@ -408,7 +413,7 @@ fn check5_label_propagation_lattice() {
         reach.push((first.unwrap_or(usize::MAX), sol.objective - fstar));
     }
     // Spec target: ≤ 200 iterations. Measured (this instance): greedy tree 305, tree partitions 424,
-    // red-black 656 — the target is NOT met.
+    // balanced tree partition 326, red-black 656 — the target is NOT met.
     // Independent check (benches/peers/bcd/check5_lattice.py → check5_lattice.out.json: plain
     // numpy, dense block solves, on this instance as committed in
     // host-tests/data/reference/bcd/check5_lattice_instance.json): red-black 656, tree partition
@@ -426,10 +431,26 @@ fn check5_label_propagation_lattice() {
     // partitions 540, 318, 309, 375, 231, 385, 338, 290, 1043; red-black 1223, 454, 479, 577, 541,
     // 863, 558, 682, >1500): only 1 of 10 placements meets 200. Greedy tree ≤ tree partitions ≤
     // red-black holds on all of them, as in Fig. 6. The problem is scale invariant, so the §7-D
-    // weight 1e5 would not change it. Asserted: the independent counts + 3 %.
+    // weight 1e5 would not change it.
+    // Session 6 attempts (all in check5_lattice.py, same instance), none reaches 200: greedy tree
+    // ordered by |g|/√L 303 or |g|/√Σ|A_ij| 302; `BalancedTreePartition` (two forests grown
+    // together, each node into the forest it links to more of) 326, ρ 0.941; the comb transposed
+    // 311; both combs alternated (4 forests) 374; a Gauss-Southwell choice among those 4 forests
+    // 311; a local search over 2-forest partitions minimising ρ (flip moves, ρ = (1 − μ_min(A, D))²)
+    // reaches at best ρ 0.9372 (from the comb; 306 iterations, ρ-prediction 355), 0.9393–0.9401
+    // from the other starts. 200 would need ρ ≤ 1e-10^(1/200) = 0.891 per cycle, but NO 2-forest
+    // partition has ρ < 0.9369 here (bound: μ_min ≤ vᵀAv/(vᵀAv + 2Σ_cut v_i v_j) for v > 0, the cut
+    // term bounded below by an LP using Σcut ≥ E − (m − 2) and ≥ 2 cut edges per unit square;
+    // asymptotic count ≥ 353): the local-search optimum 0.9372 is within 0.03 % of it. A's lowest
+    // mode carries 4.4 % of f0 − f*; at ρ = 0.9369 per iteration that mode alone needs ≈ 306
+    // iterations (heuristic: the slowest block-GS mode is that smooth mode). The paper's
+    // Fig. 6 (D: 1e-4 from 1.05e9 in ≤ 500 iterations) implies a contraction ≤ 0.942 per iteration,
+    // i.e. ≤ 384 iterations for 1e-10 at that rate: our ~300 is consistent with it, the spec's 200
+    // asks more than the paper shows. Asserted: the independent counts + 3 %.
     assert!(reach[0].0 <= 437, "tree partitions: {} iterations (numpy: 424)", reach[0].0);
     assert!(reach[1].0 <= 311, "greedy tree: {} iterations (numpy: 302)", reach[1].0);
     assert!(reach[2].0 <= 676, "red-black: {} iterations (numpy: 656)", reach[2].0);
+    assert!(reach[3].0 <= 336, "balanced tree partition: {} iterations (numpy: 326)", reach[3].0);
     assert!(
         reach[1].0 <= reach[2].0 && reach[1].1 <= reach[2].1.max(1e-10 * fstar.abs()),
         "greedy tree slower than red-black"

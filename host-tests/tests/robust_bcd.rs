@@ -134,7 +134,7 @@ proptest! {
     #[test]
     fn label_propagation_keeps_its_contract(nodes in 0usize..7, row_ptr in vec(0usize..14, 0..9), cols in vec(0usize..8, 0..14),
                                             wts in vec(prop_oneof![4 => 0.1..3.0f64, 1 => any_f64()], 14),
-                                            labelled in vec(any::<bool>(), 7), strategy in 0usize..4,
+                                            labelled in vec(any::<bool>(), 7), strategy in 0usize..5,
                                             max_iter in 0usize..30, tol in extreme_param(), rule in 0usize..7) {
         let mut rp = row_ptr.clone();
         rp.sort_unstable();
@@ -152,7 +152,7 @@ proptest! {
             let mut t = Guarded::filled("t scratch", tl, 0.0f64);
             let mut u = Guarded::filled("u scratch", ul, 0usize);
             let mut w = Guarded::filled("w", d, 0.0f64);
-            let strategies = [ForestStrategy::RedBlack, ForestStrategy::TreePartition, ForestStrategy::GreedyTree, ForestStrategy::RandomTree];
+            let strategies = [ForestStrategy::RedBlack, ForestStrategy::TreePartition, ForestStrategy::GreedyTree, ForestStrategy::RandomTree, ForestStrategy::BalancedTreePartition];
             let cfg = ForestConfig { strategy: strategies[strategy], max_iter, tol, seed: 3 };
             match solve_forest(&mut lp, w.inner(), &cfg, t.inner(), u.inner(), |_, _| true) {
                 Ok(sol) => prop_assert!(w.get().iter().all(|v| v.is_finite()) && sol.objective.is_finite(), "forest Ok non-finite"),
