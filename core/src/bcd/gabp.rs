@@ -289,6 +289,50 @@ fn find(uf: &mut [usize], mut a: usize) -> usize {
     }
 }
 
+/// How many distinct trees of forest `id` variable `v` (node `i`) links to, or `None` if joining
+/// would close a cycle (two neighbours in one tree). Marks the roots with `v`.
+fn forest_links<T: Real>(
+    problem: &LabelPropagation<'_, T>,
+    s: &mut Scratch<'_, T>,
+    v: usize,
+    i: usize,
+    id: usize,
+) -> Option<usize> {
+    let mut links = 0;
+    for (j, _) in problem.neighbours(i) {
+        let u = get(s.node_var, j);
+        if u == NONE || get(s.forest, u) != id {
+            continue;
+        }
+        let r = find(s.uf, u);
+        if get(s.mark, r) == v {
+            return None;
+        }
+        set(s.mark, r, v);
+        links += 1;
+    }
+    Some(links)
+}
+
+/// Puts variable `v` (node `i`) into forest `id`, joining the trees of its neighbours there.
+fn join_forest<T: Real>(
+    problem: &LabelPropagation<'_, T>,
+    s: &mut Scratch<'_, T>,
+    v: usize,
+    i: usize,
+    id: usize,
+) {
+    set(s.forest, v, id);
+    for (j, _) in problem.neighbours(i) {
+        let u = get(s.node_var, j);
+        if u == NONE || get(s.forest, u) != id || u == v {
+            continue;
+        }
+        let r = find(s.uf, u);
+        set(s.uf, r, v);
+    }
+}
+
 /// Greedy forest from the candidate variables `cand` (in order), restricted to variables with
 /// `forest[v] == NONE`; members get `forest[v] = id` and are written to `blk`. Returns the size.
 fn greedy_forest<T: Real>(
@@ -309,32 +353,10 @@ fn greedy_forest<T: Real>(
             continue;
         }
         let i = problem.node(v);
-        // distinct roots among in-forest neighbours; a repeat closes a cycle
-        let mut cycle = false;
-        for (j, _) in problem.neighbours(i) {
-            let u = get(s.node_var, j);
-            if u == NONE || get(s.forest, u) != id {
-                continue;
-            }
-            let r = find(s.uf, u);
-            if get(s.mark, r) == v {
-                cycle = true;
-                break;
-            }
-            set(s.mark, r, v);
-        }
-        if cycle {
+        if forest_links(problem, s, v, i, id).is_none() {
             continue;
         }
-        set(s.forest, v, id);
-        for (j, _) in problem.neighbours(i) {
-            let u = get(s.node_var, j);
-            if u == NONE || get(s.forest, u) != id || u == v {
-                continue;
-            }
-            let r = find(s.uf, u);
-            set(s.uf, r, v);
-        }
+        join_forest(problem, s, v, i, id);
         set(s.blk, size, v);
         size += 1;
     }
@@ -356,39 +378,17 @@ fn two_forests<T: Real>(problem: &LabelPropagation<'_, T>, s: &mut Scratch<'_, T
         // nodes, so one `mark` array serves both cycle tests
         let mut best: Option<(usize, usize)> = None;
         for (id, &size) in sizes.iter().enumerate() {
-            let mut links = 0usize;
-            let mut cycle = false;
-            for (j, _) in problem.neighbours(i) {
-                let u = get(s.node_var, j);
-                if u == NONE || get(s.forest, u) != id {
-                    continue;
-                }
-                let r = find(s.uf, u);
-                if get(s.mark, r) == v {
-                    cycle = true;
-                    break;
-                }
-                set(s.mark, r, v);
-                links += 1;
-            }
+            let Some(links) = forest_links(problem, s, v, i, id) else { continue };
             let better = match best {
                 None => true,
                 Some((b, bl)) => links > bl || (links == bl && size < sizes.get(b).copied().unwrap_or(0)),
             };
-            if !cycle && better {
+            if better {
                 best = Some((id, links));
             }
         }
         let Some((id, _)) = best else { continue };
-        set(s.forest, v, id);
-        for (j, _) in problem.neighbours(i) {
-            let u = get(s.node_var, j);
-            if u == NONE || get(s.forest, u) != id || u == v {
-                continue;
-            }
-            let r = find(s.uf, u);
-            set(s.uf, r, v);
-        }
+        join_forest(problem, s, v, i, id);
         if let Some(c) = sizes.get_mut(id) {
             *c += 1;
         }
