@@ -469,9 +469,11 @@ unsafe fn update_stage<L: Lanes, S: LaneIo, const PLAIN: bool>(
         S::store_lanes::<L>(s.m.add(i), mt);
         S::store_lanes::<L>(s.v.add(i), vt);
         let denom = L::add(L::sqrt(vt), r.eps);
+        // ξ·m/denom with ξ = 1/(1 + e^(−|Δg|)) as one division (one rounding fewer than the
+        // element loop: within the tolerance above, and a divide less per lane). Adam keeps the
+        // element loop's `(step·1)·m/denom` (the same bits as diffGrad's form with ξ_den = 1,
+        // but one expression for both measured ≈ 8 % slower for diffGrad at 1e6).
         let upd = if s.prev.is_some() {
-            // ξ·m/denom with ξ = 1/(1 + e^(−|Δg|)) as one division (one rounding fewer than
-            // the element loop: within the tolerance above, and a divide less per lane).
             L::div(L::mul(r.step_size, mt), L::mul(xi_den, denom))
         } else {
             L::div(L::mul(L::mul(r.step_size, L::splat(1.0)), mt), denom)

@@ -164,11 +164,6 @@ impl Lanes for Sse2 {
             )
         }
     }
-    #[inline(always)]
-    unsafe fn prefetch<E>(p: *const E) {
-        // SAFETY: a prefetch is a hint that never faults, whatever the address (`Lanes` doc).
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
-    }
 }
 
 /// AVX2 with FMA and F16C.
@@ -328,11 +323,6 @@ impl Lanes for Avx2 {
             )
         }
     }
-    #[inline(always)]
-    unsafe fn prefetch<E>(p: *const E) {
-        // SAFETY: a prefetch is a hint that never faults, whatever the address (`Lanes` doc).
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
-    }
 }
 
 /// AVX-512F (with AVX2, FMA and F16C, which every AVX-512F CPU has).
@@ -477,11 +467,6 @@ impl Lanes for Avx512 {
                 _mm512_castsi512_ps(_mm512_and_si512(w, _mm512_set1_epi32(0xffff_0000_u32 as i32))),
             )
         }
-    }
-    #[inline(always)]
-    unsafe fn prefetch<E>(p: *const E) {
-        // SAFETY: a prefetch is a hint that never faults, whatever the address (`Lanes` doc).
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
     }
 }
 

@@ -300,11 +300,7 @@ fn forest_links<T: Real>(
 ) -> Option<usize> {
     let mut links = 0;
     for (j, _) in problem.neighbours(i) {
-        let u = get(s.node_var, j);
-        if u == NONE || get(s.forest, u) != id {
-            continue;
-        }
-        let r = find(s.uf, u);
+        let Some(r) = tree_of(s, j, id) else { continue };
         if get(s.mark, r) == v {
             return None;
         }
@@ -322,15 +318,19 @@ fn join_forest<T: Real>(
     i: usize,
     id: usize,
 ) {
-    set(s.forest, v, id);
+    // roots first, then `v` in forest `id` (so `v`'s own root, itself, is never looked up)
     for (j, _) in problem.neighbours(i) {
-        let u = get(s.node_var, j);
-        if u == NONE || get(s.forest, u) != id || u == v {
-            continue;
+        if let Some(r) = tree_of(s, j, id) {
+            set(s.uf, r, v);
         }
-        let r = find(s.uf, u);
-        set(s.uf, r, v);
     }
+    set(s.forest, v, id);
+}
+
+/// The root of node `j`'s tree when `j` is a variable in forest `id`.
+fn tree_of<T>(s: &mut Scratch<'_, T>, j: usize, id: usize) -> Option<usize> {
+    let u = get(s.node_var, j);
+    (u != NONE && get(s.forest, u) == id).then(|| find(s.uf, u))
 }
 
 /// Greedy forest from the candidate variables `cand` (in order), restricted to variables with
