@@ -129,19 +129,37 @@ impl<T: Real, C: CostSource<T>> Gibbs<'_, '_, T, C> {
         }
     }
 
-    /// `out = K̃ v`.
-    pub(crate) fn mul(&self, alpha: &[T], beta: &[T], v: &[T], out: &mut [T], bufs: &mut RowBufs<'_, T>) {
+    /// One sweep over the kernel's rows: `kv = K̃ v`, `u = a ⊘ kv`, `ktu = K̃ᵀ u` (for the new
+    /// `u`), reading (or, `OnTheFly`, evaluating) each row once: `Dense`/`Bf16` through
+    /// `Real::sweep`/`sweep_bf16` (rows in blocks of four, the same bits as `gemv` + division +
+    /// `gemv_t`), `OnTheFly` one evaluated row at a time (its dot, its division, its axpy: the
+    /// same operations as the former per-row `K̃ v` and `K̃ᵀ u` loops, with n·m exps instead
+    /// of 2·n·m).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn sweep(
+        &self,
+        alpha: &[T],
+        beta: &[T],
+        v: &[T],
+        a: &[T],
+        kv: &mut [T],
+        u: &mut [T],
+        ktu: &mut [T],
+        bufs: &mut RowBufs<'_, T>,
+    ) {
+        let (n, m) = (u.len(), v.len());
         match &self.store {
-            KernelStore::Dense(k) => return T::gemv(out.len(), v.len(), T::ONE, k, v.len(), v, T::ZERO, out),
+            KernelStore::Dense(k) => return T::sweep(n, m, k, m, v, a, kv, u, ktu),
             #[cfg(feature = "f16")]
-            KernelStore::Bf16(k) => {
-                return T::gemv_bf16(out.len(), v.len(), T::ONE, k, v.len(), v, T::ZERO, out)
-            }
+            KernelStore::Bf16(k) => return T::sweep_bf16(n, m, k, m, v, a, kv, u, ktu),
             KernelStore::OnTheFly => {}
         }
+        ktu.iter_mut().for_each(|x| *x = T::ZERO);
         self.for_each_row(alpha, beta, bufs, |i, row| {
-            if let Some(o) = out.get_mut(i) {
-                *o = T::dot(row, v);
+            if let (Some(k), Some(ui), Some(&ai)) = (kv.get_mut(i), u.get_mut(i), a.get(i)) {
+                *k = T::dot(row, v);
+                *ui = ai / *k;
+                T::axpy(*ui, row, ktu);
             }
         });
     }
