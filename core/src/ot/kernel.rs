@@ -57,8 +57,8 @@ impl<T: Real> KernelStore<'_, T> {
 /// Smallest bf16 kernel (`n·m` entries) that [`Gibbs::sweep`] reads in one fused pass. The bf16
 /// products are core-bound (widening), so fusing them saves memory traffic but no arithmetic:
 /// measured (session 7, `benches/README-ot.md`, same-process alternation, Zen 3) the fused
-/// sweep took 0.87–0.89× the speed of the two products at n = m = 1000 (2 MB, in L3) and
-/// 1.10–1.21× at n = m = 3000 (18 MB). Both forms give the same bits.
+/// sweep ran at 0.87–0.905× the speed of the two products at n = m = 1000 (2 MB, in L3) and
+/// 1.10–1.30× at n = m = 3000 (18 MB). Both forms give the same bits.
 #[cfg(feature = "f16")]
 const BF16_SWEEP_MIN: usize = 4_000_000;
 
