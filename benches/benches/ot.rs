@@ -2,8 +2,13 @@
 //! cost normalised by its max (figures and protocol: `benches/README-ot.md`).
 //!
 //! One dense scaling iteration is one `K v` (gemv) and one `Kᵀ u` (gemv_t) over the n×m
-//! kernel, so it is measured directly, without the kernel build:
-//! - `kread2`: two streaming passes over the 4 MB f32 kernel (`sum` twice) — the bound;
+//! kernel — since session 7 formed in one pass over K (`sweep`: each four-row block used for its
+//! dot products and, still in L1, for its share of `Kᵀu`) — so it is measured directly, without
+//! the kernel build:
+//! - `kread2`: two streaming passes over the 4 MB f32 kernel (`sum` twice) — the bound of the
+//!   two-product iteration; `kread1`: one pass — the bound of the sweep;
+//! - `ksweep_f32`, `ksweep_bf16`: `sweep` / `sweep_bf16` (`K v`, the division, `Kᵀu`), what
+//!   `KernelStore::Dense` / `Bf16` do per iteration now;
 //! - `kmatvec_f32`: `gemv` + `gemv_t` (blocked, four rows per pass over the output);
 //! - `kmatvec_f32_rowaxpy`: `gemv` + the former `gemv_t` (one `axpy` per row), same data;
 //! - `kmatvec_bf16`: `gemv_bf16` + `gemv_t_bf16` (rows widened in registers) — what
@@ -21,9 +26,12 @@
 //!   exact after each iteration); the number of O(nm) passes each needed is counted through a
 //!   cost wrapper (rows evaluated / n) and printed once;
 //! - `solve_stream_10k` (only with `OT_BENCH_10K=1`): one timed n = m = 10 000 streaming solve
-//!   (`KernelStore::OnTheFly`), ε = 0.05, f32, tol 1e-6 (L2 column), printed;
-//! - `interleaved` (only with `OT_BENCH_INTERLEAVED=1`): the read bound, the f32 and the bf16
-//!   products (n = 1000 and 3000) and the dense f32 / bf16 solver loops (n = 1000, ε = 0.05
+//!   (`KernelStore::OnTheFly`), ε = 0.05, f32, tol 1e-6 (L2 column), printed, with the kernel
+//!   evaluations counted (cost rows evaluated × m);
+//! - the before/after driver of the solver loops (dense f32, bf16, streaming) is a bench of
+//!   its own, `ot_loops.rs` (public API only, so it also builds against an older `ferrokern`);
+//! - `interleaved` (only with `OT_BENCH_INTERLEAVED=1`): the read bounds, the f32 and the bf16
+//!   products and sweeps (n = 1000 and 3000) and the dense f32 / bf16 solver loops (n = 1000, ε = 0.05
 //!   and 0.01) timed in alternation, round after round, medians printed: on a shared machine
 //!   the load changes between criterion's consecutive 2-second windows, so its ratios move by
 //!   ±30 %; alternating the kernels within each round exposes them to the same load. A core
@@ -97,6 +105,36 @@ fn kread2(k: &[f32]) -> f32 {
     black_box(f32::sum(black_box(k))) + black_box(f32::sum(black_box(k)))
 }
 
+/// The read bound of one pass: one `sum` over `k`.
+fn kread1(k: &[f32]) -> f32 {
+    black_box(f32::sum(black_box(k)))
+}
+
+/// Scratch of [`ksweep_f32`] / [`ksweep_bf16`]: `r` (the row marginal), `kv`, `u` (n each).
+struct SweepBufs {
+    r: Vec<f32>,
+    kv: Vec<f32>,
+    u: Vec<f32>,
+}
+
+impl SweepBufs {
+    fn new(n: usize) -> Self {
+        Self { r: vec![1.0 / n as f32; n], kv: vec![0.0; n], u: vec![0.0; n] }
+    }
+}
+
+/// One scaling iteration in one pass over f32 `k`: `kv = K x`, `u = r ⊘ kv`, `y = Kᵀu`.
+fn ksweep_f32(n: usize, k: &[f32], x: &[f32], s: &mut SweepBufs, y: &mut [f32]) -> f32 {
+    ferrokern_simd::sweep(n, n, k, n, x, &s.r, &mut s.kv, &mut s.u, y);
+    black_box(y[0])
+}
+
+/// [`ksweep_f32`] with `k` stored in bf16.
+fn ksweep_bf16(n: usize, k: &[bf16], x: &[f32], s: &mut SweepBufs, y: &mut [f32]) -> f32 {
+    ferrokern_simd::sweep_bf16(n, n, k, n, x, &s.r, &mut s.kv, &mut s.u, y);
+    black_box(y[0])
+}
+
 /// One scaling iteration's products with f32 `k` (n × n): `y = Kᵀu`, then `z = K y`.
 fn kmatvec_f32(n: usize, k: &[f32], u: &[f32], y: &mut [f32], z: &mut [f32]) -> f32 {
     ferrokern_simd::gemv_t(n, n, 1.0, k, n, u, 0.0, y);
@@ -118,6 +156,10 @@ fn kernel_products(c: &mut Criterion) {
     let mut group = c.benchmark_group("ot");
     group.sample_size(20).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
     group.bench_function("kread2", |bch| bch.iter(|| kread2(&k)));
+    group.bench_function("kread1", |bch| bch.iter(|| kread1(&k)));
+    let mut sb = SweepBufs::new(N);
+    group.bench_function("ksweep_f32", |bch| bch.iter(|| ksweep_f32(N, &k, &u, &mut sb, &mut ktu)));
+    group.bench_function("ksweep_bf16", |bch| bch.iter(|| ksweep_bf16(N, &kb, &u, &mut sb, &mut ktu)));
     group.bench_function("kmatvec_f32", |bch| bch.iter(|| kmatvec_f32(N, &k, &u, &mut ktu, &mut kv)));
     group.bench_function("kmatvec_f32_rowaxpy", |bch| {
         bch.iter(|| {
@@ -295,8 +337,9 @@ fn stream_10k(_c: &mut Criterion) {
     }
     const M: usize = 10_000;
     let (x, y) = clouds::<f32>(M, 13);
-    let cost =
+    let base =
         PointCloudCost::new(&x, &y, 2, Metric::SqEuclidean).and_then(|c| c.normalised_by_max()).unwrap();
+    let cost = Counted { inner: base, rows: Cell::new(0) };
     let a = vec![1.0 / M as f32; M];
     let (mut f, mut g) = (vec![0.0f32; M], vec![0.0f32; M]);
     let mut work = vec![0.0f32; workspace_len(M, M)];
@@ -305,14 +348,15 @@ fn stream_10k(_c: &mut Criterion) {
     let rep =
         sinkhorn_scaling(&cost, &a, &a, &cfg, KernelStore::OnTheFly, &mut f, &mut g, &mut work).unwrap();
     let secs = t0.elapsed().as_secs_f64();
-    // Products: 2 per iteration, plus one per check (every 10) and the final report pass.
-    let evals = (2 * rep.iterations + rep.iterations.div_ceil(10) + 1) as f64 * (M * M) as f64;
+    // Kernel evaluations: cost rows evaluated (products, checks, the final report) × M.
+    let passes = cost.rows.get() as f64 / M as f64;
     println!(
-        "solve_stream_10k: {secs:.2} s, {} iterations, converged {}, error {:.2e}, ≈ {:.3e} kernel evaluations/s",
+        "solve_stream_10k: {secs:.2} s, {} iterations, converged {}, error {:.2e}, {passes} passes over the kernel, \
+         ≈ {:.3e} kernel evaluations/s",
         rep.iterations,
         rep.converged,
         rep.marginal_error,
-        evals / secs
+        passes * (M * M) as f64 / secs
     );
 }
 
@@ -379,7 +423,8 @@ fn interleaved(_c: &mut Criterion) {
         let (k, kb) = kernels(n);
         let u = vec![1.0f32 / n as f32; n];
         let (mut y, mut z) = (vec![0.0f32; n], vec![0.0f32; n]);
-        let t = alternate(rounds, 3, 4, |kind| match kind {
+        let mut sb = SweepBufs::new(n);
+        let t = alternate(rounds, 3, 7, |kind| match kind {
             0 => {
                 kread2(&k);
             }
@@ -389,10 +434,20 @@ fn interleaved(_c: &mut Criterion) {
             2 => {
                 kmatvec_bf16(n, &kb, &u, &mut y, &mut z);
             }
-            _ => gauge(),
+            3 => gauge(),
+            4 => {
+                kread1(&k);
+            }
+            5 => {
+                ksweep_f32(n, &k, &u, &mut sb, &mut y);
+            }
+            _ => {
+                ksweep_bf16(n, &kb, &u, &mut sb, &mut y);
+            }
         });
         let us: Vec<f64> = t.iter().map(|tk| median(&mut tk.clone()) * 1e6).collect();
         let [(quiet, nq), (shared, ns)] = split_by_gauge(&t[3], |r| t[1][r] / t[2][r]);
+        let [(squiet, _), (sshared, _)] = split_by_gauge(&t[3], |r| t[5][r] / t[6][r]);
         println!(
             "interleaved n = {n}: kread2 {:.1} µs, kmatvec_f32 {:.1} µs ({:.3}× kread2), kmatvec_bf16 {:.1} µs; \
              bf16 {:.3}× faster than f32 ({rounds} rounds × 3, medians); core gauge {:.1} µs: bf16 {quiet:.3}× faster \
@@ -404,6 +459,18 @@ fn interleaved(_c: &mut Criterion) {
             us[1] / us[2],
             us[3]
         );
+        println!(
+            "interleaved n = {n}, one pass: kread1 {:.1} µs, ksweep_f32 {:.1} µs ({:.3}× kread1, {:.3}× faster than \
+             kmatvec_f32), ksweep_bf16 {:.1} µs ({:.3}× faster than kmatvec_bf16); sweeps: bf16 {:.3}× faster than f32 \
+             ({squiet:.3}× with the core not shared, {sshared:.3}× in the other rounds)",
+            us[4],
+            us[5],
+            us[5] / us[4],
+            us[1] / us[5],
+            us[6],
+            us[2] / us[6],
+            us[5] / us[6]
+        );
     }
     let (x, y) = clouds::<f32>(N, 7);
     let cost =
@@ -411,12 +478,16 @@ fn interleaved(_c: &mut Criterion) {
     let DenseBufs { a, mut f, mut g, mut work, mut k, mut kb } = dense_bufs();
     for eps in [0.05f32, 0.01] {
         let cfgs = [fixed_iters(eps, 10), fixed_iters(eps, 110)];
-        // kinds: dense 10, dense 110, bf16 10, bf16 110 iterations, the read bound (two `sum`
-        // passes over the solver's own f32 K, 10 calls to a timing), and the core gauge.
-        let t = alternate(40, 1, 6, |kind| {
-            if kind == 4 {
+        // kinds: dense 10, dense 110, bf16 10, bf16 110 iterations, the read bounds (two and
+        // one `sum` passes over the solver's own f32 K, 10 calls to a timing), the core gauge.
+        let t = alternate(40, 1, 7, |kind| {
+            if kind == 4 || kind == 6 {
                 for _ in 0..10 {
-                    kread2(&k);
+                    if kind == 4 {
+                        kread2(&k);
+                    } else {
+                        kread1(&k);
+                    }
                 }
                 return;
             }
@@ -428,14 +499,17 @@ fn interleaved(_c: &mut Criterion) {
             black_box(rep.unwrap().iterations);
         });
         let mid = |kind: usize| median(&mut t[kind].clone());
-        let (dense, bf, read2) = ((mid(1) - mid(0)) * 1e4, (mid(3) - mid(2)) * 1e4, mid(4) * 1e5);
+        let (dense, bf, read2, read1) =
+            ((mid(1) - mid(0)) * 1e4, (mid(3) - mid(2)) * 1e4, mid(4) * 1e5, mid(6) * 1e5);
         let [(quiet, nq), (shared, ns)] =
             split_by_gauge(&t[5], |r| (t[1][r] - t[0][r]) / (t[3][r] - t[2][r]));
         println!(
-            "interleaved solver loops n = {N}, eps = {eps}: dense f32 {dense:.1} µs/iteration ({:.3}× kread2 {read2:.1} µs), \
+            "interleaved solver loops n = {N}, eps = {eps}: dense f32 {dense:.1} µs/iteration ({:.3}× kread2 {read2:.1} µs, \
+             {:.3}× kread1 {read1:.1} µs), \
              bf16 {bf:.1} µs/iteration, bf16 {:.3}× faster ((t(110) − t(10))/100 of medians, 40 rounds); \
              per round: bf16 {quiet:.3}× faster in the {nq} rounds with the core not shared, {shared:.3}× in the other {ns}",
             dense / read2,
+            dense / read1,
             dense / bf
         );
     }

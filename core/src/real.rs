@@ -137,6 +137,21 @@ pub trait Real:
         beta: Self,
         y: &mut [Self],
     );
+    /// `kv = A·x`, `u = r ⊘ kv`, `y = Aᵀ·u` in one pass over `A` (row-major `m × n`, stride
+    /// `lda`; see `ferrokern_simd::sweep`): bit-identical to [`Real::gemv`] (`alpha = 1`,
+    /// `beta = 0`), the division and [`Real::gemv_t`] (`alpha = 1`, `beta = 0`).
+    #[allow(clippy::too_many_arguments)]
+    fn sweep(
+        m: usize,
+        n: usize,
+        a: &[Self],
+        lda: usize,
+        x: &[Self],
+        r: &[Self],
+        kv: &mut [Self],
+        u: &mut [Self],
+        y: &mut [Self],
+    );
     /// `C = alpha·op(A)·op(B) + beta·C` (see `ferrokern_simd::gemm`).
     #[allow(clippy::too_many_arguments)]
     fn gemm(
@@ -196,6 +211,21 @@ pub trait Real:
         lda: usize,
         x: &[Self],
         beta: Self,
+        y: &mut [Self],
+    );
+    /// [`Real::sweep`] with `A` stored as bf16 (see `ferrokern_simd::sweep_bf16`): bit-identical
+    /// to [`Real::gemv_bf16`], the division and [`Real::gemv_t_bf16`].
+    #[cfg(feature = "f16")]
+    #[allow(clippy::too_many_arguments)]
+    fn sweep_bf16(
+        m: usize,
+        n: usize,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        r: &[Self],
+        kv: &mut [Self],
+        u: &mut [Self],
         y: &mut [Self],
     );
 }
@@ -295,6 +325,22 @@ macro_rules! slice_ops {
                 k::gemv_t(m, n, alpha, a, lda, x, beta, y)
             }
         }
+        fn sweep(
+            m: usize,
+            n: usize,
+            a: &[Self],
+            lda: usize,
+            x: &[Self],
+            r: &[Self],
+            kv: &mut [Self],
+            u: &mut [Self],
+            y: &mut [Self],
+        ) {
+            {
+                use $m as k;
+                k::sweep(m, n, a, lda, x, r, kv, u, y)
+            }
+        }
         fn gemm(
             ta: Trans,
             tb: Trans,
@@ -386,6 +432,20 @@ impl Real for f32 {
         y: &mut [Self],
     ) {
         ferrokern_simd::gemv_t_bf16(m, n, alpha, a, lda, x, beta, y)
+    }
+    #[cfg(feature = "f16")]
+    fn sweep_bf16(
+        m: usize,
+        n: usize,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        r: &[Self],
+        kv: &mut [Self],
+        u: &mut [Self],
+        y: &mut [Self],
+    ) {
+        ferrokern_simd::sweep_bf16(m, n, a, lda, x, r, kv, u, y)
     }
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
@@ -481,6 +541,21 @@ impl Real for f64 {
             let r = r.get(..n).unwrap_or(r);
             ferrokern_simd::scalar::axpy_rows_with([alpha * xi], [r], y, |v| f64::from(v.to_f32()));
         }
+    }
+    #[cfg(feature = "f16")]
+    fn sweep_bf16(
+        m: usize,
+        n: usize,
+        a: &[bf16],
+        lda: usize,
+        x: &[Self],
+        r: &[Self],
+        kv: &mut [Self],
+        u: &mut [Self],
+        y: &mut [Self],
+    ) {
+        // The scalar four-row dot and row adds equal the per-row forms above bit for bit.
+        ferrokern_simd::scalar::sweep_with(m, n, a, lda, x, r, kv, u, y, |v| f64::from(v.to_f32()))
     }
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;

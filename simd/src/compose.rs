@@ -197,6 +197,99 @@ pub(crate) fn gemv_t_by<E, T: Float>(
     }
 }
 
+/// One pass over the rows of `A` (`m × n`, stride `lda`) for a Sinkhorn-type sweep: per block
+/// of four rows `kv = A_rows·x` through `dot4`, `u = r ⊘ kv`, then `add4(u, rows, acc)` while
+/// the rows are still in L1; the last `m % 4` rows through `dot1` / `add1`. The caller zeroes
+/// `acc` and passes `add*` closures that accumulate `Aᵀu` into it (`acc` is separate from the
+/// closures so that both may write to it).
+///
+/// The row blocks are those of [`gemv_by`] and [`gemv_t_by`], and `kv_i` is the `dot4`/`dot1`
+/// result itself (what `gemv_by` stores for `alpha = 1`, `beta = 0`), so with the same closures
+/// `kv`, `u` and `acc` equal `gemv_by`, an elementwise division and `gemv_t_by` (`alpha = 1`,
+/// `beta = 0`) bit for bit. Over the common length of `r`, `kv`, `u` (expected `m`).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sweep_by<E, T: Float, Y: ?Sized>(
+    m: usize,
+    n: usize,
+    a: &[E],
+    lda: usize,
+    r: &[T],
+    kv: &mut [T],
+    u: &mut [T],
+    acc: &mut Y,
+    dot4: impl Fn([&[E]; 4]) -> [T; 4],
+    dot1: impl Fn(&[E]) -> T,
+    add4: impl Fn([T; 4], [&[E]; 4], &mut Y),
+    add1: impl Fn(T, &[E], &mut Y),
+) {
+    debug_assert!(r.len() == m && kv.len() == m && u.len() == m);
+    let m = m.min(r.len()).min(kv.len()).min(u.len());
+    let (mut rb, mut kb, mut ub) =
+        (r[..m].chunks_exact(4), kv[..m].chunks_exact_mut(4), u[..m].chunks_exact_mut(4));
+    let mut i = 0;
+    for ((rq, kq), uq) in rb.by_ref().zip(kb.by_ref()).zip(ub.by_ref()) {
+        let (Some(r0), Some(r1), Some(r2), Some(r3)) =
+            (row(a, i, lda, n), row(a, i + 1, lda, n), row(a, i + 2, lda, n), row(a, i + 3, lda, n))
+        else {
+            return;
+        };
+        let rows = [r0, r1, r2, r3];
+        let s = dot4(rows);
+        let uu = [rq[0] / s[0], rq[1] / s[1], rq[2] / s[2], rq[3] / s[3]];
+        kq.copy_from_slice(&s);
+        uq.copy_from_slice(&uu);
+        add4(uu, rows, acc);
+        i += 4;
+    }
+    for ((&ri, k), ui) in rb.remainder().iter().zip(kb.into_remainder()).zip(ub.into_remainder()) {
+        let Some(rw) = row(a, i, lda, n) else { return };
+        let s = dot1(rw);
+        (*k, *ui) = (s, ri / s);
+        add1(*ui, rw, acc);
+        i += 1;
+    }
+}
+
+/// `kv = A·x`, `u = r ⊘ kv`, `y = Aᵀu` in one pass over `A` ([`sweep_by`] with the path's
+/// `dot4`/`dot`/`axpy4`/`axpy`): bit-identical to [`gemv`] + division + [`gemv_t`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sweep<T: Float, P: Prims<T>>(
+    m: usize,
+    n: usize,
+    a: &[T],
+    lda: usize,
+    x: &[T],
+    r: &[T],
+    kv: &mut [T],
+    u: &mut [T],
+    y: &mut [T],
+) {
+    debug_assert!(x.len() == n && y.len() == n);
+    let x = &x[..n.min(x.len())];
+    let Some(y) = y.get_mut(..n) else { return };
+    y.fill(T::ZERO);
+    sweep_by(
+        m,
+        n,
+        a,
+        lda,
+        r,
+        kv,
+        u,
+        y,
+        #[inline(always)]
+        |rows| P::dot4(rows, x),
+        #[inline(always)]
+        |rw| P::dot(rw, x),
+        #[inline(always)]
+        |al, rows, y| P::axpy4(al, rows, y),
+        #[inline(always)]
+        |al, rw, y| P::axpy(al, rw, y),
+    );
+}
+
 /// `A += alpha·x·yᵀ`, one axpy per row.
 #[inline(always)]
 pub(crate) fn ger<T: Float, P: Prims<T>>(alpha: T, x: &[T], y: &[T], a: &mut [T], lda: usize) {

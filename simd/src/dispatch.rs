@@ -109,6 +109,8 @@ type GemmFn =
     fn(Trans, Trans, usize, usize, usize, f32, &[f32], usize, &[f32], usize, f32, &mut [f32], usize);
 type GemvF16Fn = fn(usize, usize, f32, &[f16], usize, &[f32], f32, &mut [f32]);
 type GemvBf16Fn = fn(usize, usize, f32, &[bf16], usize, &[f32], f32, &mut [f32]);
+type SweepFn = fn(usize, usize, &[f32], usize, &[f32], &[f32], &mut [f32], &mut [f32], &mut [f32]);
+type SweepBf16Fn = fn(usize, usize, &[bf16], usize, &[f32], &[f32], &mut [f32], &mut [f32], &mut [f32]);
 
 /// One path's kernels: a table of safe function pointers with the contracts of the
 /// same-named crate-root functions. A table for a path the CPU lacks is never handed out,
@@ -127,6 +129,8 @@ pub struct Kernels {
     pub norm2: fn(&[f32]) -> f32,
     pub gemv: GemvFn,
     pub gemv_t: GemvFn,
+    /// `kv = A x`, `u = r ⊘ kv`, `y = Aᵀu` in one pass over `A` (see [`crate::sweep`]).
+    pub sweep: SweepFn,
     pub gemm: GemmFn,
     pub ger: fn(f32, &[f32], &[f32], &mut [f32], usize),
     pub exp_slice: fn(&mut [f32]),
@@ -141,6 +145,8 @@ pub struct Kernels {
     pub gemv_f16: GemvF16Fn,
     pub gemv_bf16: GemvBf16Fn,
     pub gemv_t_bf16: GemvBf16Fn,
+    /// [`crate::sweep_bf16`].
+    pub sweep_bf16: SweepBf16Fn,
     pub f16_to_f32: fn(&[f16], &mut [f32]),
     pub f32_to_f16: fn(&[f32], &mut [f16]),
     pub bf16_to_f32: fn(&[bf16], &mut [f32]),
@@ -166,6 +172,7 @@ const SCALAR: Kernels = Kernels {
     norm2: scalar::norm2::<f32>,
     gemv: scalar::gemv::<f32>,
     gemv_t: scalar::gemv_t::<f32>,
+    sweep: scalar::sweep::<f32>,
     gemm: scalar::gemm::<f32>,
     ger: scalar::ger::<f32>,
     exp_slice: scalar::exp_slice::<f32>,
@@ -179,6 +186,7 @@ const SCALAR: Kernels = Kernels {
     gemv_f16: lowp::gemv_half_scalar::<f16>,
     gemv_bf16: lowp::gemv_half_scalar::<bf16>,
     gemv_t_bf16: lowp::gemv_t_bf16_scalar,
+    sweep_bf16: lowp::sweep_bf16_scalar,
     f16_to_f32: lowp::f16_to_f32_scalar,
     f32_to_f16: lowp::f32_to_f16_scalar,
     bf16_to_f32: lowp::bf16_to_f32_scalar,

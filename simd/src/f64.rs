@@ -6,7 +6,7 @@
 use crate::scalar;
 pub use crate::scalar::{
     add, argmax, exp_affine_acc, exp_affine_sum, gemm, gemv, gemv_t, ger, log_sum_exp, max, mul, norm2,
-    scale, softmax, sq_dist_row_2d, sub, sum,
+    scale, softmax, sq_dist_row_2d, sub, sum, sweep,
 };
 
 /// True when the AVX2+FMA f64 path may run.

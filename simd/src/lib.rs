@@ -56,7 +56,9 @@ pub mod scalar;
 mod x86;
 
 pub use dispatch::{active_level, available_levels, Kernels, Level};
-pub use lowp::{bf16_to_f32, dot_f16, f16_to_f32, f32_to_bf16, f32_to_f16, gemv_bf16, gemv_f16, gemv_t_bf16};
+pub use lowp::{
+    bf16_to_f32, dot_f16, f16_to_f32, f32_to_bf16, f32_to_f16, gemv_bf16, gemv_f16, gemv_t_bf16, sweep_bf16,
+};
 
 pub use half::{bf16, f16};
 
@@ -220,6 +222,40 @@ pub fn gemv(m: usize, n: usize, alpha: f32, a: &[f32], lda: usize, x: &[f32], be
 #[allow(clippy::too_many_arguments)]
 pub fn gemv_t(m: usize, n: usize, alpha: f32, a: &[f32], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) {
     (Kernels::active().gemv_t)(m, n, alpha, a, lda, x, beta, y)
+}
+
+/// One Sinkhorn sweep over the rows of `A` (row-major `m × n`, stride `lda ≥ n`): `kv = A·x`,
+/// `u = r ⊘ kv`, `y = Aᵀ·u`; `x.len() == y.len() == n`, `r.len() == kv.len() == u.len() == m`.
+///
+/// Each block of four rows is used for its four dot products (as in [`gemv`]) and, right after,
+/// while it is still in L1, for its share of `Aᵀu` (as in [`gemv_t`]): `A` is read from memory
+/// once instead of twice. Bit-identical on every path to `gemv(m, n, 1, A, lda, x, 0, kv)`,
+/// `u_i = r_i / kv_i`, `gemv_t(m, n, 1, A, lda, u, 0, y)` of the same path (same row blocks,
+/// same primitives), so the paths differ from scalar by those two functions' bounds. A zero
+/// `kv_i` gives an infinite or NaN `u_i` (IEEE division), which propagates into `y`.
+///
+/// Cost: `2·m·n` multiply-adds and `m` divisions, reading `A` once; no memory.
+///
+/// ```
+/// // A = [[1, 2], [3, 4]], x = 1: kv = [3, 7]; u = [3, 14] ⊘ kv = [1, 2]; y = Aᵀu
+/// let (mut kv, mut u, mut y) = ([0.0f32; 2], [0.0f32; 2], [0.0f32; 2]);
+/// ferrokern_simd::sweep(2, 2, &[1.0, 2.0, 3.0, 4.0], 2, &[1.0, 1.0], &[3.0, 14.0], &mut kv, &mut u, &mut y);
+/// assert_eq!((kv, u, y), ([3.0, 7.0], [1.0, 2.0], [7.0, 10.0]));
+/// ```
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn sweep(
+    m: usize,
+    n: usize,
+    a: &[f32],
+    lda: usize,
+    x: &[f32],
+    r: &[f32],
+    kv: &mut [f32],
+    u: &mut [f32],
+    y: &mut [f32],
+) {
+    (Kernels::active().sweep)(m, n, a, lda, x, r, kv, u, y)
 }
 
 /// Whether a [`gemm`] operand is used as stored or transposed.

@@ -88,6 +88,39 @@ pub fn gemv_t_bf16(
     (Kernels::active().gemv_t_bf16)(m, n, alpha, a, lda, x, beta, y)
 }
 
+/// One Sinkhorn sweep with `A` (`m × n`, row stride `lda ≥ n`) stored as bfloat16: `kv = A x`
+/// ([`gemv_bf16`]), `u = r ⊘ kv`, `y = Aᵀu` ([`gemv_t_bf16`]) with each block of four rows
+/// widened once for its four dot products and again, still in L1, for its share of `Aᵀu` (one
+/// pass over `A` from memory instead of two). Bit-identical on every path to `gemv_bf16`
+/// (`alpha = 1`, `beta = 0`), the division, and `gemv_t_bf16` (`alpha = 1`, `beta = 0`) of
+/// the same path. `x`, `y`: length `n`; `r`, `kv`, `u`: length `m`.
+///
+/// Cost: `2·m·n` multiply-adds and `m` divisions, reading `2·m·n` bytes of matrix once; 32 KB
+/// of stack on the SIMD paths (`x` and `y` split by index parity, for `n ≤ 4096`).
+///
+/// ```
+/// use ferrokern_simd::bf16;
+/// let a: Vec<bf16> = [1.0, 2.0, 3.0, 4.0].iter().map(|&v| bf16::from_f32(v)).collect();
+/// let (mut kv, mut u, mut y) = ([0.0f32; 2], [0.0f32; 2], [0.0f32; 2]);
+/// ferrokern_simd::sweep_bf16(2, 2, &a, 2, &[1.0, 1.0], &[3.0, 14.0], &mut kv, &mut u, &mut y);
+/// assert_eq!((kv, u, y), ([3.0, 7.0], [1.0, 2.0], [7.0, 10.0]));
+/// ```
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn sweep_bf16(
+    m: usize,
+    n: usize,
+    a: &[bf16],
+    lda: usize,
+    x: &[f32],
+    r: &[f32],
+    kv: &mut [f32],
+    u: &mut [f32],
+    y: &mut [f32],
+) {
+    (Kernels::active().sweep_bf16)(m, n, a, lda, x, r, kv, u, y)
+}
+
 /// `dst[i] = src[i]` as binary16, round to nearest even (overflow → ±inf, NaN stays NaN);
 /// bit-identical to `half::f16::from_f32` on every path except NaN payloads.
 /// Over `min(src.len(), dst.len())` elements.
@@ -199,6 +232,21 @@ pub(crate) fn gemv_t_bf16_scalar(
         |al, r, y| scalar::axpy_rows_with(al, r, y, bf16::to_f32),
         |al, r, y| scalar::axpy_rows_with([al], [r], y, bf16::to_f32),
     );
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sweep_bf16_scalar(
+    m: usize,
+    n: usize,
+    a: &[bf16],
+    lda: usize,
+    x: &[f32],
+    r: &[f32],
+    kv: &mut [f32],
+    u: &mut [f32],
+    y: &mut [f32],
+) {
+    scalar::sweep_with(m, n, a, lda, x, r, kv, u, y, bf16::to_f32)
 }
 
 pub(crate) fn f16_to_f32_scalar(src: &[f16], dst: &mut [f32]) {
@@ -371,11 +419,8 @@ mod vector {
         let ahead = lda.saturating_mul(4);
         if x.len() <= SPLIT_X_MAX {
             let (mut xe, mut xo) = (Aligned([0.0f32; SPLIT_X_MAX / 2]), Aligned([0.0f32; SPLIT_X_MAX / 2]));
-            let (xe, xo) = (&mut xe.0, &mut xo.0);
-            for ((e, o), p) in xe.iter_mut().zip(xo.iter_mut()).zip(x.chunks_exact(2)) {
-                (*e, *o) = (p[0], p[1]);
-            }
-            let (pe, po) = (xe.as_ptr(), xo.as_ptr());
+            split_parity(x, &mut xe.0, &mut xo.0);
+            let (pe, po) = (xe.0.as_ptr(), xo.0.as_ptr());
             crate::compose::gemv_by(
                 m,
                 n,
@@ -449,9 +494,7 @@ mod vector {
             let nb = (n - c0).min(SPLIT_BLOCK);
             let full = nb - nb % (2 * L::N);
             let yb = &mut y[c0..c0 + nb];
-            for ((e, o), p) in ye.iter_mut().zip(yo.iter_mut()).zip(yb[..full].chunks_exact(2)) {
-                (*e, *o) = (p[0], p[1]);
-            }
+            split_parity(&yb[..full], ye, yo);
             let row = |i: usize| crate::compose::row(a, i, lda, n).map(|r| &r[c0..c0 + nb]);
             let mut xb = x.chunks_exact(4);
             let mut i = 0;
@@ -461,34 +504,146 @@ mod vector {
                     return;
                 };
                 let al = [alpha * xq[0], alpha * xq[1], alpha * xq[2], alpha * xq[3]];
+                let rows = [r0, r1, r2, r3];
                 // SAFETY: the rows have `nb ≥ full` elements, `ye`/`yo` hold `full / 2`.
-                unsafe { add_rows_split::<L, 4>(al, [r0, r1, r2, r3], ye, yo, full, lda.saturating_mul(4)) };
-                if full < nb {
-                    // SAFETY: CPU support from the caller.
-                    unsafe {
-                        axpy_rows_bf16_lanes::<L, 4>(
-                            al,
-                            [r0, r1, r2, r3].map(|r| &r[full..]),
-                            &mut yb[full..],
-                        )
-                    };
-                }
+                unsafe {
+                    add_rows_parts::<L, 4>(al, rows, ye, yo, &mut yb[full..], full, lda.saturating_mul(4))
+                };
                 i += 4;
             }
             for &xi in xb.remainder() {
                 let Some(r) = row(i) else { return };
                 // SAFETY: as above.
-                unsafe { add_rows_split::<L, 1>([alpha * xi], [r], ye, yo, full, lda) };
-                if full < nb {
-                    // SAFETY: CPU support from the caller.
-                    unsafe { axpy_rows_bf16_lanes::<L, 1>([alpha * xi], [&r[full..]], &mut yb[full..]) };
-                }
+                unsafe { add_rows_parts::<L, 1>([alpha * xi], [r], ye, yo, &mut yb[full..], full, lda) };
                 i += 1;
             }
-            for ((&e, &o), p) in ye.iter().zip(yo.iter()).zip(yb[..full].chunks_exact_mut(2)) {
-                (p[0], p[1]) = (e, o);
-            }
+            merge_parity(ye, yo, &mut yb[..full]);
             c0 += nb;
+        }
+    }
+
+    /// `xe[k], xo[k] = x[2k], x[2k + 1]` over the whole pairs of `x` (the split layout of the
+    /// bf16 kernels).
+    #[inline(always)]
+    fn split_parity(x: &[f32], xe: &mut [f32], xo: &mut [f32]) {
+        for ((e, o), p) in xe.iter_mut().zip(xo.iter_mut()).zip(x.chunks_exact(2)) {
+            (*e, *o) = (p[0], p[1]);
+        }
+    }
+
+    /// The inverse of [`split_parity`]: `y[2k], y[2k + 1] = ye[k], yo[k]`.
+    #[inline(always)]
+    fn merge_parity(ye: &[f32], yo: &[f32], y: &mut [f32]) {
+        for ((&e, &o), p) in ye.iter().zip(yo.iter()).zip(y.chunks_exact_mut(2)) {
+            (p[0], p[1]) = (e, o);
+        }
+    }
+
+    /// `y += Σ_k alphas[k]·rows[k]` with `y`'s first `full` columns held split by parity in
+    /// `ye`/`yo` ([`add_rows_split`], prefetching `ahead`) and the rest in `tail`
+    /// ([`axpy_rows_bf16_lanes`], natural order): per element the same fused multiply-adds in
+    /// the same row order either way. Caller: as [`add_rows_split`].
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn add_rows_parts<L: Lanes, const K: usize>(
+        alphas: [f32; K],
+        rows: [&[bf16]; K],
+        ye: &mut [f32],
+        yo: &mut [f32],
+        tail: &mut [f32],
+        full: usize,
+        ahead: usize,
+    ) {
+        // SAFETY: the caller's bounds for the split part; CPU support from the caller.
+        unsafe { add_rows_split::<L, K>(alphas, rows, ye, yo, full, ahead) };
+        if !tail.is_empty() {
+            // SAFETY: CPU support from the caller.
+            unsafe { axpy_rows_bf16_lanes::<L, K>(alphas, rows.map(|r| r.get(full..).unwrap_or(&[])), tail) };
+        }
+    }
+
+    /// [`sweep_bf16`](super::sweep_bf16) on path `L`: [`crate::compose::sweep_by`] with the
+    /// four-row dot of [`gemv_bf16_split`] and the row adds of [`gemv_t_bf16_split`]. For
+    /// `n ≤ 4096` both `x` and `y` are split by parity once per call (stack buffers, as the two
+    /// products do), so every step is the products' own; longer rows split `x` on the fly (as
+    /// `gemv_bf16_split` does) and add rows in natural order ([`axpy_rows_bf16_lanes`]), which
+    /// per element gives the same bits as `gemv_t_bf16_split`'s column blocks. The row adds
+    /// prefetch nothing: the rows are in L1 from the dot, which prefetched the next four.
+    /// Caller: the CPU supports `L`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) unsafe fn sweep_bf16_split<L: Lanes>(
+        m: usize,
+        n: usize,
+        a: &[bf16],
+        lda: usize,
+        x: &[f32],
+        r: &[f32],
+        kv: &mut [f32],
+        u: &mut [f32],
+        y: &mut [f32],
+    ) {
+        debug_assert!(x.len() == n && y.len() == n);
+        let x = &x[..n.min(x.len())];
+        let Some(y) = y.get_mut(..n) else { return };
+        y.fill(0.0);
+        // SAFETY (closures below): CPU support from the caller; `dot4_bf16_split` calls
+        // `load_x(j)` only with `j + 2N ≤ n`.
+        let dot1 = |rw: &[bf16]| unsafe { dot_bf16_lanes::<L>(rw, x) };
+        let ahead = lda.saturating_mul(4);
+        if n <= SPLIT_X_MAX && n <= SPLIT_BLOCK {
+            let (mut xe, mut xo) = (Aligned([0.0f32; SPLIT_X_MAX / 2]), Aligned([0.0f32; SPLIT_X_MAX / 2]));
+            split_parity(x, &mut xe.0, &mut xo.0);
+            let (pe, po) = (xe.0.as_ptr(), xo.0.as_ptr());
+            let full = n - n % (2 * L::N);
+            let (mut ye, mut yo) = (Aligned([0.0f32; SPLIT_BLOCK / 2]), Aligned([0.0f32; SPLIT_BLOCK / 2]));
+            let (head, tail) = y.split_at_mut(full);
+            let mut acc = (&mut ye.0[..], &mut yo.0[..], tail);
+            crate::compose::sweep_by(
+                m,
+                n,
+                a,
+                lda,
+                r,
+                kv,
+                u,
+                &mut acc,
+                #[inline(always)]
+                // SAFETY: `j + 2N ≤ n ≤ SPLIT_X_MAX`, so `j/2 + N ≤ SPLIT_X_MAX / 2` (see above).
+                |rows| unsafe {
+                    dot4_bf16_split::<L>(rows, x, ahead, |j| (L::load(pe.add(j / 2)), L::load(po.add(j / 2))))
+                },
+                dot1,
+                #[inline(always)]
+                // SAFETY: rows of `n ≥ full` elements, `ye`/`yo` hold `SPLIT_BLOCK / 2 ≥ full / 2`.
+                |al, rows, (ye, yo, tail)| unsafe { add_rows_parts::<L, 4>(al, rows, ye, yo, tail, full, 0) },
+                #[inline(always)]
+                // SAFETY: as above.
+                |al, rw, (ye, yo, tail)| unsafe { add_rows_parts::<L, 1>([al], [rw], ye, yo, tail, full, 0) },
+            );
+            merge_parity(&ye.0, &yo.0, head);
+        } else {
+            let px = x.as_ptr();
+            crate::compose::sweep_by(
+                m,
+                n,
+                a,
+                lda,
+                r,
+                kv,
+                u,
+                y,
+                #[inline(always)]
+                // SAFETY: `j + 2N ≤ n = x.len()` (see above).
+                |rows| unsafe { dot4_bf16_split::<L>(rows, x, ahead, |j| L::load_deinterleaved(px.add(j))) },
+                dot1,
+                #[inline(always)]
+                // SAFETY: CPU support from the caller.
+                |al, rows, y| unsafe { axpy_rows_bf16_lanes::<L, 4>(al, rows, y) },
+                #[inline(always)]
+                // SAFETY: as above.
+                |al, rw, y| unsafe { axpy_rows_bf16_lanes::<L, 1>([al], [rw], y) },
+            );
         }
     }
 

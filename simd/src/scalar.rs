@@ -402,6 +402,62 @@ pub fn gemv_t<T: Float>(m: usize, n: usize, alpha: T, a: &[T], lda: usize, x: &[
     compose::gemv_t::<T, ScalarPrims>(m, n, alpha, a, lda, x, beta, y)
 }
 
+/// One Sinkhorn sweep over the rows of `A` (row-major `m × n`, stride `lda`): `kv = A x`,
+/// `u = r ⊘ kv`, `y = Aᵀu`, each block of four rows used for its dot products and, right
+/// after, for its share of `Aᵀu` (one pass over `A` instead of two). Bit-identical to
+/// [`gemv`]`(…, 1, A, x, 0, kv)`, `u_i = r_i / kv_i`, [`gemv_t`]`(…, 1, A, u, 0, y)`.
+/// `x`, `y`: length `n`; `r`, `kv`, `u`: length `m`. Cost: `2·m·n` multiply-adds and `m`
+/// divisions, reading `A` once; no memory.
+#[allow(clippy::too_many_arguments)]
+pub fn sweep<T: Float>(
+    m: usize,
+    n: usize,
+    a: &[T],
+    lda: usize,
+    x: &[T],
+    r: &[T],
+    kv: &mut [T],
+    u: &mut [T],
+    y: &mut [T],
+) {
+    compose::sweep::<T, ScalarPrims>(m, n, a, lda, x, r, kv, u, y)
+}
+
+/// [`sweep`] with the elements of `A` converted by `conv` as they are read (e.g. bf16 → f32):
+/// bit-identical to one [`dot_with`] per row, the division, and one [`axpy_rows_with`] per row.
+#[allow(clippy::too_many_arguments)]
+pub fn sweep_with<A: Copy, T: Float>(
+    m: usize,
+    n: usize,
+    a: &[A],
+    lda: usize,
+    x: &[T],
+    r: &[T],
+    kv: &mut [T],
+    u: &mut [T],
+    y: &mut [T],
+    conv: impl Fn(A) -> T + Copy,
+) {
+    debug_assert!(x.len() == n && y.len() == n);
+    let x = &x[..n.min(x.len())];
+    let Some(y) = y.get_mut(..n) else { return };
+    y.fill(T::ZERO);
+    compose::sweep_by(
+        m,
+        n,
+        a,
+        lda,
+        r,
+        kv,
+        u,
+        y,
+        |rows| dot4_with(rows, x, conv),
+        |rw| dot_with(rw, x, conv),
+        |al, rows, y| axpy_rows_with(al, rows, y, conv),
+        |al, rw, y| axpy_rows_with([al], [rw], y, conv),
+    );
+}
+
 /// `C = alpha op(A) op(B) + beta C` (row-major; loop structure in the crate-root `gemm` docs).
 #[allow(clippy::too_many_arguments)]
 pub fn gemm<T: Float>(

@@ -55,6 +55,8 @@ macro_rules! simd_table {
                     compose::gemv::<f32, P>(m, n, alpha, a, lda, x, beta, y);
                 fn gemv_t(m: usize, n: usize, alpha: f32, a: &[f32], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
                     compose::gemv_t::<f32, P>(m, n, alpha, a, lda, x, beta, y);
+                fn sweep(m: usize, n: usize, a: &[f32], lda: usize, x: &[f32], r: &[f32], kv: &mut [f32], u: &mut [f32], y: &mut [f32]) =
+                    compose::sweep::<f32, P>(m, n, a, lda, x, r, kv, u, y);
                 fn gemm(ta: Trans, tb: Trans, m: usize, n: usize, k: usize, alpha: f32, a: &[f32], lda: usize,
                         b: &[f32], ldb: usize, beta: f32, c: &mut [f32], ldc: usize) =
                     compose::gemm::<f32, P>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -78,6 +80,8 @@ macro_rules! simd_table {
                     lowp::gemv_bf16_split::<L>(m, n, alpha, a, lda, x, beta, y);
                 fn gemv_t_bf16(m: usize, n: usize, alpha: f32, a: &[bf16], lda: usize, x: &[f32], beta: f32, y: &mut [f32]) =
                     lowp::gemv_t_bf16_split::<L>(m, n, alpha, a, lda, x, beta, y);
+                fn sweep_bf16(m: usize, n: usize, a: &[bf16], lda: usize, x: &[f32], r: &[f32], kv: &mut [f32], u: &mut [f32], y: &mut [f32]) =
+                    lowp::sweep_bf16_split::<L>(m, n, a, lda, x, r, kv, u, y);
                 fn f16_to_f32(src: &[f16], dst: &mut [f32]) = lowp::f16_to_f32_lanes::<L>(src, dst);
                 fn f32_to_f16(src: &[f32], dst: &mut [f16]) = lowp::f32_to_f16_lanes::<L>(src, dst);
                 fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) = lowp::bf16_to_f32_lanes::<L>(src, dst);
@@ -92,10 +96,10 @@ macro_rules! simd_table {
 
             pub(crate) static TABLE: Kernels = Kernels {
                 level: $level,
-                dot, axpy, scale, add, sub, mul, sum, max, norm2, gemv, gemv_t, gemm, ger,
+                dot, axpy, scale, add, sub, mul, sum, max, norm2, gemv, gemv_t, sweep, gemm, ger,
                 exp_slice, sqrt_slice, log_sum_exp, softmax,
                 exp_affine_sum, exp_affine_acc, sq_dist_row_2d,
-                dot_f16, gemv_f16, gemv_bf16, gemv_t_bf16, f16_to_f32, f32_to_f16, bf16_to_f32, f32_to_bf16,
+                dot_f16, gemv_f16, gemv_bf16, gemv_t_bf16, sweep_bf16, f16_to_f32, f32_to_f16, bf16_to_f32, f32_to_bf16,
                 adam_f32, adam_bf16, adam_f16,
             };
         }

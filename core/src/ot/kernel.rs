@@ -11,13 +11,15 @@ pub use ferrokern_simd::bf16;
 /// Storage of the Gibbs kernel for [`sinkhorn_scaling`](super::sinkhorn_scaling) and the
 /// stabilised solvers.
 ///
-/// - `Dense(buf)`: `n·m` elements of `T`, filled by the solver; matrix-vector products run
-///   through `Real::gemv`/`gemv_t` (SIMD for f32). Fastest; O(n·m) memory.
+/// - `Dense(buf)`: `n·m` elements of `T`, filled by the solver; the products run through
+///   `Real::sweep` (both per iteration in one pass; SIMD for f32) and `Real::gemv_t`. Fastest;
+///   O(n·m) memory.
 /// - `Bf16(buf)` (feature `f16`): `n·m` bf16 values, half the memory of f32. bf16 keeps f32's
 ///   exponent range, so `exp(−C/ε)` does not flush to zero as it would in f16; products
 ///   accumulate in `T`.
-/// - `OnTheFly`: nothing stored; every product re-evaluates `exp((α_i + β_j − C_ij)/ε)` row by
-///   row (one exp per entry per product). O(n + m) memory.
+/// - `OnTheFly`: nothing stored; every pass re-evaluates `exp((α_i + β_j − C_ij)/ε)` row by
+///   row (one exp per entry per pass; the scaling loop makes one pass per iteration, each
+///   evaluated row serving both `K̃v` and `K̃ᵀu`). O(n + m) memory.
 #[derive(Debug)]
 pub enum KernelStore<'a, T> {
     /// Caller buffer of `n·m` elements.
@@ -51,6 +53,14 @@ impl<T: Real> KernelStore<'_, T> {
         }
     }
 }
+
+/// Smallest bf16 kernel (`n·m` entries) that [`Gibbs::sweep`] reads in one fused pass. The bf16
+/// products are core-bound (widening), so fusing them saves memory traffic but no arithmetic:
+/// measured (session 7, `benches/README-ot.md`, same-process alternation, Zen 3) the fused
+/// sweep ran at 0.87–0.905× the speed of the two products at n = m = 1000 (2 MB, in L3) and
+/// 1.10–1.30× at n = m = 3000 (18 MB). Both forms give the same bits.
+#[cfg(feature = "f16")]
+const BF16_SWEEP_MIN: usize = 4_000_000;
 
 /// Scratch rows for kernel products: a cost row and a kernel row (each length `m`).
 pub(crate) struct RowBufs<'w, T> {
@@ -129,19 +139,48 @@ impl<T: Real, C: CostSource<T>> Gibbs<'_, '_, T, C> {
         }
     }
 
-    /// `out = K̃ v`.
-    pub(crate) fn mul(&self, alpha: &[T], beta: &[T], v: &[T], out: &mut [T], bufs: &mut RowBufs<'_, T>) {
+    /// `kv = K̃ v`, `u = a ⊘ kv`, `ktu = K̃ᵀ u` (for the new `u`), reading (or, `OnTheFly`,
+    /// evaluating) each row once: `Dense` through `Real::sweep` (rows in blocks of four, the
+    /// same bits as `gemv` + division + `gemv_t`), `Bf16` through `Real::sweep_bf16` from
+    /// [`BF16_SWEEP_MIN`] entries on and as the two products below it (same bits either way),
+    /// `OnTheFly` one evaluated row at a time (its dot, its division, its axpy: the same
+    /// operations as the former per-row `K̃ v` and `K̃ᵀ u` loops, with n·m exps instead of
+    /// 2·n·m).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn sweep(
+        &self,
+        alpha: &[T],
+        beta: &[T],
+        v: &[T],
+        a: &[T],
+        kv: &mut [T],
+        u: &mut [T],
+        ktu: &mut [T],
+        bufs: &mut RowBufs<'_, T>,
+    ) {
+        let (n, m) = (u.len(), v.len());
         match &self.store {
-            KernelStore::Dense(k) => return T::gemv(out.len(), v.len(), T::ONE, k, v.len(), v, T::ZERO, out),
+            KernelStore::Dense(k) => return T::sweep(n, m, k, m, v, a, kv, u, ktu),
+            #[cfg(feature = "f16")]
+            KernelStore::Bf16(k) if n.saturating_mul(m) >= BF16_SWEEP_MIN => {
+                return T::sweep_bf16(n, m, k, m, v, a, kv, u, ktu)
+            }
             #[cfg(feature = "f16")]
             KernelStore::Bf16(k) => {
-                return T::gemv_bf16(out.len(), v.len(), T::ONE, k, v.len(), v, T::ZERO, out)
+                T::gemv_bf16(n, m, T::ONE, k, m, v, T::ZERO, kv);
+                for ((ui, &ai), &ki) in u.iter_mut().zip(a).zip(kv.iter()) {
+                    *ui = ai / ki;
+                }
+                return T::gemv_t_bf16(n, m, T::ONE, k, m, u, T::ZERO, ktu);
             }
             KernelStore::OnTheFly => {}
         }
+        ktu.iter_mut().for_each(|x| *x = T::ZERO);
         self.for_each_row(alpha, beta, bufs, |i, row| {
-            if let Some(o) = out.get_mut(i) {
-                *o = T::dot(row, v);
+            if let (Some(k), Some(ui), Some(&ai)) = (kv.get_mut(i), u.get_mut(i), a.get(i)) {
+                *k = T::dot(row, v);
+                *ui = ai / *k;
+                T::axpy(*ui, row, ktu);
             }
         });
     }

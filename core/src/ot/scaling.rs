@@ -92,6 +92,12 @@ fn all_positive_finite<T: Real>(x: &[T]) -> bool {
 /// Sinkhorn iterations on `K̃ = exp((α ⊕ β − C)/ε)` from `u = 1/n`, `v = 1/m` (POT's update order
 /// and checks). With `tau`, absorbs `u`, `v` into α, β when one exceeds it. Ends with `u`, `v`
 /// absorbed, so α, β are the potentials.
+///
+/// One pass over `K̃` per iteration: `K̃ᵀu` is computed once up front (and after every
+/// absorption); each iteration forms `v = b ⊘ K̃ᵀu`, then one [`Gibbs::sweep`] yields `u = a ⊘ K̃v`
+/// together with `K̃ᵀu` for that new `u` — what the next iteration's `v` and this iteration's
+/// column marginal `v ⊙ K̃ᵀu` need. The sweep's products are bit-identical to separate `K̃v` and
+/// `K̃ᵀu` products, so iterates, counts and potentials are those of the two-product loop.
 pub(crate) fn scaling_loop<T: Real, C: CostSource<T>>(
     gibbs: &mut Gibbs<'_, '_, T, C>,
     a: &[T],
@@ -105,21 +111,20 @@ pub(crate) fn scaling_loop<T: Real, C: CostSource<T>>(
     w.u.iter_mut().for_each(|x| *x = inv_n);
     w.v.iter_mut().for_each(|x| *x = inv_m);
     gibbs.refresh(w.alpha, w.beta, &mut w.bufs);
+    gibbs.mul_t(w.alpha, w.beta, w.u, w.ktu, &mut w.bufs);
     let mut out = Outcome { done: 0, converged: false, failed: false };
     for ii in 0..p.max_iter {
         w.up.copy_from_slice(w.u);
         w.vp.copy_from_slice(w.v);
-        // v = b ⊘ K̃ᵀu ; u = a ⊘ K̃v  (spec §2.1)
-        gibbs.mul_t(w.alpha, w.beta, w.u, w.ktu, &mut w.bufs);
+        // v = b ⊘ K̃ᵀu ; u = a ⊘ K̃v  (spec §2.1), and K̃ᵀu of the new u for the next step.
         for ((vj, &bj), &kj) in w.v.iter_mut().zip(b).zip(w.ktu.iter()) {
             *vj = bj / kj;
         }
-        gibbs.mul(w.alpha, w.beta, w.v, w.kv, &mut w.bufs);
-        for ((ui, &ai), &ki) in w.u.iter_mut().zip(a).zip(w.kv.iter()) {
-            *ui = ai / ki;
-        }
-        // Kᵀu == 0 or non-finite scalings: machine precision reached; restore and stop (POT).
-        if !(all_positive_finite(w.ktu) && all_positive_finite(w.u) && all_positive_finite(w.v)) {
+        gibbs.sweep(w.alpha, w.beta, w.v, a, w.kv, w.u, w.ktu, &mut w.bufs);
+        // K̃ᵀu == 0 or non-finite scalings: machine precision reached; restore and stop (POT).
+        // With b > 0 finite (validated), `v = b ⊘ K̃ᵀu` is positive and finite exactly when
+        // that K̃ᵀu is and v does not overflow, so checking `v` covers the former `K̃ᵀu` check.
+        if !(all_positive_finite(w.v) && all_positive_finite(w.u)) {
             w.u.copy_from_slice(w.up);
             w.v.copy_from_slice(w.vp);
             out.failed = true;
@@ -130,10 +135,9 @@ pub(crate) fn scaling_loop<T: Real, C: CostSource<T>>(
         // after it, on the reset u = 1/n, v = 1/m, whose plan is off by 1/(nm): when every
         // iteration absorbs (τ ≲ max(n, m): after a reset v ≈ n) POT never converges.
         if ii % p.check_every == 0 {
-            // Column marginal of diag(u) K̃ diag(v): v ⊙ K̃ᵀu.
-            gibbs.mul_t(w.alpha, w.beta, w.u, w.colsum, &mut w.bufs);
-            for (c, &vj) in w.colsum.iter_mut().zip(w.v.iter()) {
-                *c *= vj;
+            // Column marginal of diag(u) K̃ diag(v): v ⊙ K̃ᵀu, K̃ᵀu from the sweep.
+            for ((c, &kj), &vj) in w.colsum.iter_mut().zip(w.ktu.iter()).zip(w.v.iter()) {
+                *c = kj * vj;
             }
             if violation(p.rule, w.colsum, b) < p.tol {
                 out.converged = true;
@@ -144,6 +148,7 @@ pub(crate) fn scaling_loop<T: Real, C: CostSource<T>>(
             if T::max_of(w.u).abs() > tau || T::max_of(w.v).abs() > tau {
                 w.absorb(eps);
                 gibbs.refresh(w.alpha, w.beta, &mut w.bufs);
+                gibbs.mul_t(w.alpha, w.beta, w.u, w.ktu, &mut w.bufs);
             }
         }
     }
@@ -210,8 +215,9 @@ pub(crate) fn finish<T: Real, C: CostSource<T>>(
 /// [`Error::NumericalFailure`] is returned (`f`, `g` untouched) or the remaining iterations run in
 /// the log domain. NaN is never reported as success.
 ///
-/// Cost per iteration: two kernel products (2·n·m multiply-adds; `OnTheFly` adds n·m exps per
-/// product) plus one product every `check_every` iterations. Memory: `store` and
+/// Cost per iteration: one pass over the kernel that forms both products (2·n·m multiply-adds,
+/// reading a stored kernel once; `OnTheFly` evaluates n·m exps), the convergence check reusing
+/// its `Kᵀu`; one more product `Kᵀu` at the start. Memory: `store` and
 /// [`workspace_len`](super::workspace_len)`(n, m)` elements of `work`.
 ///
 /// # Errors
@@ -288,7 +294,7 @@ pub fn sinkhorn_scaling<T: Real, C: CostSource<T>>(
 /// iteration still converges, at the cost of the rebuilds.
 /// For POT parity use `cfg.check_every = 20` (POT's `print_period`). Stable at small ε in f32
 /// and f64 (entries of `K̃` far from the support underflow harmlessly). Cost per iteration as
-/// [`sinkhorn_scaling`] plus a kernel rebuild (n·m exps) per absorption.
+/// [`sinkhorn_scaling`] plus, per absorption, a kernel rebuild (n·m exps) and one product `K̃ᵀu`.
 ///
 /// # Errors
 /// As [`sinkhorn_scaling`], plus [`Error::InvalidParameter`] if `tau` is not finite and `> 1`;
