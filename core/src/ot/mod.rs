@@ -19,6 +19,10 @@
 //! | [`sinkhorn_newton_sparse`] | §3 | O(n+m) + sparse Hessian | high accuracy, small ε |
 //! | [`sinkhorn_newton_dense`] | §6 check 6 | O((n+m)²) | small problems (n ≲ 200) |
 //!
+//! Per iteration the scaling-form solvers make one pass over the kernel (`K v`, `u`, `Kᵀu` per
+//! block of rows; with [`KernelStore::OnTheFly`] one exp per entry), the log-domain solver two
+//! (one per potential).
+//!
 //! Stopping (all but Newton): POT's rule by default — the L2 norm of the column-marginal
 //! violation `‖Pᵀ1 − b‖₂ < tol`, checked every `check_every` iterations ([`StopRule`]).
 //!
