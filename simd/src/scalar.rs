@@ -420,7 +420,8 @@ pub fn sweep<T: Float>(
     u: &mut [T],
     y: &mut [T],
 ) {
-    compose::sweep::<T, ScalarPrims>(m, n, a, lda, x, r, kv, u, y)
+    // The scalar dot/dot4/axpy/axpy_rows are their `_with` forms with the identity.
+    sweep_with(m, n, a, lda, x, r, kv, u, y, |v| v)
 }
 
 /// [`sweep`] with the elements of `A` converted by `conv` as they are read (e.g. bf16 → f32):
