@@ -420,8 +420,7 @@ pub fn sweep<T: Float>(
     u: &mut [T],
     y: &mut [T],
 ) {
-    // The scalar dot/dot4/axpy/axpy_rows are their `_with` forms with the identity.
-    sweep_with(m, n, a, lda, x, r, kv, u, y, |v| v)
+    compose::sweep::<T, ScalarPrims>(m, n, a, lda, x, r, kv, u, y)
 }
 
 /// [`sweep`] with the elements of `A` converted by `conv` as they are read (e.g. bf16 → f32):
