@@ -405,3 +405,43 @@ fn log_domain_passes_at_small_eps() {
         assert_eq!(d.last(), Some(&2), "eps {eps}");
     }
 }
+
+/// The bf16 store at a size where the solver runs the fused bf16 sweep (n·m ≥ 4·10⁶, see
+/// `BF16_SWEEP_MIN` in `core/src/ot/kernel.rs`; the smaller test above runs the two bf16
+/// products): n = m = 2048 uniform random 2-D points, squared-Euclidean cost / max, ε = 0.05,
+/// against the dense f32 kernel. Rounding K to bf16 changes each entry by ≤ 2⁻⁹ relative, the
+/// same as changing C by ≤ ε·2⁻⁹ ≈ 1e-4 (absolute, C ≤ 1), which moves the dual potentials by at
+/// most that much up to their additive constant (the dual is 1-Lipschitz in ‖C‖∞) and the cost
+/// by a comparable amount: tolerances 2·ε·2⁻⁹ in the potentials, 1e-3 relative in the cost.
+#[test]
+fn bf16_store_at_fused_sweep_size_matches_dense() {
+    let n = 2048;
+    let mut rng = ferrokern::rng::Pcg32::seed(11);
+    let pts: Vec<f32> = (0..4 * n).map(|_| rng.next_f64() as f32).collect();
+    let (x, y) = pts.split_at(2 * n);
+    let cost = PointCloudCost::new(x, y, 2, Metric::SqEuclidean).unwrap().normalised_by_max().unwrap();
+    let a = vec![1.0 / n as f32; n];
+    let eps = 0.05f32;
+    let cfg = SinkhornConfig { tol: 1e-6, ..SinkhornConfig::new(eps) };
+    let solve = |store: KernelStore<'_, f32>| {
+        let (mut f, mut g) = (vec![0.0f32; n], vec![0.0f32; n]);
+        let mut work = vec![0.0f32; workspace_len(n, n)];
+        let rep = sinkhorn_scaling(&cost, &a, &a, &cfg, store, &mut f, &mut g, &mut work).unwrap();
+        assert!(rep.converged && rep.marginal_error <= 2.0 * cfg.tol, "{rep:?}");
+        (rep, f, g)
+    };
+    let mut k = vec![0.0f32; n * n];
+    let (dense, fd, gd) = solve(KernelStore::Dense(&mut k));
+    let mut kb = vec![ferrokern::ot::bf16::ZERO; n * n];
+    let (b16, fb, gb) = solve(KernelStore::Bf16(&mut kb));
+    let rel = (b16.transport_cost / dense.transport_cost - 1.0).abs();
+    println!("dense {} iters, bf16 {} iters, cost rel diff {rel:e}", dense.iterations, b16.iterations);
+    assert!(rel < 1e-3, "{} {}", b16.transport_cost, dense.transport_cost);
+    // Potentials up to the constant: compare f + c and g − c with c fixing f's mean.
+    let shift = (fb.iter().zip(&fd).map(|(p, q)| (p - q) as f64).sum::<f64>() / n as f64) as f32;
+    let tol = 2.0 * eps * (2.0f32).powi(-9);
+    let df = fb.iter().zip(&fd).map(|(p, q)| (p - shift - q).abs()).fold(0.0f32, f32::max);
+    let dg = gb.iter().zip(&gd).map(|(p, q)| (p + shift - q).abs()).fold(0.0f32, f32::max);
+    println!("potential differences f {df:e} g {dg:e} (tolerance {tol:e})");
+    assert!(df < tol && dg < tol);
+}
