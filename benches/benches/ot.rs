@@ -8,7 +8,10 @@
 //! - `kread2`: two streaming passes over the 4 MB f32 kernel (`sum` twice) — the bound of the
 //!   two-product iteration; `kread1`: one pass — the bound of the sweep;
 //! - `ksweep_f32`, `ksweep_bf16`: `sweep` / `sweep_bf16` (`K v`, the division, `Kᵀu`), what
-//!   `KernelStore::Dense` / `Bf16` do per iteration now;
+//!   `KernelStore::Dense` / `Bf16` do per iteration now; `ksweep_{f32,bf16}_l2`: the same on
+//!   the first 96 rows (K in L2: the loop's own speed, without the L3 reads);
+//!   `ksweep_{f32,bf16}_{64,256}`: on the top-left 64 × 64 and 256 × 256 blocks (the per-call
+//!   costs of small problems);
 //! - `kmatvec_f32`: `gemv` + `gemv_t` (blocked, four rows per pass over the output);
 //! - `kmatvec_f32_rowaxpy`: `gemv` + the former `gemv_t` (one `axpy` per row), same data;
 //! - `kmatvec_bf16`: `gemv_bf16` + `gemv_t_bf16` (rows widened in registers) — what
@@ -123,15 +126,26 @@ impl SweepBufs {
     }
 }
 
-/// One scaling iteration in one pass over f32 `k`: `kv = K x`, `u = r ⊘ kv`, `y = Kᵀu`.
-fn ksweep_f32(n: usize, k: &[f32], x: &[f32], s: &mut SweepBufs, y: &mut [f32]) -> f32 {
-    ferrokern_simd::sweep(n, n, k, n, x, &s.r, &mut s.kv, &mut s.u, y);
+/// Rows of the in-cache sweeps `ksweep_{f32,bf16}_l2`: 96 × 1000 f32 is 375 KB, inside the
+/// 512 KB L2 of the recorded machine (bf16 half that), so their time × (N / 96) is the
+/// per-iteration time the n = 1000 sweep would take if reading K cost nothing beyond L2.
+const L2_ROWS: usize = 96;
+
+/// The top-left `m × n` block (and row stride) of the kernel a sweep bench reads.
+type Block = (usize, usize, usize);
+
+/// One scaling iteration in one pass over the top-left `m × n` block of f32 `k` (row stride
+/// `lda`): `kv = K x`, `u = r ⊘ kv`, `y = Kᵀu`.
+fn ksweep_f32((m, n, lda): Block, k: &[f32], x: &[f32], s: &mut SweepBufs, y: &mut [f32]) -> f32 {
+    let y = &mut y[..n];
+    ferrokern_simd::sweep(m, n, k, lda, &x[..n], &s.r[..m], &mut s.kv[..m], &mut s.u[..m], y);
     black_box(y[0])
 }
 
 /// [`ksweep_f32`] with `k` stored in bf16.
-fn ksweep_bf16(n: usize, k: &[bf16], x: &[f32], s: &mut SweepBufs, y: &mut [f32]) -> f32 {
-    ferrokern_simd::sweep_bf16(n, n, k, n, x, &s.r, &mut s.kv, &mut s.u, y);
+fn ksweep_bf16((m, n, lda): Block, k: &[bf16], x: &[f32], s: &mut SweepBufs, y: &mut [f32]) -> f32 {
+    let y = &mut y[..n];
+    ferrokern_simd::sweep_bf16(m, n, k, lda, &x[..n], &s.r[..m], &mut s.kv[..m], &mut s.u[..m], y);
     black_box(y[0])
 }
 
@@ -158,8 +172,18 @@ fn kernel_products(c: &mut Criterion) {
     group.bench_function("kread2", |bch| bch.iter(|| kread2(&k)));
     group.bench_function("kread1", |bch| bch.iter(|| kread1(&k)));
     let mut sb = SweepBufs::new(N);
-    group.bench_function("ksweep_f32", |bch| bch.iter(|| ksweep_f32(N, &k, &u, &mut sb, &mut ktu)));
-    group.bench_function("ksweep_bf16", |bch| bch.iter(|| ksweep_bf16(N, &kb, &u, &mut sb, &mut ktu)));
+    group.bench_function("ksweep_f32", |bch| bch.iter(|| ksweep_f32((N, N, N), &k, &u, &mut sb, &mut ktu)));
+    group
+        .bench_function("ksweep_bf16", |bch| bch.iter(|| ksweep_bf16((N, N, N), &kb, &u, &mut sb, &mut ktu)));
+    for (m, n) in [(L2_ROWS, N), (64, 64), (256, 256)] {
+        let tag = if n == N { "_l2".to_string() } else { format!("_{n}") };
+        group.bench_function(format!("ksweep_f32{tag}"), |bch| {
+            bch.iter(|| ksweep_f32((m, n, N), &k, &u, &mut sb, &mut ktu))
+        });
+        group.bench_function(format!("ksweep_bf16{tag}"), |bch| {
+            bch.iter(|| ksweep_bf16((m, n, N), &kb, &u, &mut sb, &mut ktu))
+        });
+    }
     group.bench_function("kmatvec_f32", |bch| bch.iter(|| kmatvec_f32(N, &k, &u, &mut ktu, &mut kv)));
     group.bench_function("kmatvec_f32_rowaxpy", |bch| {
         bch.iter(|| {
@@ -439,10 +463,10 @@ fn interleaved(_c: &mut Criterion) {
                 kread1(&k);
             }
             5 => {
-                ksweep_f32(n, &k, &u, &mut sb, &mut y);
+                ksweep_f32((n, n, n), &k, &u, &mut sb, &mut y);
             }
             _ => {
-                ksweep_bf16(n, &kb, &u, &mut sb, &mut y);
+                ksweep_bf16((n, n, n), &kb, &u, &mut sb, &mut y);
             }
         });
         let us: Vec<f64> = t.iter().map(|tk| median(&mut tk.clone()) * 1e6).collect();
