@@ -445,3 +445,63 @@ fn bf16_store_at_fused_sweep_size_matches_dense() {
     println!("potential differences f {df:e} g {dg:e} (tolerance {tol:e})");
     assert!(df < tol && dg < tol);
 }
+
+/// Solver outcome as bits: iterations, convergence, cost, objective, error, `f`, `g`.
+fn outcome_bits<T: ferrokern::Real>(rep: &ferrokern::ot::SinkhornReport<T>, f: &[T], g: &[T]) -> Vec<u64> {
+    let head = [rep.iterations as u64, rep.converged as u64];
+    let nums = [rep.transport_cost, rep.entropic_objective, rep.marginal_error];
+    head.into_iter().chain(nums.iter().chain(f).chain(g).map(|x| x.to_f64().to_bits())).collect()
+}
+
+/// The row-aligned kernel layout (a buffer of `aligned_kernel_len` elements, at any start
+/// address) gives the same bits as the packed one for the plain, stabilised and ε-scaling
+/// solvers, f32 and f64, dense and bf16 stores, on shapes whose `m` is not a multiple of the
+/// 64-byte row (the layout only moves rows in memory; every product reads the same entries).
+#[test]
+fn aligned_kernel_layout_changes_no_bits() {
+    use ferrokern::ot::{aligned_kernel_len, bf16, sinkhorn_eps_scaling, EpsScalingConfig};
+    fn run<T: ferrokern::Real>(n: usize, m: usize, which: usize, store: KernelStore<'_, T>) -> Vec<u64> {
+        let mut rng = ferrokern::rng::Pcg32::seed(5);
+        let pts: Vec<T> = (0..2 * (n + m)).map(|_| T::from_f64(rng.next_f64())).collect();
+        let (x, y) = pts.split_at(2 * n);
+        let cost = PointCloudCost::new(x, y, 2, Metric::SqEuclidean).unwrap().normalised_by_max().unwrap();
+        let (a, b) = (vec![T::ONE / T::from_f64(n as f64); n], vec![T::ONE / T::from_f64(m as f64); m]);
+        let cfg = SinkhornConfig {
+            tol: T::from_f64(1e-5),
+            max_iter: 300,
+            ..SinkhornConfig::new(T::from_f64(0.02))
+        };
+        let (mut f, mut g) = (vec![T::ZERO; n], vec![T::ZERO; m]);
+        let mut work = vec![T::ZERO; workspace_len(n, m)];
+        let rep = match which {
+            0 => sinkhorn_scaling(&cost, &a, &b, &cfg, store, &mut f, &mut g, &mut work),
+            1 => {
+                sinkhorn_stabilized(&cost, &a, &b, &cfg, T::from_f64(50.0), store, &mut f, &mut g, &mut work)
+            }
+            _ => {
+                let sched = EpsScalingConfig { eps0: T::ONE, ..EpsScalingConfig::default() };
+                sinkhorn_eps_scaling(&cost, &a, &b, &cfg, &sched, store, &mut f, &mut g, &mut work)
+            }
+        }
+        .unwrap();
+        outcome_bits(&rep, &f, &g)
+    }
+    fn check<T: ferrokern::Real>() {
+        for (n, m) in [(37, 29), (64, 64), (20, 1001), (9, 3)] {
+            for which in 0..3 {
+                let packed = run::<T>(n, m, which, KernelStore::Dense(&mut vec![T::ZERO; n * m]));
+                let packed16 = run::<T>(n, m, which, KernelStore::Bf16(&mut vec![bf16::ZERO; n * m]));
+                for shift in [0, 1, 3, 7] {
+                    let mut big = vec![T::ZERO; aligned_kernel_len::<T>(n, m) + shift];
+                    let got = run::<T>(n, m, which, KernelStore::Dense(&mut big[shift..]));
+                    assert_eq!(got, packed, "{} {n}x{m} solver {which} shift {shift}", T::NAME);
+                    let mut big16 = vec![bf16::ZERO; aligned_kernel_len::<bf16>(n, m) + shift];
+                    let got16 = run::<T>(n, m, which, KernelStore::Bf16(&mut big16[shift..]));
+                    assert_eq!(got16, packed16, "{} bf16 {n}x{m} solver {which} shift {shift}", T::NAME);
+                }
+            }
+        }
+    }
+    check::<f32>();
+    check::<f64>();
+}

@@ -42,7 +42,7 @@ pub use cost::{CostSource, DenseCost, Metric, MetricFn, PointCloudCost};
 pub use eps_scaling::{sinkhorn_eps_scaling, EpsScalingConfig};
 #[cfg(feature = "f16")]
 pub use kernel::bf16;
-pub use kernel::KernelStore;
+pub use kernel::{aligned_kernel_len, KernelStore};
 pub use log_domain::sinkhorn_log;
 pub use newton::{
     lyapunov_objective, newton_dense_workspace_len, newton_workspace_len, sinkhorn_newton_dense,
