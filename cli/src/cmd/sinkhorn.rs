@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use ferrokern::ot::{
-    apply_plan_t, newton_workspace_len, plan_into, sinkhorn_eps_scaling, sinkhorn_log,
+    aligned_kernel_len, apply_plan_t, newton_workspace_len, plan_into, sinkhorn_eps_scaling, sinkhorn_log,
     sinkhorn_newton_sparse, sinkhorn_scaling, sinkhorn_stabilized, workspace_len, CostSource, DenseCost,
     EpsScalingConfig, Fallback, KernelStore, Metric, NewtonConfig, PointCloudCost, SinkhornConfig,
     SparseEntry,
@@ -254,7 +254,7 @@ fn solve_with<T: Real, C: CostSource<T>>(cost: &C, p: &Problem, s: &Settings) ->
             (r.warmup_iterations + r.newton_iterations, r.transport_cost, r.entropic_objective, r.converged)
         }
         method => {
-            let mut k = vec![T::ZERO; if method == Method::Log { 0 } else { nm }];
+            let mut k = vec![T::ZERO; if method == Method::Log { 0 } else { aligned_kernel_len::<T>(n, m) }];
             let store = KernelStore::Dense(&mut k);
             let r = match method {
                 Method::Scaling => sinkhorn_scaling(cost, &a, &b, &cfg, store, &mut f, &mut g, &mut work),
