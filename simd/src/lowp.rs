@@ -451,7 +451,8 @@ mod vector {
                 beta,
                 y,
                 #[inline(always)]
-                // SAFETY: `j + 2N ≤ x.len() ≤ SPLIT_X_MAX`, so `j/2 + N ≤ x.len() / 2`, the length of `xe`/`xo`.
+                // SAFETY: `j + 2N ≤ x.len() ≤ SPLIT_X_MAX`, so `j/2 + N ≤ x.len() / 2`, the
+                // length of `xe`/`xo`.
                 |r| unsafe {
                     dot4_bf16_split::<L>(r, x, ahead, |j| (L::load(pe.add(j / 2)), L::load(po.add(j / 2))))
                 },

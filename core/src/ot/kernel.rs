@@ -17,16 +17,16 @@ pub use ferrokern_simd::bf16;
 /// - `Bf16(buf)` (feature `f16`): `n·m` bf16 values, half the memory of f32. bf16 keeps f32's
 ///   exponent range, so `exp(−C/ε)` does not flush to zero as it would in f16; products
 ///   accumulate in `T`.
-///
-/// A stored kernel buffer of at least [`aligned_kernel_len`]`::<E>(n, m)` elements (`n·m` plus
-/// at most `p − 1` per row and `p − 1` more, `p = 64/size_of::<E>()`: 15 for f32) gets every
-/// row on a 64-byte boundary: the vector loads then never straddle two cache lines, which a heap buffer of
-/// exactly `n·m` usually makes every other 32-byte load do (glibc's large blocks start 16 bytes
-/// past a page). Results are the same bits either way. Measured (session 8,
-/// `benches/README-ot.md`): dense f32 at n = m = 1000 on AVX2 ≈ 1.15× faster per iteration.
 /// - `OnTheFly`: nothing stored; every pass re-evaluates `exp((α_i + β_j − C_ij)/ε)` row by
 ///   row (one exp per entry per pass; the scaling loop makes one pass per iteration, each
 ///   evaluated row serving both `K̃v` and `K̃ᵀu`). O(n + m) memory.
+///
+/// A stored kernel buffer of at least [`aligned_kernel_len`]`::<E>(n, m)` elements (`n·m` plus
+/// at most `p − 1` per row and `p − 1` more, `p = 64/size_of::<E>()`: 15 for f32) gets every
+/// row on a 64-byte boundary, so the vector loads never straddle two cache lines. A heap
+/// buffer of exactly `n·m` usually makes every other 32-byte load do that (glibc starts large
+/// blocks 16 bytes past a page). Results are the same bits either way. Measured (session 8,
+/// `benches/README-ot.md`): dense f32 at n = m = 1000 on AVX2 1.11–1.16× faster per iteration.
 #[derive(Debug)]
 pub enum KernelStore<'a, T> {
     /// Caller buffer of at least `n·m` elements.

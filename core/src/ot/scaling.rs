@@ -228,11 +228,13 @@ pub(crate) fn finish<T: Real, C: CostSource<T>>(
 ///
 /// # Example
 /// ```
-/// use ferrokern::ot::{sinkhorn_scaling, workspace_len, DenseCost, KernelStore, SinkhornConfig};
+/// use ferrokern::ot::{aligned_kernel_len, sinkhorn_scaling, workspace_len, DenseCost, KernelStore, SinkhornConfig};
 /// let c = [0.0_f64, 1.0, 1.0, 0.0];
 /// let cost = DenseCost::new(&c, 2, 2)?;
 /// let (a, b) = ([0.5, 0.5], [0.5, 0.5]);
-/// let (mut f, mut g, mut k) = ([0.0; 2], [0.0; 2], [0.0; 4]);
+/// // n·m = 4 elements would do; this many puts each kernel row on a 64-byte boundary.
+/// let mut k = [0.0; aligned_kernel_len::<f64>(2, 2)];
+/// let (mut f, mut g) = ([0.0; 2], [0.0; 2]);
 /// let mut work = [0.0; workspace_len(2, 2)];
 /// let cfg = SinkhornConfig::new(0.1);
 /// let rep = sinkhorn_scaling(&cost, &a, &b, &cfg, KernelStore::Dense(&mut k), &mut f, &mut g, &mut work)?;
