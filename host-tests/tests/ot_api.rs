@@ -499,6 +499,9 @@ fn aligned_kernel_layout_changes_no_bits() {
                     let got16 = run::<T>(n, m, which, KernelStore::Bf16(&mut big16[shift..]));
                     assert_eq!(got16, packed16, "{} bf16 {n}x{m} solver {which} shift {shift}", T::NAME);
                 }
+                // Longer than n·m but too short for the aligned layout: packed from the start.
+                let got = run::<T>(n, m, which, KernelStore::Dense(&mut vec![T::ZERO; n * m + 3]));
+                assert_eq!(got, packed, "{} {n}x{m} solver {which} n·m + 3", T::NAME);
             }
         }
     }
