@@ -35,7 +35,8 @@
 //!   its own, `ot_loops.rs` (public API only, so it also builds against an older `ferrokern`);
 //! - `interleaved` (only with `OT_BENCH_INTERLEAVED=1`): the read bounds, the f32 and the bf16
 //!   products and sweeps (n = 1000 and 3000) and the dense f32 / bf16 solver loops (n = 1000, ε = 0.05
-//!   and 0.01) timed in alternation, round after round, medians printed: on a shared machine
+//!   and 0.01; the packed f32 K 16 bytes past a 64-byte boundary, and both kernels again in
+//!   `aligned_kernel_len` buffers) timed in alternation, round after round, medians printed: on a shared machine
 //!   the load changes between criterion's consecutive 2-second windows, so its ratios move by
 //!   ±30 %; alternating the kernels within each round exposes them to the same load. A core
 //!   gauge timed in the same rounds (`core_gauge`) splits the rounds by whether the core's
