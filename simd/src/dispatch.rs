@@ -7,6 +7,8 @@
 //!   variable `FERROKERN_SIMD=scalar|sse2|avx2|avx512|neon` (read once, at the first call)
 //!   forces a path. An unknown name or a path this CPU lacks is **ignored**: a one-line
 //!   message goes to stderr and the best available path is used.
+//! - Test-only, feature `emu16` (x86_64): [`Level::Emu16`] runs the AVX-512 lane loops in
+//!   portable code, selectable only by `FERROKERN_SIMD=emu16`.
 
 use crate::{bf16, f16, lowp, scalar, Trans};
 
@@ -53,13 +55,18 @@ pub enum Level {
     Avx512,
     /// aarch64 NEON.
     Neon,
+    /// Test-only: AVX-512's 16-lane loops in portable code (feature `emu16`, x86_64), so they
+    /// are tested on CPUs without AVX-512. Never chosen by detection; only by
+    /// `FERROKERN_SIMD=emu16`. Slow.
+    Emu16,
 }
 
-/// Every level, in order of preference from worst to best on its architecture.
-const ALL: [Level; 5] = [Level::Scalar, Level::Sse2, Level::Avx2, Level::Avx512, Level::Neon];
+/// Every level, in order of preference from worst to best on its architecture (`Emu16` before
+/// SSE2, so detection never prefers it).
+const ALL: [Level; 6] = [Level::Scalar, Level::Emu16, Level::Sse2, Level::Avx2, Level::Avx512, Level::Neon];
 
 impl Level {
-    /// The name used by `FERROKERN_SIMD`: `scalar`, `sse2`, `avx2`, `avx512`, `neon`.
+    /// The name used by `FERROKERN_SIMD`: `scalar`, `sse2`, `avx2`, `avx512`, `neon`, `emu16`.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -68,6 +75,7 @@ impl Level {
             Level::Avx2 => "avx2",
             Level::Avx512 => "avx512",
             Level::Neon => "neon",
+            Level::Emu16 => "emu16",
         }
     }
 
@@ -91,6 +99,8 @@ impl Level {
             Level::Avx512 => x86_has!("avx512f", "avx2", "fma", "f16c"),
             #[cfg(target_arch = "aarch64")]
             Level::Neon => arm_has!("neon"),
+            #[cfg(all(feature = "emu16", target_arch = "x86_64"))]
+            Level::Emu16 => true,
             #[allow(unreachable_patterns)]
             _ => false,
         }
@@ -209,6 +219,8 @@ fn table_unchecked(level: Level) -> &'static Kernels {
         Level::Avx512 => &crate::x86::avx512::AVX512_TABLE,
         #[cfg(target_arch = "aarch64")]
         Level::Neon => &crate::neon::NEON_TABLE,
+        #[cfg(all(feature = "emu16", target_arch = "x86_64"))]
+        Level::Emu16 => &crate::emu::EMU16_TABLE,
         _ => &SCALAR,
     }
 }

@@ -50,6 +50,8 @@ extern crate std;
 mod table;
 mod compose;
 mod dispatch;
+#[cfg(all(feature = "emu16", target_arch = "x86_64"))]
+mod emu;
 mod exp;
 pub mod f64;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]

@@ -22,7 +22,7 @@ fn active_level_follows_env_or_best() {
 
 #[test]
 fn names_round_trip() {
-    for l in [Level::Scalar, Level::Sse2, Level::Avx2, Level::Avx512, Level::Neon] {
+    for l in [Level::Scalar, Level::Sse2, Level::Avx2, Level::Avx512, Level::Neon, Level::Emu16] {
         assert_eq!(Level::from_name(l.name()), Some(l));
         assert_eq!(Level::from_name(&l.name().to_uppercase()), Some(l));
     }

@@ -22,7 +22,7 @@ fn red_tol(n: usize, abs_sum: f32) -> f32 {
 fn levels_are_consistent() {
     let v: Vec<Level> = available_levels().collect();
     assert_eq!(v.first(), Some(&Level::Scalar));
-    for l in [Level::Scalar, Level::Sse2, Level::Avx2, Level::Avx512, Level::Neon] {
+    for l in [Level::Scalar, Level::Sse2, Level::Avx2, Level::Avx512, Level::Neon, Level::Emu16] {
         assert_eq!(Kernels::for_level(l).is_some(), v.contains(&l), "{l:?}");
         if let Some(k) = Kernels::for_level(l) {
             assert_eq!(k.level, l);

@@ -174,6 +174,19 @@ fn step_clippy() -> Result<Done> {
     // in the workspace lint another member turns `std` on, which hides lints of the no_std code.
     let alone = ["clippy", "-p", "ferrokern", "--all-targets", "--", "-D", "warnings"];
     util::run(&mut util::cargo(&alone))?;
+    // The test-only 16-lane emulation (`emu16`) is compiled only with its feature.
+    let emu = [
+        "clippy",
+        "-p",
+        "ferrokern-simd",
+        "--all-targets",
+        "--features",
+        "std,emu16",
+        "--",
+        "-D",
+        "warnings",
+    ];
+    util::run(&mut util::cargo(&emu))?;
     // The firmware packages are not default members: lint them for their own target.
     let mut packages = vec!["clippy"];
     for d in crate::demos::DEMOS {
@@ -184,7 +197,7 @@ fn step_clippy() -> Result<Done> {
     ok(util::run(&mut util::cargo(&packages)))
 }
 
-/// SIMD paths this CPU can run, by `FERROKERN_SIMD` name.
+/// SIMD paths this CPU can run, by `FERROKERN_SIMD` name, and on x86_64 `emu16`.
 fn host_simd_paths() -> Vec<&'static str> {
     let mut paths = vec!["scalar"];
     if cfg!(target_arch = "x86_64") {
@@ -201,6 +214,8 @@ fn host_simd_paths() -> Vec<&'static str> {
         if flags.contains(&"avx512f") {
             paths.push("avx512");
         }
+        // AVX-512's lane loops on every x86_64 machine (feature `emu16`, portable code).
+        paths.push("emu16");
     }
     paths
 }
@@ -208,9 +223,18 @@ fn host_simd_paths() -> Vec<&'static str> {
 fn step_test() -> Result<Done> {
     util::run(&mut util::cargo(&["test"]))?;
     for path in host_simd_paths() {
-        println!("-- ferrokern-simd tests forced to FERROKERN_SIMD={path}");
+        let features = if path == "emu16" {
+            println!(
+                "-- ferrokern-simd tests forced to FERROKERN_SIMD=emu16 (AVX-512's 16-lane loops, emulated)"
+            );
+            "std,emu16"
+        } else {
+            println!("-- ferrokern-simd tests forced to FERROKERN_SIMD={path}");
+            "std"
+        };
         util::run(
-            util::cargo(&["test", "-p", "ferrokern-simd", "--features", "std"]).env("FERROKERN_SIMD", path),
+            util::cargo(&["test", "-p", "ferrokern-simd", "--features", features])
+                .env("FERROKERN_SIMD", path),
         )?;
     }
     Ok(Done::Passed)
