@@ -42,8 +42,9 @@ macro_rules! arm_has {
     }};
 }
 
-/// A SIMD path.
+/// A SIMD path. Non-exhaustive: later versions may add paths (e.g. Arm SVE or Helium).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Level {
     /// Portable scalar code: the reference, and what Cortex-M runs.
     Scalar,
@@ -310,7 +311,7 @@ mod rt {
                 Some(l) if l.is_supported() => l,
                 Some(l) => {
                     std::eprintln!(
-                        "ferrokern-simd: FERROKERN_SIMD={s}: this CPU does not support {}; using {}",
+                        "ferrokern-simd: FERROKERN_SIMD={s}: {} is not available on this CPU or in this build; using {}",
                         l.name(),
                         best.name()
                     );
