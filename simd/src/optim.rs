@@ -66,11 +66,11 @@ impl Storage<f64> for f64 {
 /// 16-bit storage with f32 compute: `$ty`'s own scalar conversions per element, and the
 /// level's fused pass with these moments (`Kernels::$adam`, converting in registers).
 macro_rules! half_storage {
-    ($ty:ty, $adam:ident) => {
+    ($ty:ty, $widen:path, $adam:ident) => {
         impl Storage<f32> for $ty {
             #[inline(always)]
             fn load(self) -> f32 {
-                self.to_f32()
+                $widen(self)
             }
             #[inline(always)]
             fn store(x: f32) -> Self {
@@ -83,8 +83,8 @@ macro_rules! half_storage {
     };
 }
 
-half_storage!(bf16, adam_bf16);
-half_storage!(f16, adam_f16);
+half_storage!(bf16, bf16::to_f32, adam_bf16);
+half_storage!(f16, crate::lowp::widen_f16, adam_f16);
 
 /// Moment storage the lane loop reads and writes in registers: f32 directly, bf16/f16 widened
 /// on load and rounded to nearest even on store (the bits of [`Storage::load`]/[`Storage::store`]).

@@ -1,4 +1,5 @@
-//! The linalg demo: the BLAS-like kernels, softmax/log-sum-exp and exp/ln on fixed inputs.
+//! The linalg demo: the BLAS-like kernels, softmax/log-sum-exp and exp/ln on fixed inputs, and
+//! the f16 → f32 widening of every binary16 bit pattern.
 
 use core::fmt::Write;
 
@@ -48,7 +49,26 @@ pub fn linalg<W: Write>(out: &mut W, delay: &mut impl DelayNs) -> Result<Summary
         reductions(&mut rng, &mut p)?;
     }
     sweeps(&mut p)?;
+    f16_widening(&mut p)?;
     Ok(p.finish()?)
+}
+
+/// Every binary16 bit pattern (NaNs, infinities, subnormals included) widened by
+/// `ferrokern_simd::widen_f16` — one `VCVTB` on the device, the `half` crate on the host —
+/// folded into 16 FNV-1a checksums of 4096 patterns each (a mismatch shows which range).
+fn f16_widening<W: Write>(p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
+    let mut sums = [0.0f32; 16];
+    for (k, s) in (0u32..).zip(sums.iter_mut()) {
+        let mut h = 0x811c_9dc5u32;
+        for bits in (k << 12)..((k + 1) << 12) {
+            let wide = ferrokern_simd::widen_f16(half::f16::from_bits(bits as u16)).to_bits();
+            for b in wide.to_le_bytes() {
+                h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+            }
+        }
+        *s = f32::from_bits(h);
+    }
+    Ok(p.slice("f16_widen_fnv", &sums)?)
 }
 
 /// dot, axpy, gemv, gemv_t, gemm (all transpose combinations), ger, norm2.
