@@ -92,6 +92,8 @@ pub trait Real:
     fn min(self, other: Self) -> Self;
     /// Neither NaN nor infinite.
     fn is_finite(self) -> bool;
+    /// Every element is finite (branch-free; see [`check_finite`] for the first bad index).
+    fn all_finite(x: &[Self]) -> bool;
     /// Logistic sigmoid `1/(1+e^-x)`, evaluated without overflow for either sign.
     fn sigmoid(self) -> Self {
         if self >= Self::ZERO {
@@ -499,6 +501,9 @@ impl Real for f32 {
     fn is_finite(self) -> bool {
         f32::is_finite(self)
     }
+    fn all_finite(x: &[Self]) -> bool {
+        ferrokern_simd::scalar::all_finite(x)
+    }
     slice_ops!(f32, ferrokern_simd);
 }
 
@@ -609,6 +614,11 @@ impl Real for f64 {
     fn is_finite(self) -> bool {
         f64::is_finite(self)
     }
+    /// A test of the exponent bits per element: on soft-float targets (Cortex-M) a multiply
+    /// by zero, as the f32 form uses, would be a library call per element.
+    fn all_finite(x: &[Self]) -> bool {
+        x.iter().fold(true, |ok, v| ok & v.is_finite())
+    }
     slice_ops!(f64, ferrokern_simd::f64);
 }
 
@@ -618,7 +628,7 @@ pub fn check_finite<T: Real>(what: &'static str, x: &[T]) -> Result<()> {
     // `position` is not), and only a chunk holding a bad value is searched for its index.
     const CHUNK: usize = 256;
     for (k, chunk) in x.chunks(CHUNK).enumerate() {
-        if !chunk.iter().fold(true, |ok, v| ok & v.is_finite()) {
+        if !T::all_finite(chunk) {
             let i = chunk.iter().position(|v| !v.is_finite()).unwrap_or(0);
             return Err(Error::NonFinite { what, index: k.saturating_mul(CHUNK).saturating_add(i) });
         }
