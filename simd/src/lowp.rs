@@ -1,6 +1,6 @@
 //! 16-bit storage (IEEE binary16 `f16`, `bf16`) with f32 arithmetic: dot, gemv and bulk
 //! conversions. Scalar forms use the `half` crate's conversions (f16 → f32 through
-//! [`widen_f16`]: one `VCVTB` on hard-float Arm); the vector forms widen in
+//! [`widen_f16`]: one `VCVTB` on hard-float Cortex-M); the vector forms widen in
 //! registers (F16C / AVX-512F `vcvtph2ps` on x86, integer bit tricks on SSE2 and NEON;
 //! bf16 → f32 is a 16-bit shift everywhere).
 
@@ -259,9 +259,10 @@ pub(crate) fn f16_to_f32_scalar(src: &[f16], dst: &mut [f32]) {
 
 /// One binary16 value widened to f32 (exact, so every implementation gives the same bits).
 ///
-/// On hard-float 32-bit Arm (`thumbv7em-none-eabihf`: Cortex-M4F/M7, `thumbv8m.main-none-eabihf`:
-/// M33/M55) one `VCVTB.F32.F16`, which every such FPU has (FPv4-SP and later); elsewhere the
-/// `half` crate's conversion. On a Cortex-M4F that is about 3 instructions per value instead
+/// On the hard-float Cortex-M targets (`thumbv7em-none-eabihf`: M4F/M7,
+/// `thumbv8m.main-none-eabihf`: M33, `thumbv8.1m.main-none-eabihf`: M55; chosen by `build.rs`)
+/// one `VCVTB.F32.F16`, which every such FPU has (FPv4-SP and later); elsewhere the `half`
+/// crate's conversion. On a Cortex-M4F that is about 3 instructions per value instead
 /// of about 20 (`cargo xtask insncount`, kernel `student`).
 ///
 /// ```
@@ -272,7 +273,7 @@ pub(crate) fn f16_to_f32_scalar(src: &[f16], dst: &mut [f32]) {
 #[inline(always)]
 #[must_use]
 pub fn widen_f16(h: f16) -> f32 {
-    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    #[cfg(ferrokern_vcvt_f16)]
     {
         let out: u32;
         // SAFETY: register moves and a conversion (IEEE half-precision, the FPSCR.AHP = 0 reset
@@ -292,7 +293,7 @@ pub fn widen_f16(h: f16) -> f32 {
         }
         f32::from_bits(out)
     }
-    #[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
+    #[cfg(not(ferrokern_vcvt_f16))]
     {
         h.to_f32()
     }
