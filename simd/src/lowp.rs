@@ -268,7 +268,7 @@ pub(crate) fn f16_to_f32_scalar(src: &[f16], dst: &mut [f32]) {
 /// ```
 /// use ferrokern_simd::{f16, widen_f16};
 /// assert_eq!(widen_f16(f16::from_f32(-1.5)), -1.5);
-/// assert_eq!(widen_f16(f16::from_bits(0x0001)), 2f32.powi(-24)); // smallest subnormal
+/// assert_eq!(widen_f16(f16::from_bits(0x0001)), 1.0 / 16_777_216.0); // smallest subnormal, 2⁻²⁴
 /// ```
 #[inline(always)]
 #[must_use]
