@@ -193,9 +193,12 @@ pub fn dot4<T: Float>(rows: [&[T]; 4], x: &[T]) -> [T; 4] {
 /// [`dot4`] with the row elements converted by `conv` as they are read.
 #[inline]
 pub fn dot4_with<A: Copy, T: Float>(rows: [&[A]; 4], x: &[T], conv: impl Fn(A) -> T) -> [T; 4] {
-    let n = rows.iter().fold(x.len(), |n, r| n.min(r.len()));
-    let x = &x[..n];
-    let [r0, r1, r2, r3] = rows.map(|r| &r[..n]);
+    // Rows named one by one, not mapped as an array, and the tails skipped when there are
+    // none: at the firmware's opt-level "s" the array forms went through the stack, ≈ 0.7
+    // Cortex-M4F instructions per MAC of a 64 × 64 gemv (4.44 → 3.77).
+    let [r0, r1, r2, r3] = rows;
+    let n = x.len().min(r0.len()).min(r1.len()).min(r2.len()).min(r3.len());
+    let (x, r0, r1, r2, r3) = (&x[..n], &r0[..n], &r1[..n], &r2[..n], &r3[..n]);
     let mut s = [[T::ZERO; 4]; 4];
     // `acc[k] += conv(a[k])·x[k]` for the up-to-four columns in `x`.
     let mac = |acc: &mut [T; 4], a: &[A], x: &[T]| {
@@ -219,8 +222,10 @@ pub fn dot4_with<A: Copy, T: Float>(rows: [&[A]; 4], x: &[T], conv: impl Fn(A) -
         mac4(s2, a2, xk, &conv);
         mac4(s3, a3, xk, &conv);
     }
-    for (sr, t) in s.iter_mut().zip(tails) {
-        mac(sr, t, xt);
+    if !xt.is_empty() {
+        for (sr, t) in s.iter_mut().zip(tails) {
+            mac(sr, t, xt);
+        }
     }
     s.map(|s| (s[0] + s[1]) + (s[2] + s[3]))
 }

@@ -11,9 +11,9 @@
 //!
 //! Measured (`fw-denoise`, profile `firmware`, `cargo xtask size` / `insncount`): flash
 //! 282 KB (of which the student file 213 KB, the judge 11 KB), static RAM 4 B, stack
-//! high-water mark 45 KB; one student sample 1.57 M Cortex-M4F instructions, 14.9 per weight:
+//! high-water mark 45 KB; one student sample 1.55 M Cortex-M4F instructions, 14.7 per weight:
 //! the f16 widening (one `VCVTB` through `ferrokern_simd::widen_f16`, with load and store 7),
-//! `Mlp::forward`'s finiteness check of the block (≈ 2.5) and the multiply-add (≈ 4.5, as in
+//! `Mlp::forward`'s finiteness check of the block (≈ 2.5) and the multiply-add (≈ 4, as in
 //! `gemv`). With `half`'s software widening and a `ChunksExact` step per element it was 46.7;
 //! through [`Values`]' per-element dtype dispatch, earlier, 49.4.
 
