@@ -2,11 +2,6 @@
 
 use ferrokern_simd::Level;
 
-/// Lowercase name of a path (`scalar`, `sse2`, `avx2`, `avx512`, `neon`).
-pub fn name(level: Level) -> &'static str {
-    level.name()
-}
-
 /// Paths whose kernel table this CPU (and this build) can hand out.
 pub fn available() -> Vec<Level> {
     ferrokern_simd::available_levels().collect()

@@ -617,7 +617,7 @@ impl Real for f64 {
     /// A test of the exponent bits per element: on soft-float targets (Cortex-M) a multiply
     /// by zero, as the f32 form uses, would be a library call per element.
     fn all_finite(x: &[Self]) -> bool {
-        x.iter().fold(true, |ok, v| ok & v.is_finite())
+        ferrokern_simd::scalar::all_finite_by_test(x)
     }
     slice_ops!(f64, ferrokern_simd::f64);
 }

@@ -143,7 +143,7 @@ impl Lanes for Emu16 {
     #[inline(always)]
     unsafe fn load_bf16(p: *const u16) -> V {
         // SAFETY: `Lanes` contract: 16 valid elements at `p`.
-        core::array::from_fn(|k| f32::from_bits(u32::from(unsafe { p.add(k).read_unaligned() }) << 16))
+        unsafe { load_bf16_every::<1>(p) }
     }
     #[inline(always)]
     unsafe fn load_deinterleaved(p: *const f32) -> (V, V) {
@@ -158,20 +158,18 @@ impl Lanes for Emu16 {
     #[inline(always)]
     unsafe fn load_bf16_split(p: *const u16) -> (V, V) {
         // SAFETY: `Lanes` contract: 32 valid elements at `p`.
-        unsafe { (Self::load_bf16_strided(p), Self::load_bf16_strided(p.add(1))) }
+        unsafe { (load_bf16_every::<2>(p), load_bf16_every::<2>(p.add(1))) }
     }
 }
 
-impl Emu16 {
-    /// 16 bf16 values at `p`, `p + 2`, … widened (one half of [`Lanes::load_bf16_split`]).
-    ///
-    /// # Safety
-    /// 31 valid elements at `p`.
-    #[inline(always)]
-    unsafe fn load_bf16_strided(p: *const u16) -> V {
-        // SAFETY: from the caller.
-        core::array::from_fn(|k| f32::from_bits(u32::from(unsafe { p.add(2 * k).read_unaligned() }) << 16))
-    }
+/// 16 bf16 values at `p`, `p + S`, `p + 2S`, … widened by a 16-bit shift (the AVX-512 form).
+///
+/// # Safety
+/// `15·S + 1` valid elements at `p`.
+#[inline(always)]
+unsafe fn load_bf16_every<const S: usize>(p: *const u16) -> V {
+    // SAFETY: from the caller.
+    core::array::from_fn(|k| f32::from_bits(u32::from(unsafe { p.add(S * k).read_unaligned() }) << 16))
 }
 
 simd_table!(EMU16_TABLE, super::Emu16, "sse2", Level::Emu16);

@@ -123,7 +123,7 @@ fn mac4<A: Copy, T: Float>(acc: &mut [T; 4], a: &[A], x: &[T], conv: &impl Fn(A)
 }
 
 /// Whether every element is finite (no NaN, no ±inf), in one branch-free pass: on x86_64 and
-/// aarch64 a test of every element, which LLVM vectorises; elsewhere (Cortex-M)
+/// aarch64 [`all_finite_by_test`], which LLVM vectorises; elsewhere (Cortex-M)
 /// [`all_finite_by_sums`]. (For f64 on a soft-float target prefer the test, as `ferrokern`'s
 /// `Real::all_finite` does: there a multiply is a library call.)
 ///
@@ -137,10 +137,17 @@ fn mac4<A: Copy, T: Float>(acc: &mut [T; 4], a: &[A], x: &[T], conv: &impl Fn(A)
 #[must_use]
 pub fn all_finite<T: Float>(x: &[T]) -> bool {
     if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
-        x.iter().fold(true, |ok, v| ok & v.is_finite())
+        all_finite_by_test(x)
     } else {
         all_finite_by_sums(x)
     }
+}
+
+/// [`all_finite`] by testing every element (no early exit, so LLVM vectorises it).
+#[inline]
+#[must_use]
+pub fn all_finite_by_test<T: Float>(x: &[T]) -> bool {
+    x.iter().fold(true, |ok, v| ok & v.is_finite())
 }
 
 /// [`all_finite`] by sums: `x·0` is ±0 for finite `x` and NaN otherwise, so four sums of it

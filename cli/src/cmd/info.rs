@@ -27,8 +27,8 @@ fn compile_time_features() -> Vec<&'static str> {
 
 /// Print the report.
 pub fn run(_args: Args, ctx: &Ctx) -> Result<()> {
-    let active = levels::name(ferrokern_simd::active_level());
-    let available: Vec<&str> = levels::available().into_iter().map(levels::name).collect();
+    let active = ferrokern_simd::active_level().name();
+    let available: Vec<&str> = levels::available().into_iter().map(|l| l.name()).collect();
     let forced = levels::forced();
     let target = env!("FERROKERN_CLI_TARGET");
     let compiled = compile_time_features();

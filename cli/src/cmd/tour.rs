@@ -5,7 +5,6 @@ use serde_json::{json, Map, Value};
 
 use crate::demos::{DemoSettings, DEMOS};
 use crate::error::{CliError, Result};
-use crate::levels;
 use crate::output::{seconds_value, Ctx, Progress};
 
 /// Options.
@@ -19,7 +18,7 @@ pub struct Args {
 /// Run the demos in order.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let settings = DemoSettings { quick: args.quick };
-    let level = levels::name(ferrokern_simd::active_level());
+    let level = ferrokern_simd::active_level().name();
     let mut entries = Vec::new();
     let mut report = vec![format!("ferrokern tour: {} demo(s), active SIMD path {level}", DEMOS.len())];
     let mut total = 0.0;

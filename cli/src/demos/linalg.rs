@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 use super::{Demo, DemoOutput, DemoSettings};
 use crate::data::{parse_csv, Supervised};
 use crate::error::{CliError, Result};
-use crate::levels;
 use crate::output::{Progress, Stopwatch};
 
 /// The registry entry.
@@ -195,7 +194,7 @@ fn run(settings: &DemoSettings, progress: &Progress) -> Result<DemoOutput> {
             "digits {}x{} (pixels/16), f32: {} path vs scalar path; reference f64 via ferrokern::linalg",
             images.rows,
             images.cols,
-            levels::name(active.level)
+            active.level.name()
         ),
         format!(
             "  {:<24} {:>14} {:>14} {:>8} {:>14} {:>12}",
@@ -258,7 +257,7 @@ fn run(settings: &DemoSettings, progress: &Progress) -> Result<DemoOutput> {
         "data": "digits",
         "rows": images.rows,
         "cols": images.cols,
-        "simd_level": levels::name(active.level),
+        "simd_level": active.level.name(),
         "tolerance": TOLERANCE,
         "operations": rows,
     });

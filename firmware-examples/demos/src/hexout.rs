@@ -53,7 +53,7 @@ pub struct HexOut<'w, W: Write> {
 impl<'w, W: Write> HexOut<'w, W> {
     /// Wraps `out`.
     pub fn new(out: &'w mut W) -> Self {
-        Self { out, summary: Summary { values: 0, checksum: 0x811c_9dc5 } }
+        Self { out, summary: Summary { values: 0, checksum: FNV_START } }
     }
 
     /// Prints one value as `label: xxxxxxxx`.
@@ -94,13 +94,20 @@ impl<'w, W: Write> HexOut<'w, W> {
     }
 
     fn absorb(&mut self, bits: u32) {
-        let mut h = self.summary.checksum;
-        for b in bits.to_le_bytes() {
-            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-        }
-        self.summary.checksum = h;
+        self.summary.checksum = fnv1a(self.summary.checksum, bits);
         self.summary.values += 1;
     }
+}
+
+/// FNV-1a offset basis: the checksum of no values.
+pub(crate) const FNV_START: u32 = 0x811c_9dc5;
+
+/// One FNV-1a step over the little-endian bytes of `bits`.
+pub(crate) fn fnv1a(mut h: u32, bits: u32) -> u32 {
+    for b in bits.to_le_bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h
 }
 
 #[cfg(test)]

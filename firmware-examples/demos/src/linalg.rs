@@ -12,6 +12,7 @@ use ferrokern::Real;
 /// std's inherent `f32::exp` (the platform libm) instead of ferrokern's, and break bit-identity.
 type R = f32;
 
+use crate::hexout::{fnv1a, FNV_START};
 use crate::{DemoError, HexOut, Summary};
 
 /// Odd sizes on purpose: they exercise the remainder loops of unrolled/SIMD kernels.
@@ -59,14 +60,9 @@ pub fn linalg<W: Write>(out: &mut W, delay: &mut impl DelayNs) -> Result<Summary
 fn f16_widening<W: Write>(p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
     let mut sums = [0.0f32; 16];
     for (k, s) in (0u32..).zip(sums.iter_mut()) {
-        let mut h = 0x811c_9dc5u32;
-        for bits in (k << 12)..((k + 1) << 12) {
-            let wide = ferrokern_simd::widen_f16(half::f16::from_bits(bits as u16)).to_bits();
-            for b in wide.to_le_bytes() {
-                h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-            }
-        }
-        *s = f32::from_bits(h);
+        let widened = ((k << 12)..((k + 1) << 12))
+            .map(|bits| ferrokern_simd::widen_f16(half::f16::from_bits(bits as u16)).to_bits());
+        *s = f32::from_bits(widened.fold(FNV_START, fnv1a));
     }
     Ok(p.slice("f16_widen_fnv", &sums)?)
 }
