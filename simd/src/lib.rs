@@ -61,13 +61,15 @@ mod lowp;
 mod neon;
 pub mod optim;
 pub mod scalar;
+#[cfg(ferrokern_cortex_m_fpu)]
+mod vfp;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
 pub use dispatch::{active_level, available_levels, Kernels, Level};
 pub use lowp::{
     bf16_to_f32, dot_f16, f16_to_f32, f32_to_bf16, f32_to_f16, gemv_bf16, gemv_f16, gemv_t_bf16, sweep_bf16,
-    widen_f16,
+    widen_f16, widen_f16_le,
 };
 
 pub use half::{bf16, f16};

@@ -142,6 +142,37 @@ fn all_f16_patterns_round_trip() {
     }
 }
 
+/// `widen_f16_le` reads the little-endian halves of any byte slice (every start offset mod 4,
+/// lengths around its blocks of eight, an odd byte left over, a shorter or longer output)
+/// and widens exactly what `half` reads from the same bytes; outputs past the common length
+/// are untouched.
+#[test]
+fn widen_f16_le_reads_little_endian_halves() {
+    let bytes: Vec<u8> = (0u32..2 * 40 + 6).map(|k| (k.wrapping_mul(0x9e37_79b9) >> 13) as u8).collect();
+    for offset in 0..4 {
+        for len in 0..=40usize {
+            for (src_len, dst_len) in
+                [(2 * len, len), (2 * len + 1, len), (2 * len, len + 3), (2 * len + 2, len)]
+            {
+                let src = &bytes[offset..offset + src_len];
+                let mut out = vec![-7.0f32; dst_len];
+                ferrokern_simd::widen_f16_le(src, &mut out);
+                for (i, &got) in out.iter().enumerate() {
+                    if i < len.min(src_len / 2).min(dst_len) {
+                        let want = f16::from_le_bytes([src[2 * i], src[2 * i + 1]]).to_f32();
+                        assert!(
+                            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                            "offset {offset} len {len} value {i}: {got} vs {want}"
+                        );
+                    } else if i >= src_len / 2 {
+                        assert_eq!(got, -7.0, "offset {offset} len {len}: value {i} past the input written");
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// dot_f16 against an f64 reference of the widened values:
 /// `|got − ref| ≤ 2·n·eps·Σ|a b|` on every path.
 #[test]

@@ -1,5 +1,6 @@
-//! The linalg demo: the BLAS-like kernels, softmax/log-sum-exp and exp/ln on fixed inputs, and
-//! the f16 → f32 widening of every binary16 bit pattern.
+//! The linalg demo: the BLAS-like kernels, softmax/log-sum-exp and exp/ln on fixed inputs, the
+//! f16 → f32 widening of every binary16 bit pattern, and the chunk/tail splits of the inner
+//! loops that run in FPU assembly on the device (`ferrokern-simd`'s `vfp.rs`).
 
 use core::fmt::Write;
 
@@ -51,7 +52,63 @@ pub fn linalg<W: Write>(out: &mut W, delay: &mut impl DelayNs) -> Result<Summary
     }
     sweeps(&mut p)?;
     f16_widening(&mut p)?;
+    chunk_splits(&mut rng, &mut p)?;
     Ok(p.finish()?)
+}
+
+/// Every way the device's assembly loops split their input: `dot` and `all_finite` of lengths
+/// 0–19 (0–4 whole chunks of four, tails 0–3), a four-row `gemv` (`dot4`) of widths 1–9, and `widen_f16_le`
+/// from byte offsets 0–3 (word-aligned, 2-aligned, odd) for lengths around its blocks of
+/// eight. The host runs the Rust loops the assembly replaces.
+fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
+    const LEN: usize = 19;
+    let mut x = [0.0f32; LEN];
+    let mut y = [0.0f32; LEN];
+    fill(rng, 1.0, &mut x);
+    fill(rng, 1.0, &mut y);
+    let mut dots = [0.0f32; LEN + 1];
+    for (len, d) in dots.iter_mut().enumerate() {
+        *d = ferrokern_simd::dot(&x[..len], &y[..len]);
+    }
+    p.slice("dot_len_0_19", &dots)?;
+
+    // `all_finite` (the finiteness sums on the device) of every prefix, clean and with one
+    // NaN/+inf/−inf at each position: bit `pos` of the length's mask is set when it is found.
+    let mut masks = [0.0f32; LEN + 1];
+    for (len, m) in masks.iter_mut().enumerate() {
+        let mut mask = u32::from(ferrokern_simd::scalar::all_finite(&x[..len])) << 31;
+        for pos in 0..len {
+            let mut bad = x;
+            bad[pos] = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][pos % 3];
+            mask |= u32::from(!ferrokern_simd::scalar::all_finite(&bad[..len])) << pos;
+        }
+        *m = f32::from_bits(mask);
+    }
+    p.slice("all_finite_masks", &masks)?;
+
+    let mut a = [0.0f32; 4 * 9];
+    fill(rng, 1.0, &mut a);
+    let mut rows = [0.0f32; 4 * 9];
+    for n in 1..=9 {
+        let r = &mut rows[4 * (n - 1)..4 * n];
+        ferrokern_simd::gemv(4, n, 1.0, &a[..4 * n], n, &x[..n], 0.0, r);
+    }
+    p.slice("dot4_width_1_9", &rows)?;
+
+    // 43 halves' bytes (+3 for the offsets): finite values, and the specials at the ends.
+    let mut bytes = [0u8; 2 * 43 + 3];
+    for (k, b) in bytes.chunks_exact_mut(2).enumerate() {
+        let bits = (k as u16).wrapping_mul(0x9e37) ^ 0x3c00;
+        b.copy_from_slice(&bits.to_le_bytes());
+    }
+    let mut sums = [0.0f32; 4 * 6];
+    for (i, s) in sums.iter_mut().enumerate() {
+        let (offset, len) = (i % 4, [0, 1, 7, 8, 9, 43][i / 4]);
+        let mut out = [0.0f32; 43];
+        ferrokern_simd::widen_f16_le(&bytes[offset..offset + 2 * len], &mut out[..len]);
+        *s = f32::from_bits(out[..len].iter().map(|v| v.to_bits()).fold(FNV_START, fnv1a));
+    }
+    Ok(p.slice("widen_f16_le_fnv", &sums)?)
 }
 
 /// Every binary16 bit pattern (NaNs, infinities, subnormals included) widened by

@@ -1,0 +1,188 @@
+//! The scalar path's innermost loops in Cortex-M FPU assembly (`cfg(ferrokern_cortex_m_fpu)`,
+//! set by `build.rs`): `VLDM` loads four or eight floats in one instruction, which LLVM does
+//! not form from Rust's element loads. Same operations in the same order as the Rust loops they
+//! replace (`VMLA` rounds the product before the add, as Rust's `acc += a * b` does), so the
+//! device still agrees with the host's forced-scalar run bit for bit; the firmware examples
+//! check that. Cost per element (`cargo xtask insncount`): the loops below, in instructions.
+//!
+//! Every function takes whole chunks: the tails and the bookkeeping stay in Rust
+//! ([`crate::scalar`]).
+
+use core::arch::asm;
+
+/// `acc[k] += a[c][k]·b[c][k]` for every chunk `c` in order (over the common prefix): the loop
+/// of [`crate::scalar::dot`]. 8 instructions per chunk of four (two `VLDM`, four `VMLA`, the
+/// count and the branch).
+#[inline]
+pub(crate) fn mac_chunks(acc: &mut [f32; 4], a: &[[f32; 4]], b: &[[f32; 4]]) {
+    let n = a.len().min(b.len());
+    if n == 0 {
+        return;
+    }
+    // SAFETY: reads `n` chunks of 16 bytes from `a` and from `b` (both at least `n` long,
+    // f32-aligned as `VLDM` needs), reads and writes the 16 bytes of `acc`; the registers it
+    // uses are declared clobbered. `n > 0`, so the count-down loop ends.
+    unsafe {
+        asm!(
+            "vldmia {acc}, {{s0-s3}}",
+            "2:",
+            "vldmia {a}!, {{s4-s7}}",
+            "vldmia {b}!, {{s8-s11}}",
+            "vmla.f32 s0, s4, s8",
+            "vmla.f32 s1, s5, s9",
+            "vmla.f32 s2, s6, s10",
+            "vmla.f32 s3, s7, s11",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            "vstmia {acc}, {{s0-s3}}",
+            acc = in(reg) acc.as_mut_ptr(),
+            a = inout(reg) a.as_ptr() => _,
+            b = inout(reg) b.as_ptr() => _,
+            n = inout(reg) n => _,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            options(nostack),
+        );
+    }
+}
+
+/// `acc[r][k] += rows[r][c][k]·x[c][k]` for every chunk `c` in order (over the common prefix
+/// of `x` and the four rows): the loop of [`crate::scalar::dot4`], `x` loaded once for the
+/// four rows. 23 instructions per chunk, i.e. per 16 multiply-adds (five `VLDM`, sixteen
+/// `VMLA`, the count and the branch); the 16 accumulators stay in `s0`–`s15`.
+#[inline]
+pub(crate) fn mac_chunks4(acc: &mut [[f32; 4]; 4], rows: [&[[f32; 4]]; 4], x: &[[f32; 4]]) {
+    let [r0, r1, r2, r3] = rows;
+    let n = x.len().min(r0.len()).min(r1.len()).min(r2.len()).min(r3.len());
+    if n == 0 {
+        return;
+    }
+    // SAFETY: reads `n` chunks of 16 bytes from `x` and from each row (all at least `n` long,
+    // f32-aligned), reads and writes the 64 bytes of `acc` (`[[f32; 4]; 4]` is contiguous);
+    // the registers it uses are declared clobbered. `n > 0`, so the loop ends.
+    unsafe {
+        asm!(
+            "vldmia {acc}, {{s0-s15}}",
+            "2:",
+            "vldmia {x}!, {{s16-s19}}",
+            "vldmia {r0}!, {{s20-s23}}",
+            "vmla.f32 s0, s20, s16",
+            "vmla.f32 s1, s21, s17",
+            "vmla.f32 s2, s22, s18",
+            "vmla.f32 s3, s23, s19",
+            "vldmia {r1}!, {{s20-s23}}",
+            "vmla.f32 s4, s20, s16",
+            "vmla.f32 s5, s21, s17",
+            "vmla.f32 s6, s22, s18",
+            "vmla.f32 s7, s23, s19",
+            "vldmia {r2}!, {{s20-s23}}",
+            "vmla.f32 s8, s20, s16",
+            "vmla.f32 s9, s21, s17",
+            "vmla.f32 s10, s22, s18",
+            "vmla.f32 s11, s23, s19",
+            "vldmia {r3}!, {{s20-s23}}",
+            "vmla.f32 s12, s20, s16",
+            "vmla.f32 s13, s21, s17",
+            "vmla.f32 s14, s22, s18",
+            "vmla.f32 s15, s23, s19",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            "vstmia {acc}, {{s0-s15}}",
+            acc = in(reg) acc.as_mut_ptr(),
+            x = inout(reg) x.as_ptr() => _,
+            r0 = inout(reg) r0.as_ptr() => _,
+            r1 = inout(reg) r1.as_ptr() => _,
+            r2 = inout(reg) r2.as_ptr() => _,
+            r3 = inout(reg) r3.as_ptr() => _,
+            n = inout(reg) n => _,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+            out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+            out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+            options(nostack),
+        );
+    }
+}
+
+/// `acc[k] += p[c][h][k]·0` for every pair of chunks `p[c]` (the finiteness sums of
+/// [`crate::scalar::all_finite_by_sums`]: `x·0` is NaN exactly for NaN and ±inf). 11
+/// instructions per eight elements.
+#[inline]
+pub(crate) fn mac_zero_chunk_pairs(acc: &mut [f32; 4], p: &[[[f32; 4]; 2]]) {
+    let n = p.len();
+    if n == 0 {
+        return;
+    }
+    // SAFETY: reads `n` chunks of 32 bytes from `p` (f32-aligned), reads and writes the 16
+    // bytes of `acc`; `s12` is set to +0 by moving a zero core register; the registers it
+    // uses are declared clobbered. `n > 0`, so the loop ends.
+    unsafe {
+        asm!(
+            "vmov s12, {zero}",
+            "vldmia {acc}, {{s0-s3}}",
+            "2:",
+            "vldmia {p}!, {{s4-s11}}",
+            "vmla.f32 s0, s4, s12",
+            "vmla.f32 s1, s5, s12",
+            "vmla.f32 s2, s6, s12",
+            "vmla.f32 s3, s7, s12",
+            "vmla.f32 s0, s8, s12",
+            "vmla.f32 s1, s9, s12",
+            "vmla.f32 s2, s10, s12",
+            "vmla.f32 s3, s11, s12",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            "vstmia {acc}, {{s0-s3}}",
+            zero = in(reg) 0u32,
+            acc = in(reg) acc.as_mut_ptr(),
+            p = inout(reg) p.as_ptr() => _,
+            n = inout(reg) n => _,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            out("s12") _,
+            options(nostack),
+        );
+    }
+}
+
+/// `dst[c][j]` = the `j`-th little-endian binary16 of `src[c]`, widened (`VCVTB`/`VCVTT`,
+/// exact, IEEE halves: the FPSCR.AHP = 0 reset state), for the common prefix of chunks.
+/// 12 instructions per eight values. `[u32; 4]` gives `VLDM` the word alignment it needs.
+#[inline]
+pub(crate) fn widen_f16_chunks(src: &[[u32; 4]], dst: &mut [[f32; 8]]) {
+    let n = src.len().min(dst.len());
+    if n == 0 {
+        return;
+    }
+    // SAFETY: reads `n` chunks of 16 bytes from `src` and writes `n` chunks of 32 bytes to
+    // `dst` (both at least `n` long and word-aligned); the registers it uses are declared
+    // clobbered. `n > 0`, so the loop ends.
+    unsafe {
+        asm!(
+            "2:",
+            "vldmia {src}!, {{s0-s3}}",
+            "vcvtb.f32.f16 s4, s0",
+            "vcvtt.f32.f16 s5, s0",
+            "vcvtb.f32.f16 s6, s1",
+            "vcvtt.f32.f16 s7, s1",
+            "vcvtb.f32.f16 s8, s2",
+            "vcvtt.f32.f16 s9, s2",
+            "vcvtb.f32.f16 s10, s3",
+            "vcvtt.f32.f16 s11, s3",
+            "vstmia {dst}!, {{s4-s11}}",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            src = inout(reg) src.as_ptr() => _,
+            dst = inout(reg) dst.as_mut_ptr() => _,
+            n = inout(reg) n => _,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            options(nostack),
+        );
+    }
+}
