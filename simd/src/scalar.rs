@@ -51,6 +51,15 @@ pub trait Float:
     fn mac_chunks4(acc: &mut [[Self; 4]; 4], rows: [&[[Self; 4]]; 4], x: &[[Self; 4]]) {
         mac_chunks4_with(acc, rows, x, &|v| v);
     }
+    /// `x[i] = e^x[i]` in place (f32: [`exp_f32`], f64: `libm::exp`): the loop of
+    /// [`exp_slice`]. f32 on hard-float Cortex-M runs the fast path in FPU assembly, two
+    /// elements at a time (17.5 instead of 28 instructions per element).
+    #[inline]
+    fn exp_in_place(x: &mut [Self]) {
+        for xi in x {
+            *xi = xi.exp();
+        }
+    }
     /// `acc[k] += a[c][k]·0` for every chunk `c`: the loop of [`all_finite_by_sums`]. f32 on
     /// hard-float Cortex-M runs it in FPU assembly (1.4 instead of 2.5 instructions per
     /// element).
@@ -101,6 +110,25 @@ impl Float for f32 {
     #[inline]
     fn mac_chunks4(acc: &mut [[Self; 4]; 4], rows: [&[[Self; 4]]; 4], x: &[[Self; 4]]) {
         crate::vfp::mac_chunks4(acc, rows, x);
+    }
+    #[cfg(ferrokern_cortex_m_fpu)]
+    #[inline]
+    fn exp_in_place(x: &mut [Self]) {
+        let mut rest = x;
+        loop {
+            let done = crate::vfp::exp_pairs(rest.as_chunks_mut::<2>().0);
+            // The pairs before `done` are finished; from there, the pair the assembly stopped
+            // at (outside the fast path) or the last odd element goes through `exp_f32`.
+            let Some(left) = rest.get_mut(2 * done..) else { return };
+            let (now, later) = left.split_at_mut(left.len().min(2));
+            for xi in now {
+                *xi = exp_f32(*xi);
+            }
+            if later.is_empty() {
+                return;
+            }
+            rest = later;
+        }
     }
     #[cfg(ferrokern_cortex_m_fpu)]
     #[inline]
@@ -446,9 +474,7 @@ pub fn sqrt_slice<T: Float>(x: &mut [T]) {
 /// In place `x = e^x`.
 #[inline]
 pub fn exp_slice<T: Float>(x: &mut [T]) {
-    for xi in x {
-        *xi = xi.exp();
-    }
+    T::exp_in_place(x);
 }
 
 /// `x[i] = e^(x[i] - shift)`, returning the sum (accumulated in order).

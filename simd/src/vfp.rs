@@ -10,6 +10,8 @@
 
 use core::arch::asm;
 
+use crate::exp::{EXP_C, LN2_HI, LN2_LO, LOG2E, ROUND_MAGIC};
+
 /// `acc[k] += a[c][k]·b[c][k]` for every chunk `c` in order (over the common prefix): the loop
 /// of [`crate::scalar::dot`]. 8 instructions per chunk of four (two `VLDM`, four `VMLA`, the
 /// count and the branch).
@@ -147,6 +149,95 @@ pub(crate) fn mac_zero_chunk_pairs(acc: &mut [f32; 4], p: &[[[f32; 4]; 2]]) {
             options(nostack),
         );
     }
+}
+
+/// Start values of the accumulators of one pair `(a, b)`, interleaved so that each pair of
+/// registers is consecutive for `VMOV`: the rounding constant (for `t`), then `c4, c3, c2, c1,
+/// 1` (the Horner steps of [`crate::exp::exp_f32`]'s polynomial). One `VLDM` per pair renews
+/// them: `VMLA` overwrites its accumulator, and `VMOV`-ing each constant in would cost one
+/// instruction per step.
+static EXP_ACC: [f32; 12] = {
+    let [c1, c2, c3, c4, _] = EXP_C;
+    [ROUND_MAGIC, ROUND_MAGIC, c4, c4, c3, c3, c2, c2, c1, c1, 1.0, 1.0]
+};
+
+/// The constants [`exp_pairs`] only reads: `log2 e`, the rounding constant, `ln 2` in two
+/// parts, `c5`.
+static EXP_SHARED: [f32; 5] = [LOG2E, ROUND_MAGIC, LN2_HI, LN2_LO, EXP_C[4]];
+
+/// `x = e^x` for whole pairs, in order, the operations of [`crate::exp::exp_f32`]'s fast
+/// path (`t = x·log2e + 1.5·2²³`, `n` from its bits, `r = (x − n·ln2_hi) − n·ln2_lo`, Horner,
+/// `p·2ⁿ`), stopping before the first pair with an element outside it (`n ∉ [−126, 127]`:
+/// NaN, ±inf, overflow, underflow). Returns the number of pairs done; the caller takes the
+/// pair it stopped at through `exp_f32`. 35 instructions per pair.
+#[inline]
+pub(crate) fn exp_pairs(x: &mut [[f32; 2]]) -> usize {
+    let total = x.len();
+    if total == 0 {
+        return 0;
+    }
+    let left: usize;
+    // SAFETY: reads and writes `x` pair by pair (8 bytes each, f32-aligned), at most `total`
+    // pairs; reads the two constant tables; the registers it uses are declared clobbered.
+    // `total > 0`, so the loop ends (at `left = 0`, or earlier at the branch to 3).
+    unsafe {
+        asm!(
+            "vldmia {sh}, {{s20-s24}}",
+            "2:",
+            "vldmia {x}, {{s0-s1}}",
+            "vldmia {acc}, {{s8-s19}}",
+            "vmla.f32 s8, s0, s20",
+            "vmla.f32 s9, s1, s20",
+            // bits of t − bits(1.5·2²³) + 126 = n + 126, unsigned ≤ 253 on the fast path
+            "vmov {ra}, {rb}, s8, s9",
+            "add {ra}, {ra}, {kk}",
+            "add {rb}, {rb}, {kk}",
+            "cmp {ra}, #253",
+            "it ls",
+            "cmpls {rb}, #253",
+            "bhi 3f",
+            "vsub.f32 s2, s8, s21",
+            "vsub.f32 s3, s9, s21",
+            "vmls.f32 s0, s2, s22",
+            "vmls.f32 s1, s3, s22",
+            "vmls.f32 s0, s2, s23",
+            "vmls.f32 s1, s3, s23",
+            "vmla.f32 s10, s24, s0",
+            "vmla.f32 s11, s24, s1",
+            "vmla.f32 s12, s10, s0",
+            "vmla.f32 s13, s11, s1",
+            "vmla.f32 s14, s12, s0",
+            "vmla.f32 s15, s13, s1",
+            "vmla.f32 s16, s14, s0",
+            "vmla.f32 s17, s15, s1",
+            "vmla.f32 s18, s16, s0",
+            "vmla.f32 s19, s17, s1",
+            // 2ⁿ's bits: (n + 127) << 23 = ((n + 126) << 23) + 2²³
+            "add {ra}, {one}, {ra}, lsl #23",
+            "add {rb}, {one}, {rb}, lsl #23",
+            "vmov s4, s5, {ra}, {rb}",
+            "vmul.f32 s0, s18, s4",
+            "vmul.f32 s1, s19, s5",
+            "vstmia {x}!, {{s0-s1}}",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            "3:",
+            sh = in(reg) EXP_SHARED.as_ptr(),
+            acc = in(reg) EXP_ACC.as_ptr(),
+            kk = in(reg) 126u32.wrapping_sub(ROUND_MAGIC.to_bits()),
+            one = in(reg) 1u32 << 23,
+            x = inout(reg) x.as_mut_ptr() => _,
+            n = inout(reg) total => left,
+            ra = out(reg) _,
+            rb = out(reg) _,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _, out("s5") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _, out("s12") _, out("s13") _,
+            out("s14") _, out("s15") _, out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+            out("s20") _, out("s21") _, out("s22") _, out("s23") _, out("s24") _,
+            options(nostack),
+        );
+    }
+    total - left
 }
 
 /// `dst[c][j]` = the `j`-th little-endian binary16 of `src[c]`, widened (`VCVTB`/`VCVTT`,

@@ -5,6 +5,7 @@
 //! times. The counted address ranges are the wrapper plus every function it reaches through
 //! direct branches (found in the disassembly), so out-of-line callees such as `expf` count
 //! too. REPS = K and 2K must give exactly twice the count (nothing hoisted out of the loop).
+//! The step fails when a kernel is above its goal.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -198,7 +199,7 @@ pub fn insncount() -> Result<()> {
     }
     println!("\nCortex-M4F instructions (QEMU TCG plugin, exact; per repetition = difference of K={K} and {} reps)", 2 * K);
     println!("{:<8} {:>10} {:<9} {:>14} {:>7}", "kernel", "ours", "per", "CMSIS-DSP", "goal");
-    for (k, per) in rows {
+    for &(k, per) in &rows {
         let verdict = if per <= k.goal { "meets goal" } else { "above goal" };
         println!(
             "{:<8} {:>10.3} {:<9} {:>14} {:>7}  {verdict}",
@@ -210,7 +211,14 @@ pub fn insncount() -> Result<()> {
         );
     }
     println!("(n = 1024 for dot/exp, 64x64 for gemv, one 92-256-256-64 sample for student; instructions, not cycles)");
-    Ok(())
+    // The counts are exact and deterministic, so a goal once met is held: a change that
+    // makes a kernel exceed it fails the step.
+    let above: Vec<&str> = rows.iter().filter(|(k, per)| *per > k.goal).map(|(k, _)| k.arg).collect();
+    if above.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("insncount: above goal: {}", above.join(", ")))
+    }
 }
 
 #[cfg(test)]

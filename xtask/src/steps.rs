@@ -14,91 +14,39 @@ enum Done {
 struct Step {
     name: &'static str,
     what: &'static str,
-    /// Informational steps report failures without failing the run.
-    informational: bool,
     run: fn() -> Result<Done>,
 }
 
 const STEPS: &[Step] = &[
-    Step {
-        name: "tools",
-        what: "install missing targets/packages/cargo-fuzz",
-        informational: false,
-        run: step_tools,
-    },
-    Step { name: "fmt", what: "cargo fmt --all -- --check", informational: false, run: step_fmt },
-    Step {
-        name: "clippy",
-        what: "clippy -D warnings (host members + firmware)",
-        informational: false,
-        run: step_clippy,
-    },
-    Step {
-        name: "test",
-        what: "cargo test (host) + simd tests per forced path",
-        informational: false,
-        run: step_test,
-    },
-    Step {
-        name: "neon",
-        what: "simd tests on aarch64 under qemu-aarch64",
-        informational: false,
-        run: step_neon,
-    },
-    Step {
-        name: "cross",
-        what: "no_std builds: M4F, M0, RISC-V (+f16)",
-        informational: false,
-        run: step_cross,
-    },
-    Step {
-        name: "firmware",
-        what: "firmware in QEMU, bit-identical to host",
-        informational: false,
-        run: step_firmware,
-    },
-    Step {
-        name: "capi",
-        what: "C ABI: header, host C test (gcc), C firmware in QEMU",
-        informational: false,
-        run: step_capi,
-    },
+    Step { name: "tools", what: "install missing targets/packages/cargo-fuzz", run: step_tools },
+    Step { name: "fmt", what: "cargo fmt --all -- --check", run: step_fmt },
+    Step { name: "clippy", what: "clippy -D warnings (host members + firmware)", run: step_clippy },
+    Step { name: "test", what: "cargo test (host) + simd tests per forced path", run: step_test },
+    Step { name: "neon", what: "simd tests on aarch64 under qemu-aarch64", run: step_neon },
+    Step { name: "cross", what: "no_std builds: M4F, M0, RISC-V (+f16)", run: step_cross },
+    Step { name: "firmware", what: "firmware in QEMU, bit-identical to host", run: step_firmware },
+    Step { name: "capi", what: "C ABI: header, host C test (gcc), C firmware in QEMU", run: step_capi },
     Step {
         name: "miri",
         what: "cargo +nightly miri test -p ferrokern-simd, and ferrokern's miri_ subset",
-        informational: false,
+
         run: step_miri,
     },
     Step {
         name: "fuzz",
         what: "cargo xtask fuzz --seconds 10 (build once, each target 10 s)",
-        informational: false,
+
         run: step_fuzz,
     },
-    Step {
-        name: "size",
-        what: "footprint table -> target/footprint.json",
-        informational: false,
-        run: step_size,
-    },
-    Step {
-        name: "doc",
-        what: "rustdoc -D warnings for ferrokern + ferrokern-simd",
-        informational: false,
-        run: step_doc,
-    },
+    Step { name: "size", what: "footprint table -> target/footprint.json", run: step_size },
+    Step { name: "doc", what: "rustdoc -D warnings for ferrokern + ferrokern-simd", run: step_doc },
     Step {
         name: "package",
         what: "cargo package (verified) of ferrokern + ferrokern-simd",
-        informational: false,
+
         run: step_package,
     },
-    Step {
-        name: "insncount",
-        what: "M4F instruction counts (informational)",
-        informational: true,
-        run: step_insncount,
-    },
+    Step { name: "insncount", what: "M4F instruction counts, each within its goal", run: step_insncount },
 ];
 
 /// `cargo xtask steps`.
@@ -125,10 +73,6 @@ pub fn test(only: &[&str]) -> Result<()> {
             Ok(Done::Skipped(why)) => {
                 println!("NOTICE: skipped: {why}");
                 format!("skipped ({why})")
-            }
-            Err(e) if step.informational => {
-                println!("WARNING (informational step, not failing): {e}");
-                "warning".to_owned()
             }
             Err(e) => {
                 println!("FAILED: {e}");

@@ -59,7 +59,8 @@ pub fn linalg<W: Write>(out: &mut W, delay: &mut impl DelayNs) -> Result<Summary
 /// Every way the device's assembly loops split their input: `dot` and `all_finite` of lengths
 /// 0–19 (0–4 whole chunks of four, tails 0–3), a four-row `gemv` (`dot4`) of widths 1–9, and `widen_f16_le`
 /// from byte offsets 0–3 (word-aligned, 2-aligned, odd) for lengths around its blocks of
-/// eight. The host runs the Rust loops the assembly replaces.
+/// eight, and `exp_slice` with NaN, ±inf, overflow and underflow at both pair positions. The
+/// host runs the Rust loops the assembly replaces.
 fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
     const LEN: usize = 19;
     let mut x = [0.0f32; LEN];
@@ -108,7 +109,46 @@ fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), 
         ferrokern_simd::widen_f16_le(&bytes[offset..offset + 2 * len], &mut out[..len]);
         *s = f32::from_bits(out[..len].iter().map(|v| v.to_bits()).fold(FNV_START, fnv1a));
     }
-    Ok(p.slice("widen_f16_le_fnv", &sums)?)
+    p.slice("widen_f16_le_fnv", &sums)?;
+
+    // `exp_slice` (pairs through the fast path, the pair it stops at through the slow one):
+    // the edge inputs among ordinary ones, from four start offsets (both pair parities, odd
+    // and even lengths).
+    const EDGES: [f32; 14] = [
+        0.0,
+        -0.0,
+        f32::NAN,
+        88.5,
+        88.8,
+        -87.2,
+        -87.5,
+        -103.0,
+        -104.5,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        1e-40,
+        89.0,
+        -126.0,
+    ];
+    // Edge `k` at `4k + k % 2`: its pair partner is ordinary, and the offsets below move it
+    // between the pair's first and second place.
+    let mut mixed = [0.0f32; 4 * EDGES.len()];
+    fill(rng, 10.0, &mut mixed);
+    for (k, &e) in EDGES.iter().enumerate() {
+        mixed[4 * k + k % 2] = e;
+    }
+    p.slice("exp_slice_edges", &{
+        let mut m = mixed;
+        ferrokern_simd::exp_slice(&mut m);
+        m
+    })?;
+    let mut sums = [0.0f32; 4];
+    for (offset, s) in sums.iter_mut().enumerate() {
+        let mut m = mixed;
+        ferrokern_simd::exp_slice(&mut m[offset..]);
+        *s = f32::from_bits(m[offset..].iter().map(|v| v.to_bits()).fold(FNV_START, fnv1a));
+    }
+    Ok(p.slice("exp_slice_offsets_fnv", &sums)?)
 }
 
 /// Every binary16 bit pattern (NaNs, infinities, subnormals included) widened by
