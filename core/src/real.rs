@@ -478,7 +478,7 @@ impl Real for f32 {
         libm::fabsf(self)
     }
     fn sqrt(self) -> Self {
-        libm::sqrtf(self)
+        <f32 as ferrokern_simd::scalar::Float>::sqrt(self)
     }
     fn exp(self) -> Self {
         ferrokern_simd::exp(self)

@@ -12,6 +12,25 @@ use core::arch::asm;
 
 use crate::exp::{EXP_C, LN2_HI, LN2_LO, LOG2E, ROUND_MAGIC};
 
+/// `√x`, correctly rounded (`VSQRT.F32`), through `s0` as `widen_f16` does.
+#[inline(always)]
+pub(crate) fn sqrt(x: f32) -> f32 {
+    let out: u32;
+    // SAFETY: register moves and one square root through `s0`, declared clobbered; no memory.
+    unsafe {
+        asm!(
+            "vmov s0, {i}",
+            "vsqrt.f32 s0, s0",
+            "vmov {o}, s0",
+            i = in(reg) x.to_bits(),
+            o = lateout(reg) out,
+            out("s0") _,
+            options(pure, nomem, nostack, preserves_flags),
+        );
+    }
+    f32::from_bits(out)
+}
+
 /// `acc[k] += a[c][k]·b[c][k]` for every chunk `c` in order (over the common prefix): the loop
 /// of [`crate::scalar::dot`]. 8 instructions per chunk of four (two `VLDM`, four `VMLA`, the
 /// count and the branch).
@@ -104,6 +123,97 @@ pub(crate) fn mac_chunks4(acc: &mut [[f32; 4]; 4], rows: [&[[f32; 4]]; 4], x: &[
             out("s12") _, out("s13") _, out("s14") _, out("s15") _,
             out("s16") _, out("s17") _, out("s18") _, out("s19") _,
             out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+            options(nostack),
+        );
+    }
+}
+
+/// `y[c][j] += alpha·x[c][j]` for every chunk `c` (over the common prefix): the loop of
+/// [`crate::scalar::axpy`]. 9 instructions per chunk of four.
+#[inline]
+pub(crate) fn axpy_chunks(alpha: f32, x: &[[f32; 4]], y: &mut [[f32; 4]]) {
+    let n = x.len().min(y.len());
+    if n == 0 {
+        return;
+    }
+    // SAFETY: reads `n` chunks of 16 bytes from `x`, reads and writes `n` chunks of 16 bytes
+    // of `y` (both at least `n` long, f32-aligned); `alpha` enters `s0` from a core register;
+    // the registers it uses are declared clobbered. `n > 0`, so the loop ends.
+    unsafe {
+        asm!(
+            "vmov s0, {alpha}",
+            "2:",
+            "vldmia {x}!, {{s4-s7}}",
+            "vldmia {y}, {{s8-s11}}",
+            "vmla.f32 s8, s0, s4",
+            "vmla.f32 s9, s0, s5",
+            "vmla.f32 s10, s0, s6",
+            "vmla.f32 s11, s0, s7",
+            "vstmia {y}!, {{s8-s11}}",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            alpha = in(reg) alpha.to_bits(),
+            x = inout(reg) x.as_ptr() => _,
+            y = inout(reg) y.as_mut_ptr() => _,
+            n = inout(reg) n => _,
+            out("s0") _, out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            options(nostack),
+        );
+    }
+}
+
+/// `y[c][j] += a0·r0[c][j] + a1·r1[c][j] + a2·r2[c][j] + a3·r3[c][j]`, added in that order,
+/// for every chunk `c` (over the common prefix): the loop of [`crate::scalar::axpy_rows`] for
+/// four rows (`gemv_t`). 24 instructions per chunk, i.e. per 16 multiply-adds.
+#[inline]
+pub(crate) fn axpy4_chunks(alphas: [f32; 4], rows: [&[[f32; 4]]; 4], y: &mut [[f32; 4]]) {
+    let [r0, r1, r2, r3] = rows;
+    let n = y.len().min(r0.len()).min(r1.len()).min(r2.len()).min(r3.len());
+    if n == 0 {
+        return;
+    }
+    // SAFETY: reads the 16 bytes of `alphas`, `n` chunks of 16 bytes from each row; reads and
+    // writes `n` chunks of `y` (all at least `n` long, f32-aligned); the registers it uses are
+    // declared clobbered. `n > 0`, so the loop ends.
+    unsafe {
+        asm!(
+            "vldmia {al}, {{s0-s3}}",
+            "2:",
+            "vldmia {y}, {{s8-s11}}",
+            "vldmia {r0}!, {{s4-s7}}",
+            "vmla.f32 s8, s0, s4",
+            "vmla.f32 s9, s0, s5",
+            "vmla.f32 s10, s0, s6",
+            "vmla.f32 s11, s0, s7",
+            "vldmia {r1}!, {{s4-s7}}",
+            "vmla.f32 s8, s1, s4",
+            "vmla.f32 s9, s1, s5",
+            "vmla.f32 s10, s1, s6",
+            "vmla.f32 s11, s1, s7",
+            "vldmia {r2}!, {{s4-s7}}",
+            "vmla.f32 s8, s2, s4",
+            "vmla.f32 s9, s2, s5",
+            "vmla.f32 s10, s2, s6",
+            "vmla.f32 s11, s2, s7",
+            "vldmia {r3}!, {{s4-s7}}",
+            "vmla.f32 s8, s3, s4",
+            "vmla.f32 s9, s3, s5",
+            "vmla.f32 s10, s3, s6",
+            "vmla.f32 s11, s3, s7",
+            "vstmia {y}!, {{s8-s11}}",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            al = in(reg) alphas.as_ptr(),
+            y = inout(reg) y.as_mut_ptr() => _,
+            r0 = inout(reg) r0.as_ptr() => _,
+            r1 = inout(reg) r1.as_ptr() => _,
+            r2 = inout(reg) r2.as_ptr() => _,
+            r3 = inout(reg) r3.as_ptr() => _,
+            n = inout(reg) n => _,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
             options(nostack),
         );
     }

@@ -57,10 +57,12 @@ pub fn linalg<W: Write>(out: &mut W, delay: &mut impl DelayNs) -> Result<Summary
 }
 
 /// Every way the device's assembly loops split their input: `dot` and `all_finite` of lengths
-/// 0–19 (0–4 whole chunks of four, tails 0–3), a four-row `gemv` (`dot4`) of widths 1–9, and `widen_f16_le`
+/// 0–19 (0–4 whole chunks of four, tails 0–3), a four-row `gemv` (`dot4`) and `gemv_t`
+/// (`axpy_rows` of four) of widths 1–9, `axpy` of lengths 0–19, `widen_f16_le`
 /// from byte offsets 0–3 (word-aligned, 2-aligned, odd) for lengths around its blocks of
-/// eight, and `exp_slice` with NaN, ±inf, overflow and underflow at both pair positions. The
-/// host runs the Rust loops the assembly replaces.
+/// eight, `exp_slice` with NaN, ±inf, overflow and underflow at both pair positions, and
+/// `sqrt_slice` (`VSQRT`) from subnormals to infinity. The host runs the Rust loops the
+/// assembly replaces, and libm's square root.
 fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
     const LEN: usize = 19;
     let mut x = [0.0f32; LEN];
@@ -95,6 +97,26 @@ fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), 
         ferrokern_simd::gemv(4, n, 1.0, &a[..4 * n], n, &x[..n], 0.0, r);
     }
     p.slice("dot4_width_1_9", &rows)?;
+
+    // `gemv_t` over four rows (`axpy_rows` of four) and `axpy`, widths 1–9 and 0–19.
+    let mut cols = [0.0f32; 9 * 10 / 2];
+    let mut at = 0;
+    for n in 1..=9 {
+        let c = &mut cols[at..at + n];
+        c.copy_from_slice(&y[..n]);
+        ferrokern_simd::gemv_t(4, n, 0.5, &a[..4 * n], n, &x[..4], 1.0, c);
+        at += n;
+    }
+    p.slice("axpy4_width_1_9", &cols)?;
+    let mut ys = [0.0f32; LEN * (LEN + 1) / 2];
+    let mut at = 0;
+    for len in 0..=LEN {
+        let yl = &mut ys[at..at + len];
+        yl.copy_from_slice(&y[..len]);
+        ferrokern_simd::axpy(-1.25, &x[..len], yl);
+        at += len;
+    }
+    p.slice("axpy_len_0_19", &ys)?;
 
     // 43 halves' bytes (+3 for the offsets): finite values, and the specials at the ends.
     let mut bytes = [0u8; 2 * 43 + 3];
@@ -148,7 +170,16 @@ fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), 
         ferrokern_simd::exp_slice(&mut m[offset..]);
         *s = f32::from_bits(m[offset..].iter().map(|v| v.to_bits()).fold(FNV_START, fnv1a));
     }
-    Ok(p.slice("exp_slice_offsets_fnv", &sums)?)
+    p.slice("exp_slice_offsets_fnv", &sums)?;
+
+    // `sqrt_slice` (`VSQRT` on the device, libm on the host): every input range.
+    let mut roots =
+        [0.0f32, -0.0, 1e-45, 1e-40, 1.17e-38, 0.25, 2.0, 3.0, 1e10, f32::MAX, f32::INFINITY, 1.5e-7];
+    ferrokern_simd::scalar::sqrt_slice(&mut roots);
+    p.slice("sqrt_slice", &roots)?;
+    let mut roots = mixed.map(f32::abs);
+    ferrokern_simd::scalar::sqrt_slice(&mut roots);
+    Ok(p.slice("sqrt_slice_mixed", &roots)?)
 }
 
 /// Every binary16 bit pattern (NaNs, infinities, subnormals included) widened by
