@@ -219,6 +219,62 @@ pub(crate) fn axpy4_chunks(alphas: [f32; 4], rows: [&[[f32; 4]]; 4], y: &mut [[f
     }
 }
 
+/// `out[c][k] = ((p0 − y[c][2k])² + (p1 − y[c][2k+1])²) / div` for every chunk `c` of four
+/// points (over the common prefix): the loop of [`crate::scalar::sq_dist_row_2d`], each
+/// square, sum and quotient rounded as Rust's `(t0 * t0 + t1 * t1) / div` rounds them. 24
+/// instructions per four points.
+#[inline]
+pub(crate) fn sq_dist_chunks(p: [f32; 2], y: &[[f32; 8]], div: f32, out: &mut [[f32; 4]]) {
+    let n = y.len().min(out.len());
+    if n == 0 {
+        return;
+    }
+    // SAFETY: reads `n` chunks of 32 bytes from `y`, writes `n` chunks of 16 bytes to `out`
+    // (both at least `n` long, f32-aligned); `p` and `div` enter `s0`–`s2` from core
+    // registers; the registers it uses are declared clobbered. `n > 0`, so the loop ends.
+    unsafe {
+        asm!(
+            "vmov s0, s1, {p0}, {p1}",
+            "vmov s2, {div}",
+            "2:",
+            "vldmia {y}!, {{s8-s15}}",
+            "vsub.f32 s8, s0, s8",
+            "vsub.f32 s9, s1, s9",
+            "vsub.f32 s10, s0, s10",
+            "vsub.f32 s11, s1, s11",
+            "vsub.f32 s12, s0, s12",
+            "vsub.f32 s13, s1, s13",
+            "vsub.f32 s14, s0, s14",
+            "vsub.f32 s15, s1, s15",
+            "vmul.f32 s3, s8, s8",
+            "vmla.f32 s3, s9, s9",
+            "vmul.f32 s4, s10, s10",
+            "vmla.f32 s4, s11, s11",
+            "vmul.f32 s5, s12, s12",
+            "vmla.f32 s5, s13, s13",
+            "vmul.f32 s6, s14, s14",
+            "vmla.f32 s6, s15, s15",
+            "vdiv.f32 s3, s3, s2",
+            "vdiv.f32 s4, s4, s2",
+            "vdiv.f32 s5, s5, s2",
+            "vdiv.f32 s6, s6, s2",
+            "vstmia {out}!, {{s3-s6}}",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            p0 = in(reg) p[0].to_bits(),
+            p1 = in(reg) p[1].to_bits(),
+            div = in(reg) div.to_bits(),
+            y = inout(reg) y.as_ptr() => _,
+            out = inout(reg) out.as_mut_ptr() => _,
+            n = inout(reg) n => _,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _, out("s5") _,
+            out("s6") _, out("s8") _, out("s9") _, out("s10") _, out("s11") _, out("s12") _,
+            out("s13") _, out("s14") _, out("s15") _,
+            options(nostack),
+        );
+    }
+}
+
 /// `acc[k] += p[c][h][k]·0` for every pair of chunks `p[c]` (the finiteness sums of
 /// [`crate::scalar::all_finite_by_sums`]: `x·0` is NaN exactly for NaN and ±inf). 11
 /// instructions per eight elements.

@@ -61,7 +61,7 @@ pub fn linalg<W: Write>(out: &mut W, delay: &mut impl DelayNs) -> Result<Summary
 /// (`axpy_rows` of four) of widths 1–9, `axpy` of lengths 0–19, `widen_f16_le`
 /// from byte offsets 0–3 (word-aligned, 2-aligned, odd) for lengths around its blocks of
 /// eight, `exp_slice` with NaN, ±inf, overflow and underflow at both pair positions, and
-/// `sqrt_slice` (`VSQRT`) from subnormals to infinity. The host runs the Rust loops the
+/// `sqrt_slice` (`VSQRT`) from subnormals to infinity, and `sq_dist_row_2d` of 0–9 points. The host runs the Rust loops the
 /// assembly replaces, and libm's square root.
 fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
     const LEN: usize = 19;
@@ -171,6 +171,17 @@ fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), 
         *s = f32::from_bits(m[offset..].iter().map(|v| v.to_bits()).fold(FNV_START, fnv1a));
     }
     p.slice("exp_slice_offsets_fnv", &sums)?;
+
+    // `sq_dist_row_2d` (the streaming Sinkhorn cost row) for 0–9 points, with an odd
+    // coordinate left over at 9.
+    let mut d = [0.0f32; 9 * 10 / 2];
+    let mut at = 0;
+    for len in 0..=9 {
+        let extra = usize::from(len == 9);
+        ferrokern_simd::sq_dist_row_2d([0.3, -0.7], &mixed[..2 * len + extra], 3.0, &mut d[at..at + len]);
+        at += len;
+    }
+    p.slice("sq_dist_row_2d_0_9", &d)?;
 
     // `sqrt_slice` (`VSQRT` on the device, libm on the host): every input range.
     let mut roots =
