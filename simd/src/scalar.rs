@@ -81,6 +81,25 @@ pub trait Float:
             *xi = xi.exp();
         }
     }
+    /// `Σ_j exp(a·x_j + (v_j + b))` in order: [`exp_affine_sum`] (the streaming Sinkhorn
+    /// rows). f32 on hard-float Cortex-M runs exp's fast path in FPU assembly, two elements
+    /// at a time, with the exponent and the sum in the same loop.
+    #[inline]
+    fn exp_affine_sum(a: Self, x: &[Self], v: &[Self], b: Self) -> Self {
+        let mut s = Self::ZERO;
+        for (&xj, &vj) in x.iter().zip(v) {
+            s += exp_affine_term(a, xj, vj, b);
+        }
+        s
+    }
+    /// `acc_j += exp(a·x_j + (v_j + b))`: [`exp_affine_acc`]; assembly as
+    /// [`Float::exp_affine_sum`].
+    #[inline]
+    fn exp_affine_acc(a: Self, x: &[Self], v: &[Self], b: Self, acc: &mut [Self]) {
+        for ((o, &xj), &vj) in acc.iter_mut().zip(x).zip(v) {
+            *o += exp_affine_term(a, xj, vj, b);
+        }
+    }
     /// `acc[k] += a[c][k]·0` for every chunk `c`: the loop of [`all_finite_by_sums`]. f32 on
     /// hard-float Cortex-M runs it in FPU assembly (1.4 instead of 2.5 instructions per
     /// element).
@@ -156,21 +175,17 @@ impl Float for f32 {
     #[cfg(ferrokern_cortex_m_fpu)]
     #[inline]
     fn exp_in_place(x: &mut [Self]) {
-        let mut rest = x;
-        loop {
-            let done = crate::vfp::exp_pairs(rest.as_chunks_mut::<2>().0);
-            // The pairs before `done` are finished; from there, the pair the assembly stopped
-            // at (outside the fast path) or the last odd element goes through `exp_f32`.
-            let Some(left) = rest.get_mut(2 * done..) else { return };
-            let (now, later) = left.split_at_mut(left.len().min(2));
-            for xi in now {
-                *xi = exp_f32(*xi);
-            }
-            if later.is_empty() {
-                return;
-            }
-            rest = later;
-        }
+        crate::vfp::exp_slice(x);
+    }
+    #[cfg(ferrokern_cortex_m_fpu)]
+    #[inline]
+    fn exp_affine_sum(a: Self, x: &[Self], v: &[Self], b: Self) -> Self {
+        crate::vfp::exp_affine_sum(a, x, v, b)
+    }
+    #[cfg(ferrokern_cortex_m_fpu)]
+    #[inline]
+    fn exp_affine_acc(a: Self, x: &[Self], v: &[Self], b: Self, acc: &mut [Self]) {
+        crate::vfp::exp_affine_acc(a, x, v, b, acc);
     }
     #[cfg(ferrokern_cortex_m_fpu)]
     #[inline]
@@ -571,19 +586,19 @@ pub fn exp_shifted<T: Float>(x: &mut [T], shift: T) -> T {
 /// rounded twice: no fused multiply-add on the scalar path).
 #[inline]
 pub fn exp_affine_sum<T: Float>(a: T, x: &[T], v: &[T], b: T) -> T {
-    let mut s = T::ZERO;
-    for (&xj, &vj) in x.iter().zip(v) {
-        s += (a * xj + (vj + b)).exp();
-    }
-    s
+    T::exp_affine_sum(a, x, v, b)
 }
 
 /// `acc_j += exp(a·x_j + (v_j + b))` over the common prefix.
 #[inline]
 pub fn exp_affine_acc<T: Float>(a: T, x: &[T], v: &[T], b: T, acc: &mut [T]) {
-    for ((o, &xj), &vj) in acc.iter_mut().zip(x).zip(v) {
-        *o += (a * xj + (vj + b)).exp();
-    }
+    T::exp_affine_acc(a, x, v, b, acc);
+}
+
+/// One term of [`exp_affine_sum`] / [`exp_affine_acc`].
+#[inline(always)]
+pub(crate) fn exp_affine_term<T: Float>(a: T, xj: T, vj: T, b: T) -> T {
+    (a * xj + (vj + b)).exp()
 }
 
 /// `out_j = ((p0 − y_2j)² + (p1 − y_2j+1)²) / div` over `min(y.len() / 2, out.len())` 2-D

@@ -10,7 +10,8 @@
 
 use core::arch::asm;
 
-use crate::exp::{EXP_C, LN2_HI, LN2_LO, LOG2E, ROUND_MAGIC};
+use crate::exp::{exp_f32, EXP_C, LN2_HI, LN2_LO, LOG2E, ROUND_MAGIC};
+use crate::scalar::exp_affine_term;
 
 /// `√x`, correctly rounded (`VSQRT.F32`), through `s0` as `widen_f16` does.
 #[inline(always)]
@@ -317,6 +318,51 @@ pub(crate) fn mac_zero_chunk_pairs(acc: &mut [f32; 4], p: &[[[f32; 4]; 2]]) {
     }
 }
 
+/// The fast path of [`crate::exp::exp_f32`] for one pair, as assembly text shared by the
+/// loops below: `(s0, s1) = e^(s0, s1)`, with `s20`–`s24` holding [`EXP_SHARED`] and `{acc}`
+/// pointing at [`EXP_ACC`]; branches to `3f` (before changing `s0`/`s1`) when an element is
+/// outside the fast path (`n ∉ [−126, 127]`: NaN, ±inf, overflow, underflow). Uses `s2`–`s5`,
+/// `s8`–`s19` and the core registers `{ra}`, `{rb}`, `{kk}`, `{one}`. 31 instructions.
+macro_rules! exp_pair_fast {
+    () => {
+        concat!(
+            "vldmia {acc}, {{s8-s19}}\n",
+            "vmla.f32 s8, s0, s20\n",
+            "vmla.f32 s9, s1, s20\n",
+            // bits of t − bits(1.5·2²³) + 126 = n + 126, unsigned ≤ 253 on the fast path
+            "vmov {ra}, {rb}, s8, s9\n",
+            "add {ra}, {ra}, {kk}\n",
+            "add {rb}, {rb}, {kk}\n",
+            "cmp {ra}, #253\n",
+            "it ls\n",
+            "cmpls {rb}, #253\n",
+            "bhi 3f\n",
+            "vsub.f32 s2, s8, s21\n",
+            "vsub.f32 s3, s9, s21\n",
+            "vmls.f32 s0, s2, s22\n",
+            "vmls.f32 s1, s3, s22\n",
+            "vmls.f32 s0, s2, s23\n",
+            "vmls.f32 s1, s3, s23\n",
+            "vmla.f32 s10, s24, s0\n",
+            "vmla.f32 s11, s24, s1\n",
+            "vmla.f32 s12, s10, s0\n",
+            "vmla.f32 s13, s11, s1\n",
+            "vmla.f32 s14, s12, s0\n",
+            "vmla.f32 s15, s13, s1\n",
+            "vmla.f32 s16, s14, s0\n",
+            "vmla.f32 s17, s15, s1\n",
+            "vmla.f32 s18, s16, s0\n",
+            "vmla.f32 s19, s17, s1\n",
+            // 2ⁿ's bits: (n + 127) << 23 = ((n + 126) << 23) + 2²³
+            "add {ra}, {one}, {ra}, lsl #23\n",
+            "add {rb}, {one}, {rb}, lsl #23\n",
+            "vmov s4, s5, {ra}, {rb}\n",
+            "vmul.f32 s0, s18, s4\n",
+            "vmul.f32 s1, s19, s5\n",
+        )
+    };
+}
+
 /// Start values of the accumulators of one pair `(a, b)`, interleaved so that each pair of
 /// registers is consecutive for `VMOV`: the rounding constant (for `t`), then `c4, c3, c2, c1,
 /// 1` (the Horner steps of [`crate::exp::exp_f32`]'s polynomial). One `VLDM` per pair renews
@@ -327,17 +373,14 @@ static EXP_ACC: [f32; 12] = {
     [ROUND_MAGIC, ROUND_MAGIC, c4, c4, c3, c3, c2, c2, c1, c1, 1.0, 1.0]
 };
 
-/// The constants [`exp_pairs`] only reads: `log2 e`, the rounding constant, `ln 2` in two
+/// The constants the exp loops only read: `log2 e`, the rounding constant, `ln 2` in two
 /// parts, `c5`.
 static EXP_SHARED: [f32; 5] = [LOG2E, ROUND_MAGIC, LN2_HI, LN2_LO, EXP_C[4]];
 
-/// `x = e^x` for whole pairs, in order, the operations of [`crate::exp::exp_f32`]'s fast
-/// path (`t = x·log2e + 1.5·2²³`, `n` from its bits, `r = (x − n·ln2_hi) − n·ln2_lo`, Horner,
-/// `p·2ⁿ`), stopping before the first pair with an element outside it (`n ∉ [−126, 127]`:
-/// NaN, ±inf, overflow, underflow). Returns the number of pairs done; the caller takes the
-/// pair it stopped at through `exp_f32`. 35 instructions per pair.
-#[inline]
-pub(crate) fn exp_pairs(x: &mut [[f32; 2]]) -> usize {
+/// `x = e^x` for whole pairs, in order ([`exp_pair_fast`]), stopping before the first pair
+/// with an element outside the fast path. Returns the number of pairs done. 35 instructions
+/// per pair.
+fn exp_pairs(x: &mut [[f32; 2]]) -> usize {
     let total = x.len();
     if total == 0 {
         return 0;
@@ -351,47 +394,15 @@ pub(crate) fn exp_pairs(x: &mut [[f32; 2]]) -> usize {
             "vldmia {sh}, {{s20-s24}}",
             "2:",
             "vldmia {x}, {{s0-s1}}",
-            "vldmia {acc}, {{s8-s19}}",
-            "vmla.f32 s8, s0, s20",
-            "vmla.f32 s9, s1, s20",
-            // bits of t − bits(1.5·2²³) + 126 = n + 126, unsigned ≤ 253 on the fast path
-            "vmov {ra}, {rb}, s8, s9",
-            "add {ra}, {ra}, {kk}",
-            "add {rb}, {rb}, {kk}",
-            "cmp {ra}, #253",
-            "it ls",
-            "cmpls {rb}, #253",
-            "bhi 3f",
-            "vsub.f32 s2, s8, s21",
-            "vsub.f32 s3, s9, s21",
-            "vmls.f32 s0, s2, s22",
-            "vmls.f32 s1, s3, s22",
-            "vmls.f32 s0, s2, s23",
-            "vmls.f32 s1, s3, s23",
-            "vmla.f32 s10, s24, s0",
-            "vmla.f32 s11, s24, s1",
-            "vmla.f32 s12, s10, s0",
-            "vmla.f32 s13, s11, s1",
-            "vmla.f32 s14, s12, s0",
-            "vmla.f32 s15, s13, s1",
-            "vmla.f32 s16, s14, s0",
-            "vmla.f32 s17, s15, s1",
-            "vmla.f32 s18, s16, s0",
-            "vmla.f32 s19, s17, s1",
-            // 2ⁿ's bits: (n + 127) << 23 = ((n + 126) << 23) + 2²³
-            "add {ra}, {one}, {ra}, lsl #23",
-            "add {rb}, {one}, {rb}, lsl #23",
-            "vmov s4, s5, {ra}, {rb}",
-            "vmul.f32 s0, s18, s4",
-            "vmul.f32 s1, s19, s5",
+            exp_pair_fast!(),
             "vstmia {x}!, {{s0-s1}}",
             "subs {n}, {n}, #1",
             "bne 2b",
             "3:",
             sh = in(reg) EXP_SHARED.as_ptr(),
             acc = in(reg) EXP_ACC.as_ptr(),
-            kk = in(reg) 126u32.wrapping_sub(ROUND_MAGIC.to_bits()),
-            one = in(reg) 1u32 << 23,
+            kk = in(reg) EXP_KK,
+            one = in(reg) EXP_ONE,
             x = inout(reg) x.as_mut_ptr() => _,
             n = inout(reg) total => left,
             ra = out(reg) _,
@@ -404,6 +415,195 @@ pub(crate) fn exp_pairs(x: &mut [[f32; 2]]) -> usize {
         );
     }
     total - left
+}
+
+/// `n + 126` from the bits of `t` in one add (see [`exp_pair_fast`]).
+const EXP_KK: u32 = 126u32.wrapping_sub(ROUND_MAGIC.to_bits());
+/// `2²³`: `(n + 126) << 23` plus this is the bit pattern of `2ⁿ`.
+const EXP_ONE: u32 = 1 << 23;
+
+/// `[EXP_SHARED…, a, b, s]`: what the affine loops load into `s20`–`s27` in one `VLDM`.
+fn affine_params(a: f32, b: f32, s: f32) -> [f32; 8] {
+    let [l, m, hi, lo, c5] = EXP_SHARED;
+    [l, m, hi, lo, c5, a, b, s]
+}
+
+/// `s += e^(a·x_j + (v_j + b))` for whole pairs `j` in order (the exponent as Rust rounds
+/// `a * x + (v + b)`), stopping before the first pair with an exponent outside the fast path.
+/// Returns the pairs done and the sum. 41 instructions per pair.
+fn exp_affine_sum_pairs(a: f32, x: &[[f32; 2]], v: &[[f32; 2]], b: f32, s: f32) -> (usize, f32) {
+    let total = x.len().min(v.len());
+    if total == 0 {
+        return (0, s);
+    }
+    let mut params = affine_params(a, b, s);
+    let left: usize;
+    // SAFETY: reads `x` and `v` pair by pair (at most `total` pairs each, f32-aligned), reads
+    // and writes the 32 bytes of `params` (the sum at offset 28), reads the constant table;
+    // the registers it uses are declared clobbered. `total > 0`, so the loop ends.
+    unsafe {
+        asm!(
+            "vldmia {p}, {{s20-s27}}",
+            "2:",
+            "vldmia {v}!, {{s0-s1}}",
+            "vldmia {x}!, {{s2-s3}}",
+            "vadd.f32 s0, s0, s26",
+            "vadd.f32 s1, s1, s26",
+            "vmla.f32 s0, s25, s2",
+            "vmla.f32 s1, s25, s3",
+            exp_pair_fast!(),
+            "vadd.f32 s27, s27, s0",
+            "vadd.f32 s27, s27, s1",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            "3:",
+            "vstr s27, [{p}, #28]",
+            p = in(reg) params.as_mut_ptr(),
+            acc = in(reg) EXP_ACC.as_ptr(),
+            kk = in(reg) EXP_KK,
+            one = in(reg) EXP_ONE,
+            x = inout(reg) x.as_ptr() => _,
+            v = inout(reg) v.as_ptr() => _,
+            n = inout(reg) total => left,
+            ra = out(reg) _,
+            rb = out(reg) _,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _, out("s5") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _, out("s12") _, out("s13") _,
+            out("s14") _, out("s15") _, out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+            out("s20") _, out("s21") _, out("s22") _, out("s23") _, out("s24") _, out("s25") _,
+            out("s26") _, out("s27") _,
+            options(nostack),
+        );
+    }
+    (total - left, params[7])
+}
+
+/// `d_j += e^(a·x_j + (v_j + b))` for whole pairs `j` in order, stopping before the first
+/// pair with an exponent outside the fast path. Returns the pairs done. 43 instructions per
+/// pair.
+fn exp_affine_acc_pairs(a: f32, x: &[[f32; 2]], v: &[[f32; 2]], b: f32, d: &mut [[f32; 2]]) -> usize {
+    let total = x.len().min(v.len()).min(d.len());
+    if total == 0 {
+        return 0;
+    }
+    let params = affine_params(a, b, 0.0);
+    let left: usize;
+    // SAFETY: reads `x` and `v` pair by pair, reads and writes `d` pair by pair (at most
+    // `total` pairs each, f32-aligned), reads `params` and the constant table; the registers
+    // it uses are declared clobbered. `total > 0`, so the loop ends.
+    unsafe {
+        asm!(
+            "vldmia {p}, {{s20-s26}}",
+            "2:",
+            "vldmia {v}!, {{s0-s1}}",
+            "vldmia {x}!, {{s2-s3}}",
+            "vadd.f32 s0, s0, s26",
+            "vadd.f32 s1, s1, s26",
+            "vmla.f32 s0, s25, s2",
+            "vmla.f32 s1, s25, s3",
+            exp_pair_fast!(),
+            "vldmia {d}, {{s2-s3}}",
+            "vadd.f32 s2, s2, s0",
+            "vadd.f32 s3, s3, s1",
+            "vstmia {d}!, {{s2-s3}}",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            "3:",
+            p = in(reg) params.as_ptr(),
+            acc = in(reg) EXP_ACC.as_ptr(),
+            kk = in(reg) EXP_KK,
+            one = in(reg) EXP_ONE,
+            x = inout(reg) x.as_ptr() => _,
+            v = inout(reg) v.as_ptr() => _,
+            d = inout(reg) d.as_mut_ptr() => _,
+            n = inout(reg) total => left,
+            ra = out(reg) _,
+            rb = out(reg) _,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _, out("s5") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _, out("s12") _, out("s13") _,
+            out("s14") _, out("s15") _, out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+            out("s20") _, out("s21") _, out("s22") _, out("s23") _, out("s24") _, out("s25") _,
+            out("s26") _,
+            options(nostack),
+        );
+    }
+    total - left
+}
+
+/// Drives a pair loop that stops before a pair outside exp's fast path over `len` elements:
+/// `fast(state, at)` runs the whole pairs from element `at` on and returns how many it did;
+/// `slow(state, j)` takes element `j` (both of the pair it stopped at, and an odd last one).
+fn by_pairs<S: ?Sized>(
+    state: &mut S,
+    len: usize,
+    fast: impl Fn(&mut S, usize) -> usize,
+    slow: impl Fn(&mut S, usize),
+) {
+    let mut at = 0;
+    while at < len {
+        at += 2 * fast(state, at);
+        let stop = len.min(at + 2);
+        for j in at..stop {
+            slow(state, j);
+        }
+        at = stop;
+    }
+}
+
+/// [`crate::scalar::exp_slice`] for f32: pairs through the assembly, the rest through `exp_f32`.
+pub(crate) fn exp_slice(x: &mut [f32]) {
+    by_pairs(
+        x,
+        x.len(),
+        |x, at| exp_pairs(x.get_mut(at..).unwrap_or(&mut []).as_chunks_mut::<2>().0),
+        |x, j| {
+            if let Some(xj) = x.get_mut(j) {
+                *xj = exp_f32(*xj);
+            }
+        },
+    );
+}
+
+/// [`crate::scalar::exp_affine_sum`] for f32, summed in the same order.
+pub(crate) fn exp_affine_sum(a: f32, x: &[f32], v: &[f32], b: f32) -> f32 {
+    let n = x.len().min(v.len());
+    let mut s = 0.0;
+    let tail = |k: usize| x.get(k..n).unwrap_or(&[]).as_chunks::<2>().0;
+    let tail_v = |k: usize| v.get(k..n).unwrap_or(&[]).as_chunks::<2>().0;
+    by_pairs(
+        &mut s,
+        n,
+        |s, at| {
+            let (done, sum) = exp_affine_sum_pairs(a, tail(at), tail_v(at), b, *s);
+            *s = sum;
+            done
+        },
+        |s, j| {
+            if let (Some(&xj), Some(&vj)) = (x.get(j), v.get(j)) {
+                *s += exp_affine_term(a, xj, vj, b);
+            }
+        },
+    );
+    s
+}
+
+/// [`crate::scalar::exp_affine_acc`] for f32.
+pub(crate) fn exp_affine_acc(a: f32, x: &[f32], v: &[f32], b: f32, acc: &mut [f32]) {
+    let n = x.len().min(v.len()).min(acc.len());
+    by_pairs(
+        acc,
+        n,
+        |acc, at| {
+            let (xt, vt) = (x.get(at..n).unwrap_or(&[]), v.get(at..n).unwrap_or(&[]));
+            let d = acc.get_mut(at..n).unwrap_or(&mut []);
+            exp_affine_acc_pairs(a, xt.as_chunks::<2>().0, vt.as_chunks::<2>().0, b, d.as_chunks_mut::<2>().0)
+        },
+        |acc, j| {
+            if let (Some(&xj), Some(&vj), Some(o)) = (x.get(j), v.get(j), acc.get_mut(j)) {
+                *o += exp_affine_term(a, xj, vj, b);
+            }
+        },
+    );
 }
 
 /// `dst[c][j]` = the `j`-th little-endian binary16 of `src[c]`, widened (`VCVTB`/`VCVTT`,

@@ -61,7 +61,8 @@ pub fn linalg<W: Write>(out: &mut W, delay: &mut impl DelayNs) -> Result<Summary
 /// (`axpy_rows` of four) of widths 1–9, `axpy` of lengths 0–19, `widen_f16_le`
 /// from byte offsets 0–3 (word-aligned, 2-aligned, odd) for lengths around its blocks of
 /// eight, `exp_slice` with NaN, ±inf, overflow and underflow at both pair positions, and
-/// `sqrt_slice` (`VSQRT`) from subnormals to infinity, and `sq_dist_row_2d` of 0–9 points. The host runs the Rust loops the
+/// `exp_affine_sum`/`_acc` with the same edge inputs in their exponents, `sqrt_slice`
+/// (`VSQRT`) from subnormals to infinity, and `sq_dist_row_2d` of 0–9 points. The host runs the Rust loops the
 /// assembly replaces, and libm's square root.
 fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
     const LEN: usize = 19;
@@ -171,6 +172,29 @@ fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), 
         *s = f32::from_bits(m[offset..].iter().map(|v| v.to_bits()).fold(FNV_START, fnv1a));
     }
     p.slice("exp_slice_offsets_fnv", &sums)?;
+
+    // `exp_affine_sum` / `exp_affine_acc` (the streaming Sinkhorn rows): exponents
+    // `a·x + (v + b)` that hit every edge of exp (x from the edge inputs above, scaled by ±1),
+    // and sums that stay finite across the slow path (`−|x|`, non-finite x as 1000: the edges
+    // underflow), from four start offsets and for every length up to 9.
+    let mut v = [0.0f32; 4 * EDGES.len()];
+    fill(rng, 3.0, &mut v);
+    let under = mixed.map(|x| if x.is_finite() { x.abs() } else { 1000.0 });
+    let mut sums = [0.0f32; 3 * 4 + 10];
+    for (k, s) in sums.iter_mut().enumerate() {
+        let (x, a, start) = match k {
+            0..4 => (&under, -1.0, k),
+            4..12 => (&mixed, [1.0, -1.0][k / 4 - 1], k % 4),
+            _ => (&under, -0.5, 0),
+        };
+        let len = if k < 12 { x.len() - start } else { k - 12 };
+        *s = ferrokern_simd::exp_affine_sum(a, &x[start..start + len], &v[start..start + len], 0.25);
+    }
+    p.slice("exp_affine_sum", &sums)?;
+    let mut acc = v;
+    ferrokern_simd::exp_affine_acc(-1.0, &mixed[1..], &v[1..], -0.5, &mut acc[1..]);
+    ferrokern_simd::exp_affine_acc(1.0, &mixed, &v, 0.125, &mut acc);
+    p.slice("exp_affine_acc", &acc)?;
 
     // `sq_dist_row_2d` (the streaming Sinkhorn cost row) for 0–9 points, with an odd
     // coordinate left over at 9.
