@@ -13,6 +13,27 @@ use core::arch::asm;
 use crate::exp::{exp_f32, EXP_C, LN2_HI, LN2_LO, LOG2E, ROUND_MAGIC};
 use crate::scalar::exp_affine_term;
 
+/// An `asm!` count-down loop: `setup` once, `body` `{n}` times (`{n}` > 0 on entry), `exit`
+/// once; declares the caller-saved `s0`–`s15` clobbered (the caller's operands come first:
+/// named ones, then clobbers of any further register). Every loop of this module is one.
+macro_rules! counted_loop {
+    (setup: [$($setup:expr),* $(,)?], body: [$($body:expr),* $(,)?], exit: [$($exit:expr),* $(,)?], $($operands:tt)*) => {
+        asm!(
+            $($setup,)*
+            "2:",
+            $($body,)*
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            $($exit,)*
+            $($operands)*
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _, out("s5") _,
+            out("s6") _, out("s7") _, out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+            options(nostack),
+        )
+    };
+}
+
 /// `√x`, correctly rounded (`VSQRT.F32`), through `s0` as `widen_f16` does.
 #[inline(always)]
 pub(crate) fn sqrt(x: f32) -> f32 {
@@ -45,26 +66,21 @@ pub(crate) fn mac_chunks(acc: &mut [f32; 4], a: &[[f32; 4]], b: &[[f32; 4]]) {
     // f32-aligned as `VLDM` needs), reads and writes the 16 bytes of `acc`; the registers it
     // uses are declared clobbered. `n > 0`, so the count-down loop ends.
     unsafe {
-        asm!(
-            "vldmia {acc}, {{s0-s3}}",
-            "2:",
-            "vldmia {a}!, {{s4-s7}}",
-            "vldmia {b}!, {{s8-s11}}",
-            "vmla.f32 s0, s4, s8",
-            "vmla.f32 s1, s5, s9",
-            "vmla.f32 s2, s6, s10",
-            "vmla.f32 s3, s7, s11",
-            "subs {n}, {n}, #1",
-            "bne 2b",
-            "vstmia {acc}, {{s0-s3}}",
+        counted_loop!(
+            setup: ["vldmia {acc}, {{s0-s3}}"],
+            body: [
+                "vldmia {a}!, {{s4-s7}}",
+                "vldmia {b}!, {{s8-s11}}",
+                "vmla.f32 s0, s4, s8",
+                "vmla.f32 s1, s5, s9",
+                "vmla.f32 s2, s6, s10",
+                "vmla.f32 s3, s7, s11",
+            ],
+            exit: ["vstmia {acc}, {{s0-s3}}"],
             acc = in(reg) acc.as_mut_ptr(),
             a = inout(reg) a.as_ptr() => _,
             b = inout(reg) b.as_ptr() => _,
             n = inout(reg) n => _,
-            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-            options(nostack),
         );
     }
 }
@@ -84,33 +100,32 @@ pub(crate) fn mac_chunks4(acc: &mut [[f32; 4]; 4], rows: [&[[f32; 4]]; 4], x: &[
     // f32-aligned), reads and writes the 64 bytes of `acc` (`[[f32; 4]; 4]` is contiguous);
     // the registers it uses are declared clobbered. `n > 0`, so the loop ends.
     unsafe {
-        asm!(
-            "vldmia {acc}, {{s0-s15}}",
-            "2:",
-            "vldmia {x}!, {{s16-s19}}",
-            "vldmia {r0}!, {{s20-s23}}",
-            "vmla.f32 s0, s20, s16",
-            "vmla.f32 s1, s21, s17",
-            "vmla.f32 s2, s22, s18",
-            "vmla.f32 s3, s23, s19",
-            "vldmia {r1}!, {{s20-s23}}",
-            "vmla.f32 s4, s20, s16",
-            "vmla.f32 s5, s21, s17",
-            "vmla.f32 s6, s22, s18",
-            "vmla.f32 s7, s23, s19",
-            "vldmia {r2}!, {{s20-s23}}",
-            "vmla.f32 s8, s20, s16",
-            "vmla.f32 s9, s21, s17",
-            "vmla.f32 s10, s22, s18",
-            "vmla.f32 s11, s23, s19",
-            "vldmia {r3}!, {{s20-s23}}",
-            "vmla.f32 s12, s20, s16",
-            "vmla.f32 s13, s21, s17",
-            "vmla.f32 s14, s22, s18",
-            "vmla.f32 s15, s23, s19",
-            "subs {n}, {n}, #1",
-            "bne 2b",
-            "vstmia {acc}, {{s0-s15}}",
+        counted_loop!(
+            setup: ["vldmia {acc}, {{s0-s15}}"],
+            body: [
+                "vldmia {x}!, {{s16-s19}}",
+                "vldmia {r0}!, {{s20-s23}}",
+                "vmla.f32 s0, s20, s16",
+                "vmla.f32 s1, s21, s17",
+                "vmla.f32 s2, s22, s18",
+                "vmla.f32 s3, s23, s19",
+                "vldmia {r1}!, {{s20-s23}}",
+                "vmla.f32 s4, s20, s16",
+                "vmla.f32 s5, s21, s17",
+                "vmla.f32 s6, s22, s18",
+                "vmla.f32 s7, s23, s19",
+                "vldmia {r2}!, {{s20-s23}}",
+                "vmla.f32 s8, s20, s16",
+                "vmla.f32 s9, s21, s17",
+                "vmla.f32 s10, s22, s18",
+                "vmla.f32 s11, s23, s19",
+                "vldmia {r3}!, {{s20-s23}}",
+                "vmla.f32 s12, s20, s16",
+                "vmla.f32 s13, s21, s17",
+                "vmla.f32 s14, s22, s18",
+                "vmla.f32 s15, s23, s19",
+            ],
+            exit: ["vstmia {acc}, {{s0-s15}}"],
             acc = in(reg) acc.as_mut_ptr(),
             x = inout(reg) x.as_ptr() => _,
             r0 = inout(reg) r0.as_ptr() => _,
@@ -118,13 +133,8 @@ pub(crate) fn mac_chunks4(acc: &mut [[f32; 4]; 4], rows: [&[[f32; 4]]; 4], x: &[
             r2 = inout(reg) r2.as_ptr() => _,
             r3 = inout(reg) r3.as_ptr() => _,
             n = inout(reg) n => _,
-            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-            out("s12") _, out("s13") _, out("s14") _, out("s15") _,
             out("s16") _, out("s17") _, out("s18") _, out("s19") _,
             out("s20") _, out("s21") _, out("s22") _, out("s23") _,
-            options(nostack),
         );
     }
 }
@@ -141,25 +151,22 @@ pub(crate) fn axpy_chunks(alpha: f32, x: &[[f32; 4]], y: &mut [[f32; 4]]) {
     // of `y` (both at least `n` long, f32-aligned); `alpha` enters `s0` from a core register;
     // the registers it uses are declared clobbered. `n > 0`, so the loop ends.
     unsafe {
-        asm!(
-            "vmov s0, {alpha}",
-            "2:",
-            "vldmia {x}!, {{s4-s7}}",
-            "vldmia {y}, {{s8-s11}}",
-            "vmla.f32 s8, s0, s4",
-            "vmla.f32 s9, s0, s5",
-            "vmla.f32 s10, s0, s6",
-            "vmla.f32 s11, s0, s7",
-            "vstmia {y}!, {{s8-s11}}",
-            "subs {n}, {n}, #1",
-            "bne 2b",
+        counted_loop!(
+            setup: ["vmov s0, {alpha}"],
+            body: [
+                "vldmia {x}!, {{s4-s7}}",
+                "vldmia {y}, {{s8-s11}}",
+                "vmla.f32 s8, s0, s4",
+                "vmla.f32 s9, s0, s5",
+                "vmla.f32 s10, s0, s6",
+                "vmla.f32 s11, s0, s7",
+                "vstmia {y}!, {{s8-s11}}",
+            ],
+            exit: [],
             alpha = in(reg) alpha.to_bits(),
             x = inout(reg) x.as_ptr() => _,
             y = inout(reg) y.as_mut_ptr() => _,
             n = inout(reg) n => _,
-            out("s0") _, out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-            options(nostack),
         );
     }
 }
@@ -178,33 +185,33 @@ pub(crate) fn axpy4_chunks(alphas: [f32; 4], rows: [&[[f32; 4]]; 4], y: &mut [[f
     // writes `n` chunks of `y` (all at least `n` long, f32-aligned); the registers it uses are
     // declared clobbered. `n > 0`, so the loop ends.
     unsafe {
-        asm!(
-            "vldmia {al}, {{s0-s3}}",
-            "2:",
-            "vldmia {y}, {{s8-s11}}",
-            "vldmia {r0}!, {{s4-s7}}",
-            "vmla.f32 s8, s0, s4",
-            "vmla.f32 s9, s0, s5",
-            "vmla.f32 s10, s0, s6",
-            "vmla.f32 s11, s0, s7",
-            "vldmia {r1}!, {{s4-s7}}",
-            "vmla.f32 s8, s1, s4",
-            "vmla.f32 s9, s1, s5",
-            "vmla.f32 s10, s1, s6",
-            "vmla.f32 s11, s1, s7",
-            "vldmia {r2}!, {{s4-s7}}",
-            "vmla.f32 s8, s2, s4",
-            "vmla.f32 s9, s2, s5",
-            "vmla.f32 s10, s2, s6",
-            "vmla.f32 s11, s2, s7",
-            "vldmia {r3}!, {{s4-s7}}",
-            "vmla.f32 s8, s3, s4",
-            "vmla.f32 s9, s3, s5",
-            "vmla.f32 s10, s3, s6",
-            "vmla.f32 s11, s3, s7",
-            "vstmia {y}!, {{s8-s11}}",
-            "subs {n}, {n}, #1",
-            "bne 2b",
+        counted_loop!(
+            setup: ["vldmia {al}, {{s0-s3}}"],
+            body: [
+                "vldmia {y}, {{s8-s11}}",
+                "vldmia {r0}!, {{s4-s7}}",
+                "vmla.f32 s8, s0, s4",
+                "vmla.f32 s9, s0, s5",
+                "vmla.f32 s10, s0, s6",
+                "vmla.f32 s11, s0, s7",
+                "vldmia {r1}!, {{s4-s7}}",
+                "vmla.f32 s8, s1, s4",
+                "vmla.f32 s9, s1, s5",
+                "vmla.f32 s10, s1, s6",
+                "vmla.f32 s11, s1, s7",
+                "vldmia {r2}!, {{s4-s7}}",
+                "vmla.f32 s8, s2, s4",
+                "vmla.f32 s9, s2, s5",
+                "vmla.f32 s10, s2, s6",
+                "vmla.f32 s11, s2, s7",
+                "vldmia {r3}!, {{s4-s7}}",
+                "vmla.f32 s8, s3, s4",
+                "vmla.f32 s9, s3, s5",
+                "vmla.f32 s10, s3, s6",
+                "vmla.f32 s11, s3, s7",
+                "vstmia {y}!, {{s8-s11}}",
+            ],
+            exit: [],
             al = in(reg) alphas.as_ptr(),
             y = inout(reg) y.as_mut_ptr() => _,
             r0 = inout(reg) r0.as_ptr() => _,
@@ -212,10 +219,6 @@ pub(crate) fn axpy4_chunks(alphas: [f32; 4], rows: [&[[f32; 4]]; 4], y: &mut [[f
             r2 = inout(reg) r2.as_ptr() => _,
             r3 = inout(reg) r3.as_ptr() => _,
             n = inout(reg) n => _,
-            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-            options(nostack),
         );
     }
 }
@@ -234,44 +237,39 @@ pub(crate) fn sq_dist_chunks(p: [f32; 2], y: &[[f32; 8]], div: f32, out: &mut [[
     // (both at least `n` long, f32-aligned); `p` and `div` enter `s0`–`s2` from core
     // registers; the registers it uses are declared clobbered. `n > 0`, so the loop ends.
     unsafe {
-        asm!(
-            "vmov s0, s1, {p0}, {p1}",
-            "vmov s2, {div}",
-            "2:",
-            "vldmia {y}!, {{s8-s15}}",
-            "vsub.f32 s8, s0, s8",
-            "vsub.f32 s9, s1, s9",
-            "vsub.f32 s10, s0, s10",
-            "vsub.f32 s11, s1, s11",
-            "vsub.f32 s12, s0, s12",
-            "vsub.f32 s13, s1, s13",
-            "vsub.f32 s14, s0, s14",
-            "vsub.f32 s15, s1, s15",
-            "vmul.f32 s3, s8, s8",
-            "vmla.f32 s3, s9, s9",
-            "vmul.f32 s4, s10, s10",
-            "vmla.f32 s4, s11, s11",
-            "vmul.f32 s5, s12, s12",
-            "vmla.f32 s5, s13, s13",
-            "vmul.f32 s6, s14, s14",
-            "vmla.f32 s6, s15, s15",
-            "vdiv.f32 s3, s3, s2",
-            "vdiv.f32 s4, s4, s2",
-            "vdiv.f32 s5, s5, s2",
-            "vdiv.f32 s6, s6, s2",
-            "vstmia {out}!, {{s3-s6}}",
-            "subs {n}, {n}, #1",
-            "bne 2b",
+        counted_loop!(
+            setup: ["vmov s0, s1, {p0}, {p1}", "vmov s2, {div}"],
+            body: [
+                "vldmia {y}!, {{s8-s15}}",
+                "vsub.f32 s8, s0, s8",
+                "vsub.f32 s9, s1, s9",
+                "vsub.f32 s10, s0, s10",
+                "vsub.f32 s11, s1, s11",
+                "vsub.f32 s12, s0, s12",
+                "vsub.f32 s13, s1, s13",
+                "vsub.f32 s14, s0, s14",
+                "vsub.f32 s15, s1, s15",
+                "vmul.f32 s3, s8, s8",
+                "vmla.f32 s3, s9, s9",
+                "vmul.f32 s4, s10, s10",
+                "vmla.f32 s4, s11, s11",
+                "vmul.f32 s5, s12, s12",
+                "vmla.f32 s5, s13, s13",
+                "vmul.f32 s6, s14, s14",
+                "vmla.f32 s6, s15, s15",
+                "vdiv.f32 s3, s3, s2",
+                "vdiv.f32 s4, s4, s2",
+                "vdiv.f32 s5, s5, s2",
+                "vdiv.f32 s6, s6, s2",
+                "vstmia {out}!, {{s3-s6}}",
+            ],
+            exit: [],
             p0 = in(reg) p[0].to_bits(),
             p1 = in(reg) p[1].to_bits(),
             div = in(reg) div.to_bits(),
             y = inout(reg) y.as_ptr() => _,
             out = inout(reg) out.as_mut_ptr() => _,
             n = inout(reg) n => _,
-            out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _, out("s5") _,
-            out("s6") _, out("s8") _, out("s9") _, out("s10") _, out("s11") _, out("s12") _,
-            out("s13") _, out("s14") _, out("s15") _,
-            options(nostack),
         );
     }
 }
@@ -289,31 +287,24 @@ pub(crate) fn mac_zero_chunk_pairs(acc: &mut [f32; 4], p: &[[[f32; 4]; 2]]) {
     // bytes of `acc`; `s12` is set to +0 by moving a zero core register; the registers it
     // uses are declared clobbered. `n > 0`, so the loop ends.
     unsafe {
-        asm!(
-            "vmov s12, {zero}",
-            "vldmia {acc}, {{s0-s3}}",
-            "2:",
-            "vldmia {p}!, {{s4-s11}}",
-            "vmla.f32 s0, s4, s12",
-            "vmla.f32 s1, s5, s12",
-            "vmla.f32 s2, s6, s12",
-            "vmla.f32 s3, s7, s12",
-            "vmla.f32 s0, s8, s12",
-            "vmla.f32 s1, s9, s12",
-            "vmla.f32 s2, s10, s12",
-            "vmla.f32 s3, s11, s12",
-            "subs {n}, {n}, #1",
-            "bne 2b",
-            "vstmia {acc}, {{s0-s3}}",
+        counted_loop!(
+            setup: ["vmov s12, {zero}", "vldmia {acc}, {{s0-s3}}"],
+            body: [
+                "vldmia {p}!, {{s4-s11}}",
+                "vmla.f32 s0, s4, s12",
+                "vmla.f32 s1, s5, s12",
+                "vmla.f32 s2, s6, s12",
+                "vmla.f32 s3, s7, s12",
+                "vmla.f32 s0, s8, s12",
+                "vmla.f32 s1, s9, s12",
+                "vmla.f32 s2, s10, s12",
+                "vmla.f32 s3, s11, s12",
+            ],
+            exit: ["vstmia {acc}, {{s0-s3}}"],
             zero = in(reg) 0u32,
             acc = in(reg) acc.as_mut_ptr(),
             p = inout(reg) p.as_ptr() => _,
             n = inout(reg) n => _,
-            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-            out("s12") _,
-            options(nostack),
         );
     }
 }
@@ -363,6 +354,45 @@ macro_rules! exp_pair_fast {
     };
 }
 
+/// A [`counted_loop`] over `{n}` pairs around [`exp_pair_fast`]: `setup` runs once, `load`
+/// puts a pair's exponents into `s0`/`s1` (it may use `s2`/`s3`), `store` consumes `e^s0`,
+/// `e^s1` (it may use `s2`–`s5`), `exit` runs after the loop or the branch out of it. Adds the
+/// operands every exp loop has (the tables, the core registers of the range check, the
+/// clobbered `s16`–`s24`); the caller's operands come in between (named ones, then any
+/// further clobbers). `{n}` counts down to 0 unless a pair stops the loop.
+macro_rules! exp_pair_loop {
+    (setup: [$($setup:expr),*], load: [$($load:expr),*], store: [$($store:expr),*], exit: [$($exit:expr),*], $($operands:tt)*) => {
+        counted_loop!(
+            setup: [$($setup),*],
+            body: [$($load,)* exp_pair_fast!(), $($store),*],
+            exit: ["3:", $($exit),*],
+            acc = in(reg) EXP_ACC.as_ptr(),
+            kk = in(reg) EXP_KK,
+            one = in(reg) EXP_ONE,
+            ra = out(reg) _,
+            rb = out(reg) _,
+            $($operands)*
+            out("s16") _, out("s17") _, out("s18") _, out("s19") _, out("s20") _,
+            out("s21") _, out("s22") _, out("s23") _, out("s24") _,
+        )
+    };
+}
+
+/// The exponents `a·x + (v + b)` of the pair at `{x}`, `{v}` into `s0`/`s1` (`a` in `s25`, `b`
+/// in `s26`), as Rust rounds them.
+macro_rules! affine_load {
+    () => {
+        concat!(
+            "vldmia {v}!, {{s0-s1}}\n",
+            "vldmia {x}!, {{s2-s3}}\n",
+            "vadd.f32 s0, s0, s26\n",
+            "vadd.f32 s1, s1, s26\n",
+            "vmla.f32 s0, s25, s2\n",
+            "vmla.f32 s1, s25, s3\n",
+        )
+    };
+}
+
 /// Start values of the accumulators of one pair `(a, b)`, interleaved so that each pair of
 /// registers is consecutive for `VMOV`: the rounding constant (for `t`), then `c4, c3, c2, c1,
 /// 1` (the Horner steps of [`crate::exp::exp_f32`]'s polynomial). One `VLDM` per pair renews
@@ -390,28 +420,14 @@ fn exp_pairs(x: &mut [[f32; 2]]) -> usize {
     // pairs; reads the two constant tables; the registers it uses are declared clobbered.
     // `total > 0`, so the loop ends (at `left = 0`, or earlier at the branch to 3).
     unsafe {
-        asm!(
-            "vldmia {sh}, {{s20-s24}}",
-            "2:",
-            "vldmia {x}, {{s0-s1}}",
-            exp_pair_fast!(),
-            "vstmia {x}!, {{s0-s1}}",
-            "subs {n}, {n}, #1",
-            "bne 2b",
-            "3:",
+        exp_pair_loop!(
+            setup: ["vldmia {sh}, {{s20-s24}}"],
+            load: ["vldmia {x}, {{s0-s1}}"],
+            store: ["vstmia {x}!, {{s0-s1}}"],
+            exit: [],
             sh = in(reg) EXP_SHARED.as_ptr(),
-            acc = in(reg) EXP_ACC.as_ptr(),
-            kk = in(reg) EXP_KK,
-            one = in(reg) EXP_ONE,
             x = inout(reg) x.as_mut_ptr() => _,
             n = inout(reg) total => left,
-            ra = out(reg) _,
-            rb = out(reg) _,
-            out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _, out("s5") _,
-            out("s8") _, out("s9") _, out("s10") _, out("s11") _, out("s12") _, out("s13") _,
-            out("s14") _, out("s15") _, out("s16") _, out("s17") _, out("s18") _, out("s19") _,
-            out("s20") _, out("s21") _, out("s22") _, out("s23") _, out("s24") _,
-            options(nostack),
         );
     }
     total - left
@@ -442,37 +458,16 @@ fn exp_affine_sum_pairs(a: f32, x: &[[f32; 2]], v: &[[f32; 2]], b: f32, s: f32) 
     // and writes the 32 bytes of `params` (the sum at offset 28), reads the constant table;
     // the registers it uses are declared clobbered. `total > 0`, so the loop ends.
     unsafe {
-        asm!(
-            "vldmia {p}, {{s20-s27}}",
-            "2:",
-            "vldmia {v}!, {{s0-s1}}",
-            "vldmia {x}!, {{s2-s3}}",
-            "vadd.f32 s0, s0, s26",
-            "vadd.f32 s1, s1, s26",
-            "vmla.f32 s0, s25, s2",
-            "vmla.f32 s1, s25, s3",
-            exp_pair_fast!(),
-            "vadd.f32 s27, s27, s0",
-            "vadd.f32 s27, s27, s1",
-            "subs {n}, {n}, #1",
-            "bne 2b",
-            "3:",
-            "vstr s27, [{p}, #28]",
+        exp_pair_loop!(
+            setup: ["vldmia {p}, {{s20-s27}}"],
+            load: [affine_load!()],
+            store: ["vadd.f32 s27, s27, s0", "vadd.f32 s27, s27, s1"],
+            exit: ["vstr s27, [{p}, #28]"],
             p = in(reg) params.as_mut_ptr(),
-            acc = in(reg) EXP_ACC.as_ptr(),
-            kk = in(reg) EXP_KK,
-            one = in(reg) EXP_ONE,
             x = inout(reg) x.as_ptr() => _,
             v = inout(reg) v.as_ptr() => _,
             n = inout(reg) total => left,
-            ra = out(reg) _,
-            rb = out(reg) _,
-            out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _, out("s5") _,
-            out("s8") _, out("s9") _, out("s10") _, out("s11") _, out("s12") _, out("s13") _,
-            out("s14") _, out("s15") _, out("s16") _, out("s17") _, out("s18") _, out("s19") _,
-            out("s20") _, out("s21") _, out("s22") _, out("s23") _, out("s24") _, out("s25") _,
-            out("s26") _, out("s27") _,
-            options(nostack),
+            out("s25") _, out("s26") _, out("s27") _,
         );
     }
     (total - left, params[7])
@@ -492,39 +487,17 @@ fn exp_affine_acc_pairs(a: f32, x: &[[f32; 2]], v: &[[f32; 2]], b: f32, d: &mut 
     // `total` pairs each, f32-aligned), reads `params` and the constant table; the registers
     // it uses are declared clobbered. `total > 0`, so the loop ends.
     unsafe {
-        asm!(
-            "vldmia {p}, {{s20-s26}}",
-            "2:",
-            "vldmia {v}!, {{s0-s1}}",
-            "vldmia {x}!, {{s2-s3}}",
-            "vadd.f32 s0, s0, s26",
-            "vadd.f32 s1, s1, s26",
-            "vmla.f32 s0, s25, s2",
-            "vmla.f32 s1, s25, s3",
-            exp_pair_fast!(),
-            "vldmia {d}, {{s2-s3}}",
-            "vadd.f32 s2, s2, s0",
-            "vadd.f32 s3, s3, s1",
-            "vstmia {d}!, {{s2-s3}}",
-            "subs {n}, {n}, #1",
-            "bne 2b",
-            "3:",
+        exp_pair_loop!(
+            setup: ["vldmia {p}, {{s20-s26}}"],
+            load: [affine_load!()],
+            store: ["vldmia {d}, {{s2-s3}}", "vadd.f32 s2, s2, s0", "vadd.f32 s3, s3, s1", "vstmia {d}!, {{s2-s3}}"],
+            exit: [],
             p = in(reg) params.as_ptr(),
-            acc = in(reg) EXP_ACC.as_ptr(),
-            kk = in(reg) EXP_KK,
-            one = in(reg) EXP_ONE,
             x = inout(reg) x.as_ptr() => _,
             v = inout(reg) v.as_ptr() => _,
             d = inout(reg) d.as_mut_ptr() => _,
             n = inout(reg) total => left,
-            ra = out(reg) _,
-            rb = out(reg) _,
-            out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _, out("s5") _,
-            out("s8") _, out("s9") _, out("s10") _, out("s11") _, out("s12") _, out("s13") _,
-            out("s14") _, out("s15") _, out("s16") _, out("s17") _, out("s18") _, out("s19") _,
-            out("s20") _, out("s21") _, out("s22") _, out("s23") _, out("s24") _, out("s25") _,
-            out("s26") _,
-            options(nostack),
+            out("s25") _, out("s26") _,
         );
     }
     total - left
@@ -619,27 +592,24 @@ pub(crate) fn widen_f16_chunks(src: &[[u32; 4]], dst: &mut [[f32; 8]]) {
     // `dst` (both at least `n` long and word-aligned); the registers it uses are declared
     // clobbered. `n > 0`, so the loop ends.
     unsafe {
-        asm!(
-            "2:",
-            "vldmia {src}!, {{s0-s3}}",
-            "vcvtb.f32.f16 s4, s0",
-            "vcvtt.f32.f16 s5, s0",
-            "vcvtb.f32.f16 s6, s1",
-            "vcvtt.f32.f16 s7, s1",
-            "vcvtb.f32.f16 s8, s2",
-            "vcvtt.f32.f16 s9, s2",
-            "vcvtb.f32.f16 s10, s3",
-            "vcvtt.f32.f16 s11, s3",
-            "vstmia {dst}!, {{s4-s11}}",
-            "subs {n}, {n}, #1",
-            "bne 2b",
+        counted_loop!(
+            setup: [],
+            body: [
+                "vldmia {src}!, {{s0-s3}}",
+                "vcvtb.f32.f16 s4, s0",
+                "vcvtt.f32.f16 s5, s0",
+                "vcvtb.f32.f16 s6, s1",
+                "vcvtt.f32.f16 s7, s1",
+                "vcvtb.f32.f16 s8, s2",
+                "vcvtt.f32.f16 s9, s2",
+                "vcvtb.f32.f16 s10, s3",
+                "vcvtt.f32.f16 s11, s3",
+                "vstmia {dst}!, {{s4-s11}}",
+            ],
+            exit: [],
             src = inout(reg) src.as_ptr() => _,
             dst = inout(reg) dst.as_mut_ptr() => _,
             n = inout(reg) n => _,
-            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-            options(nostack),
         );
     }
 }
