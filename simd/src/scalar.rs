@@ -424,7 +424,8 @@ pub fn axpy_rows_with<A: Copy, T: Float, const K: usize>(
     axpy_rows_by(alphas, rows, y, &conv, |al, rows, yc| axpy_chunks_with(al, rows, yc, &conv));
 }
 
-/// [`Float::axpy_chunks`] with the row elements converted by `conv`.
+/// [`Float::axpy_chunks`] with the row elements converted by `conv`: the element loop of
+/// [`axpy_rows_elems`] over the chunks laid flat.
 #[inline(always)]
 fn axpy_chunks_with<A: Copy, T: Float, const K: usize>(
     alphas: [T; K],
@@ -432,16 +433,26 @@ fn axpy_chunks_with<A: Copy, T: Float, const K: usize>(
     y: &mut [[T; 4]],
     conv: &impl Fn(A) -> T,
 ) {
-    let m = rows.iter().fold(y.len(), |m, r| m.min(r.len()));
-    let rows = rows.map(|r| &r[..m]);
-    for (c, yc) in y[..m].iter_mut().enumerate() {
-        for (j, yj) in yc.iter_mut().enumerate() {
-            let mut s = *yj;
-            for (&a, r) in alphas.iter().zip(&rows) {
-                s += a * conv(r[c][j]);
-            }
-            *yj = s;
+    axpy_rows_elems(alphas, rows.map(|r| r.as_flattened()), y.as_flattened_mut(), conv);
+}
+
+/// `y_j += Σ_k alphas[k]·conv(rows[k]_j)` element by element over the common prefix (a loop
+/// LLVM vectorises on the host).
+#[inline(always)]
+fn axpy_rows_elems<A: Copy, T: Float, const K: usize>(
+    alphas: [T; K],
+    rows: [&[A]; K],
+    y: &mut [T],
+    conv: &impl Fn(A) -> T,
+) {
+    let n = rows.iter().fold(y.len(), |n, r| n.min(r.len()));
+    let rows = rows.map(|r| &r[..n]);
+    for (j, yj) in y[..n].iter_mut().enumerate() {
+        let mut s = *yj;
+        for (&a, r) in alphas.iter().zip(&rows) {
+            s += a * conv(r[j]);
         }
+        *yj = s;
     }
 }
 
@@ -459,13 +470,9 @@ fn axpy_rows_by<A: Copy, T: Float, const K: usize>(
     let (yc, yt) = y[..n].as_chunks_mut::<4>();
     let full = 4 * yc.len();
     chunks(alphas, rows.map(|r| r[..full].as_chunks::<4>().0), yc);
-    let tails = rows.map(|r| &r[full..n]);
-    for (j, yj) in yt.iter_mut().enumerate() {
-        let mut s = *yj;
-        for (&a, r) in alphas.iter().zip(&tails) {
-            s += a * conv(r[j]);
-        }
-        *yj = s;
+    // Skipped when empty: on Cortex-M the call's setup costs more than a short tail.
+    if !yt.is_empty() {
+        axpy_rows_elems(alphas, rows.map(|r| &r[full..n]), yt, conv);
     }
 }
 
