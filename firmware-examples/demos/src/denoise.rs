@@ -11,7 +11,7 @@
 //!
 //! Measured (`fw-denoise`, profile `firmware`, `cargo xtask size` / `insncount`): flash
 //! 282 KB (of which the student file 213 KB, the judge 11 KB), static RAM 4 B, stack
-//! high-water mark 45 KB; one student sample 0.67 M Cortex-M4F instructions, 6.4 per weight:
+//! high-water mark 45 KB; one student sample 0.67 M Cortex-M4F instructions, 6.35 per weight:
 //! the f16 widening (`ferrokern_simd::widen_f16_le`, `VLDM` + `VCVTB`/`VCVTT` + `VSTM`, 1.5),
 //! `Mlp::forward`'s finiteness check of the block (1.4) and the multiply-add (`gemv`, ≈ 2.3
 //! with its per-call work). It was 14.7 with the widening and those two loops in Rust, 46.7
