@@ -81,6 +81,18 @@ pub trait Float:
             *xi = xi.exp();
         }
     }
+    /// `x[i] = e^(x[i] − shift)` in place, returning their sum in order: [`exp_shifted`]
+    /// (softmax, log-sum-exp). f32 on hard-float Cortex-M runs exp's fast path in FPU assembly,
+    /// two elements at a time, with the shift and the sum in the same loop.
+    #[inline]
+    fn exp_shifted(x: &mut [Self], shift: Self) -> Self {
+        let mut s = Self::ZERO;
+        for xi in x {
+            *xi = (*xi - shift).exp();
+            s += *xi;
+        }
+        s
+    }
     /// `Σ_j exp(a·x_j + (v_j + b))` in order: [`exp_affine_sum`] (the streaming Sinkhorn
     /// rows). f32 on hard-float Cortex-M runs exp's fast path in FPU assembly, two elements
     /// at a time, with the exponent and the sum in the same loop.
@@ -176,6 +188,11 @@ impl Float for f32 {
     #[inline]
     fn exp_in_place(x: &mut [Self]) {
         crate::vfp::exp_slice(x);
+    }
+    #[cfg(ferrokern_cortex_m_fpu)]
+    #[inline]
+    fn exp_shifted(x: &mut [Self], shift: Self) -> Self {
+        crate::vfp::exp_shifted(x, shift)
     }
     #[cfg(ferrokern_cortex_m_fpu)]
     #[inline]
@@ -581,12 +598,7 @@ pub fn exp_slice<T: Float>(x: &mut [T]) {
 /// `x[i] = e^(x[i] - shift)`, returning the sum (accumulated in order).
 #[inline]
 pub fn exp_shifted<T: Float>(x: &mut [T], shift: T) -> T {
-    let mut s = T::ZERO;
-    for xi in x {
-        *xi = (*xi - shift).exp();
-        s += *xi;
-    }
-    s
+    T::exp_shifted(x, shift)
 }
 
 /// `Σ_j exp(a·x_j + (v_j + b))` over the common prefix, accumulated in order (the exponent

@@ -438,7 +438,8 @@ const EXP_KK: u32 = 126u32.wrapping_sub(ROUND_MAGIC.to_bits());
 /// `2²³`: `(n + 126) << 23` plus this is the bit pattern of `2ⁿ`.
 const EXP_ONE: u32 = 1 << 23;
 
-/// `[EXP_SHARED…, a, b, s]`: what the affine loops load into `s20`–`s27` in one `VLDM`.
+/// `[EXP_SHARED…, a, b, s]`: what the affine and shifted loops load into `s20`–`s27` in one
+/// `VLDM` (the shifted loop's shift in `a`'s place).
 fn affine_params(a: f32, b: f32, s: f32) -> [f32; 8] {
     let [l, m, hi, lo, c5] = EXP_SHARED;
     [l, m, hi, lo, c5, a, b, s]
@@ -466,6 +467,33 @@ fn exp_affine_sum_pairs(a: f32, x: &[[f32; 2]], v: &[[f32; 2]], b: f32, s: f32) 
             p = in(reg) params.as_mut_ptr(),
             x = inout(reg) x.as_ptr() => _,
             v = inout(reg) v.as_ptr() => _,
+            n = inout(reg) total => left,
+            out("s25") _, out("s26") _, out("s27") _,
+        );
+    }
+    (total - left, params[7])
+}
+
+/// `x_j = e^(x_j − shift)`, `s += x_j` for whole pairs `j` in order, stopping before the first
+/// pair outside the fast path. Returns the pairs done and the sum. 40 instructions per pair.
+fn exp_shifted_pairs(x: &mut [[f32; 2]], shift: f32, s: f32) -> (usize, f32) {
+    let total = x.len();
+    if total == 0 {
+        return (0, s);
+    }
+    let mut params = affine_params(shift, 0.0, s);
+    let left: usize;
+    // SAFETY: reads and writes `x` pair by pair (at most `total` pairs, f32-aligned), reads and
+    // writes the 32 bytes of `params` (the sum at offset 28), reads the constant table; the
+    // registers it uses are declared clobbered. `total > 0`, so the loop ends.
+    unsafe {
+        exp_pair_loop!(
+            setup: ["vldmia {p}, {{s20-s27}}"],
+            load: ["vldmia {x}, {{s0-s1}}", "vsub.f32 s0, s0, s25", "vsub.f32 s1, s1, s25"],
+            store: ["vstmia {x}!, {{s0-s1}}", "vadd.f32 s27, s27, s0", "vadd.f32 s27, s27, s1"],
+            exit: ["vstr s27, [{p}, #28]"],
+            p = in(reg) params.as_mut_ptr(),
+            x = inout(reg) x.as_mut_ptr() => _,
             n = inout(reg) total => left,
             out("s25") _, out("s26") _, out("s27") _,
         );
@@ -535,6 +563,29 @@ pub(crate) fn exp_slice(x: &mut [f32]) {
             }
         },
     );
+}
+
+/// [`crate::scalar::exp_shifted`] for f32, summed in the same order.
+pub(crate) fn exp_shifted(x: &mut [f32], shift: f32) -> f32 {
+    let len = x.len();
+    let mut state = (x, 0.0f32);
+    by_pairs(
+        &mut state,
+        len,
+        |(x, s), at| {
+            let (done, sum) =
+                exp_shifted_pairs(x.get_mut(at..).unwrap_or(&mut []).as_chunks_mut::<2>().0, shift, *s);
+            *s = sum;
+            done
+        },
+        |(x, s), j| {
+            if let Some(xj) = x.get_mut(j) {
+                *xj = exp_f32(*xj - shift);
+                *s += *xj;
+            }
+        },
+    );
+    state.1
 }
 
 /// [`crate::scalar::exp_affine_sum`] for f32, summed in the same order.

@@ -61,7 +61,7 @@ pub fn linalg<W: Write>(out: &mut W, delay: &mut impl DelayNs) -> Result<Summary
 /// (`axpy_rows` of four) of widths 1–9, `axpy` of lengths 0–19, `widen_f16_le`
 /// from byte offsets 0–3 (word-aligned, 2-aligned, odd) for lengths around its blocks of
 /// eight, `exp_slice` with NaN, ±inf, overflow and underflow at both pair positions, and
-/// `exp_affine_sum`/`_acc` with the same edge inputs in their exponents, `sqrt_slice`
+/// `exp_affine_sum`/`_acc` and `exp_shifted` with the same edge inputs, `sqrt_slice`
 /// (`VSQRT`) from subnormals to infinity, and `sq_dist_row_2d` of 0–9 points. The host runs the Rust loops the
 /// assembly replaces, and libm's square root.
 fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
@@ -195,6 +195,20 @@ fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), 
     ferrokern_simd::exp_affine_acc(-1.0, &mixed[1..], &v[1..], -0.5, &mut acc[1..]);
     ferrokern_simd::exp_affine_acc(1.0, &mixed, &v, 0.125, &mut acc);
     p.slice("exp_affine_acc", &acc)?;
+
+    // `exp_shifted` (softmax, log-sum-exp): the edge inputs, and values whose sums stay
+    // finite across the slow path, from four offsets; values and sums.
+    let mut shifted = [0.0f32; 2 * 4 * EDGES.len() + 8];
+    for k in 0..8 {
+        let (x, shift) = if k < 4 { (mixed, 1.5) } else { (under.map(|u| -u), -0.5) };
+        let mut m = x;
+        shifted[k] = ferrokern_simd::scalar::exp_shifted(&mut m[k % 4..], shift);
+        if k % 4 == 0 {
+            let at = 8 + (k / 4) * 4 * EDGES.len();
+            shifted[at..at + m.len()].copy_from_slice(&m);
+        }
+    }
+    p.slice("exp_shifted", &shifted)?;
 
     // `sq_dist_row_2d` (the streaming Sinkhorn cost row) for 0–9 points, with an odd
     // coordinate left over at 9.
