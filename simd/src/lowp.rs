@@ -252,8 +252,15 @@ pub(crate) fn sweep_bf16_scalar(
 
 pub(crate) fn f16_to_f32_scalar(src: &[f16], dst: &mut [f32]) {
     debug_assert_eq!(src.len(), dst.len());
-    for (d, &s) in dst.iter_mut().zip(src) {
-        *d = widen_f16(s);
+    if cfg!(target_endian = "little") {
+        // SAFETY: `f16` is a `repr(transparent)` `u16`, so `src` is `2·len` initialised bytes:
+        // on a little-endian target exactly the little-endian halves `widen_f16_le` reads.
+        let bytes = unsafe { core::slice::from_raw_parts(src.as_ptr().cast::<u8>(), 2 * src.len()) };
+        widen_f16_le(bytes, dst);
+    } else {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = widen_f16(s);
+        }
     }
 }
 

@@ -5,8 +5,9 @@
 //! device still agrees with the host's forced-scalar run bit for bit; the firmware examples
 //! check that. Cost per element (`cargo xtask insncount`): the loops below, in instructions.
 //!
-//! Every function takes whole chunks: the tails and the bookkeeping stay in Rust
-//! ([`crate::scalar`]).
+//! The chunk loops take whole chunks; the tails and the bookkeeping stay in Rust
+//! ([`crate::scalar`]). The exp loops stop before a pair outside exp's fast path, and their
+//! drivers here ([`by_pairs`]) take that pair through [`exp_f32`] and resume.
 
 use core::arch::asm;
 

@@ -141,9 +141,9 @@ impl<'a> Tensor<'a> {
     /// As [`Tensor::values`]; [`Error::DimensionMismatch`](crate::Error::DimensionMismatch) if `out.len() != len()`. `out` is
     /// untouched on error.
     pub fn read_into<T: Element>(&self, out: &mut [T]) -> Result<()> {
-        let values = self.values::<T>()?;
+        self.values::<T>()?;
         check_len("tensor output", self.len, out.len())?;
-        out.iter_mut().zip(values).for_each(|(o, v)| *o = v);
+        T::decode_all(self.dtype, self.data, out);
         Ok(())
     }
 
@@ -166,11 +166,6 @@ impl<'a> Tensor<'a> {
     /// # Errors
     /// As [`Tensor::read_into`].
     pub fn to_f32(&self, out: &mut [f32]) -> Result<()> {
-        if self.dtype == DType::F16 {
-            check_len("tensor output", self.len, out.len())?;
-            ferrokern_simd::widen_f16_le(self.data, out);
-            return Ok(());
-        }
         self.read_into(out)
     }
 
@@ -210,6 +205,20 @@ pub trait Element: sealed::Sealed + Copy {
     fn accepts(dtype: DType) -> bool;
     /// Decodes one element of `dtype` from its `dtype.size()` bytes; `None` if not accepted.
     fn decode(dtype: DType, bytes: &[u8]) -> Option<Self>;
+    /// Decodes the elements of `dtype` in `data` into `out`, over the common length: one by
+    /// one ([`Element::decode`]), or in bulk where a kernel exists (f16 → f32).
+    fn decode_all(dtype: DType, data: &[u8], out: &mut [Self]) {
+        decode_each(dtype, data, out);
+    }
+}
+
+/// [`Element::decode_all`] element by element (elements `dtype` does not convert to stay).
+fn decode_each<T: Element>(dtype: DType, data: &[u8], out: &mut [T]) {
+    for (o, b) in out.iter_mut().zip(data.chunks_exact(dtype.size())) {
+        if let Some(v) = T::decode(dtype, b) {
+            *o = v;
+        }
+    }
 }
 
 fn le2(bytes: &[u8]) -> Option<u16> {
@@ -230,6 +239,13 @@ impl Element for f32 {
             DType::F16 => le2(bytes).map(|b| ferrokern_simd::widen_f16(half::f16::from_bits(b))),
             DType::BF16 => le2(bytes).map(|b| half::bf16::from_bits(b).to_f32()),
             _ => None,
+        }
+    }
+    fn decode_all(dtype: DType, data: &[u8], out: &mut [Self]) {
+        if dtype == DType::F16 {
+            ferrokern_simd::widen_f16_le(data, out);
+        } else {
+            decode_each(dtype, data, out);
         }
     }
 }

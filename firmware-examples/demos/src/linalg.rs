@@ -173,22 +173,20 @@ fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), 
     }
     p.slice("exp_slice_offsets_fnv", &sums)?;
 
-    // `exp_affine_sum` / `exp_affine_acc` (the streaming Sinkhorn rows): exponents
-    // `a·x + (v + b)` that hit every edge of exp (x from the edge inputs above, scaled by ±1),
-    // and sums that stay finite across the slow path (`−|x|`, non-finite x as 1000: the edges
-    // underflow), from four start offsets and for every length up to 9.
+    // `exp_affine_sum` / `exp_affine_acc` (the streaming Sinkhorn rows). Every edge of exp
+    // reaches the exponents `a·x + (v + b)` of the accumulating form (x from the edge inputs,
+    // scaled by ±1). The sums use `−|x|` with non-finite x as 1000, so that the edges underflow
+    // into the slow path and the sums stay finite (a NaN or inf sum would hide the other
+    // terms): from four start offsets, and for every length up to 9.
     let mut v = [0.0f32; 4 * EDGES.len()];
     fill(rng, 3.0, &mut v);
     let under = mixed.map(|x| if x.is_finite() { x.abs() } else { 1000.0 });
-    let mut sums = [0.0f32; 3 * 4 + 10];
+    let mut sums = [0.0f32; 4 + 10];
     for (k, s) in sums.iter_mut().enumerate() {
-        let (x, a, start) = match k {
-            0..4 => (&under, -1.0, k),
-            4..12 => (&mixed, [1.0, -1.0][k / 4 - 1], k % 4),
-            _ => (&under, -0.5, 0),
-        };
-        let len = if k < 12 { x.len() - start } else { k - 12 };
-        *s = ferrokern_simd::exp_affine_sum(a, &x[start..start + len], &v[start..start + len], 0.25);
+        let (start, len) = if k < 4 { (k, under.len() - k) } else { (0, k - 4) };
+        let (a, x, v) =
+            ([-1.0, -0.5][usize::from(k >= 4)], &under[start..start + len], &v[start..start + len]);
+        *s = ferrokern_simd::exp_affine_sum(a, x, v, 0.25);
     }
     p.slice("exp_affine_sum", &sums)?;
     let mut acc = v;
@@ -196,17 +194,15 @@ fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), 
     ferrokern_simd::exp_affine_acc(1.0, &mixed, &v, 0.125, &mut acc);
     p.slice("exp_affine_acc", &acc)?;
 
-    // `exp_shifted` (softmax, log-sum-exp): the edge inputs, and values whose sums stay
-    // finite across the slow path, from four offsets; values and sums.
-    let mut shifted = [0.0f32; 2 * 4 * EDGES.len() + 8];
-    for k in 0..8 {
-        let (x, shift) = if k < 4 { (mixed, 1.5) } else { (under.map(|u| -u), -0.5) };
-        let mut m = x;
-        shifted[k] = ferrokern_simd::scalar::exp_shifted(&mut m[k % 4..], shift);
-        if k % 4 == 0 {
-            let at = 8 + (k / 4) * 4 * EDGES.len();
-            shifted[at..at + m.len()].copy_from_slice(&m);
-        }
+    // `exp_shifted` (softmax, log-sum-exp): the values of the edge inputs, and sums that stay
+    // finite across the slow path (`−|x|`, as above) from four offsets.
+    let mut shifted = [0.0f32; 4 * EDGES.len() + 4];
+    let (values, sums) = shifted.split_at_mut(4 * EDGES.len());
+    values.copy_from_slice(&mixed);
+    ferrokern_simd::scalar::exp_shifted(values, 1.5);
+    for (k, s) in sums.iter_mut().enumerate() {
+        let mut m = under.map(|u| -u);
+        *s = ferrokern_simd::scalar::exp_shifted(&mut m[k..], -0.5);
     }
     p.slice("exp_shifted", &shifted)?;
 
@@ -232,14 +228,22 @@ fn chunk_splits<W: Write>(rng: &mut Pcg32, p: &mut HexOut<'_, W>) -> Result<(), 
 }
 
 /// Every binary16 bit pattern (NaNs, infinities, subnormals included) widened by
-/// `ferrokern_simd::widen_f16` — one `VCVTB` on the device, the `half` crate on the host —
-/// folded into 16 FNV-1a checksums of 4096 patterns each (a mismatch shows which range).
+/// `ferrokern_simd::f16_to_f32` in blocks of 256 — `VLDM` + `VCVTB`/`VCVTT` on the device (one
+/// `VCVTB` per value at the block edges), the `half` crate on the host — folded into 16 FNV-1a
+/// checksums of 4096 patterns each (a mismatch shows which range).
 fn f16_widening<W: Write>(p: &mut HexOut<'_, W>) -> Result<(), DemoError> {
     let mut sums = [0.0f32; 16];
+    let (mut halves, mut wide) = ([half::f16::ZERO; 256], [0.0f32; 256]);
     for (k, s) in (0u32..).zip(sums.iter_mut()) {
-        let widened = ((k << 12)..((k + 1) << 12))
-            .map(|bits| ferrokern_simd::widen_f16(half::f16::from_bits(bits as u16)).to_bits());
-        *s = f32::from_bits(widened.fold(FNV_START, fnv1a));
+        let mut h = FNV_START;
+        for block in 0..16 {
+            for (i, x) in (0u32..).zip(halves.iter_mut()) {
+                *x = half::f16::from_bits(((k << 12) + (block << 8) + i) as u16);
+            }
+            ferrokern_simd::f16_to_f32(&halves, &mut wide);
+            h = wide.iter().map(|v| v.to_bits()).fold(h, fnv1a);
+        }
+        *s = f32::from_bits(h);
     }
     Ok(p.slice("f16_widen_fnv", &sums)?)
 }
